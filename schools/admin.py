@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.http import Http404
+
+from . import tenancy
+from .models import (
+    AttendanceRecord,
+    ClosureDay,
+    Membership,
+    Observation,
+    ObservationSign,
+    Role,
+    School,
+    Student,
+    Term,
+)
+
+
+class SchoolScopedAdmin(admin.ModelAdmin):
+    """Admin pages scoped by the same mechanism as the API (tenancy.scope).
+
+    A superuser sees everything (operations); any other staff user sees only the schools where
+    they are a school admin, and another school's object answers 404 (not a redirect that
+    would confirm it exists).
+    """
+
+    admin_roles = frozenset({Role.SCHOOL_ADMIN})
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return tenancy.scope(qs, request.user, roles=self.admin_roles)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            model = db_field.remote_field.model
+            if model is get_user_model():
+                kwargs["queryset"] = model.objects.filter(
+                    memberships__school_id__in=tenancy.school_ids(request.user, self.admin_roles)
+                ).distinct()
+            elif model is School or hasattr(model, "SCHOOL_PATH"):
+                kwargs["queryset"] = tenancy.scope(
+                    model.objects.all(), request.user, roles=self.admin_roles
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+class TermInline(admin.TabularInline):
+    model = Term
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = ClosureDay
+    extra = 0
+
+
+@admin.register(School)
+class SchoolAdmin(SchoolScopedAdmin):
+    list_display = ["code", "name", "time_zone", "designated_counsellor", "deputy"]
+    search_fields = ["code", "name"]
+    inlines = [MembershipInline, TermInline, ClosureInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SchoolScopedAdmin):
+    list_display = ["user", "school", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "school__code"]
+
+
+@admin.register(Term)
+class TermAdmin(SchoolScopedAdmin):
+    list_display = ["school", "name", "starts_on", "ends_on"]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(SchoolScopedAdmin):
+    list_display = ["school", "date", "reason"]
+
+
+@admin.register(Student)
+class StudentAdmin(SchoolScopedAdmin):
+    list_display = ["code", "school", "year_group", "assigned_counsellor", "is_active"]
+    list_filter = ["is_active", "year_group"]
+    search_fields = ["code"]
+    readonly_fields = ["pseudonym_key_version", "created_at"]
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(SchoolScopedAdmin):
+    list_display = ["student", "date", "session", "status", "original_code", "source"]
+    list_filter = ["status", "session", "source"]
+    date_hierarchy = "date"
+    raw_id_fields = ["student"]
+    search_fields = ["student__code"]
+
+
+class ObservationSignInline(admin.TabularInline):
+    model = ObservationSign
+    extra = 0
+
+
+@admin.register(Observation)
+class ObservationAdmin(SchoolScopedAdmin):
+    list_display = ["student", "observed_on", "recorded_by", "created_at", "withdrawn_at"]
+    date_hierarchy = "observed_on"
+    raw_id_fields = ["student"]
+    search_fields = ["student__code"]
+    readonly_fields = ["client_id", "created_at", "updated_at"]
+    inlines = [ObservationSignInline]

@@ -1,0 +1,260 @@
+"""The REST API for the recorded data. Thin: scope, validate, call a service, answer."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import selectors, services, tenancy
+from .models import AttendanceRecord, Observation, Role, Student
+from .permissions import ScopedViewSetMixin
+from .serializers import (
+    AttendanceBatchSerializer,
+    AttendanceSerializer,
+    ObservationBatchSerializer,
+    ObservationSerializer,
+    ObservationWriteSerializer,
+    SchoolSerializer,
+    StudentResolver,
+    StudentSerializer,
+    StudentUpdateSerializer,
+    StudentWriteSerializer,
+    UpsertResultSerializer,
+    batch_errors,
+    observation_input,
+)
+from .signs import Sign
+
+BatchErrorResponse = inline_serializer(
+    "BatchError",
+    {
+        "detail": serializers.CharField(),
+        "errors": inline_serializer(
+            "BatchRowError",
+            {
+                "row": serializers.IntegerField(),
+                "field": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+def _refuse_batch(errors) -> Response:
+    flat = batch_errors(errors)
+    rows = sorted({e["row"] for e in flat})
+    detail = (
+        f"Nothing was written: {len(rows)} row(s) have a problem ({', '.join(map(str, rows))})."
+        if rows
+        else "Nothing was written: the batch is not valid."
+    )
+    if not flat:
+        flat = [{"row": 0, "field": k, "message": str(v)} for k, v in errors.items()]
+    return Response({"detail": detail, "errors": flat}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class DateRangeFilterSet(django_filters.FilterSet):
+    school = django_filters.CharFilter(field_name="student__school__code")
+    student = django_filters.CharFilter(field_name="student__code")
+
+
+class SchoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The schools the caller belongs to."""
+
+    serializer_class = SchoolSerializer
+    base_queryset = tenancy.School.objects.all()
+
+
+class StudentFilter(django_filters.FilterSet):
+    school = django_filters.CharFilter(field_name="school__code")
+
+    class Meta:
+        model = Student
+        fields = ["code", "year_group", "is_active"]
+
+
+class StudentViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Students by pseudonymous code. Staff read; school admins and integrations write."""
+
+    base_queryset = Student.objects.select_related("school")
+    write_roles = frozenset({Role.SCHOOL_ADMIN, Role.INTEGRATION})
+    filterset_class = StudentFilter
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return StudentWriteSerializer
+        if self.action in ("update", "partial_update"):
+            return StudentUpdateSerializer
+        return StudentSerializer
+
+    @extend_schema(responses={201: StudentSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        student = services.student_create(**serializer.validated_data)
+        return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: StudentSerializer})
+    def update(self, request, *args, **kwargs):
+        super().update(request, *args, **kwargs)
+        return Response(StudentSerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses={200: StudentSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """Mark the student as no longer at the school; their records are kept."""
+        student = services.student_deactivate(student=self.get_object())
+        return Response(StudentSerializer(student).data)
+
+
+class ObservationFilter(DateRangeFilterSet):
+    date_from = django_filters.DateFilter(field_name="observed_on", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="observed_on", lookup_expr="lte")
+    sign = django_filters.ChoiceFilter(
+        choices=Sign.choices, field_name="signs__sign", distinct=True
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["school", "student", "date_from", "date_to", "sign"]
+
+
+class ObservationViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Observations. Teachers see their own; counsellors and school admins see the school's."""
+
+    read_roles = tenancy.STAFF_ROLES
+    write_roles = tenancy.STAFF_ROLES
+    filterset_class = ObservationFilter
+
+    def get_queryset(self):
+        return selectors.observations_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ObservationWriteSerializer
+        if self.action == "batch":
+            return ObservationBatchSerializer
+        return ObservationSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["resolver"] = StudentResolver(self.request.user, self.write_roles)
+        return context
+
+    @extend_schema(
+        responses={
+            201: ObservationSerializer,
+            200: OpenApiResponse(ObservationSerializer, description="Already recorded."),
+            409: OpenApiResponse(description="The client id is used by another observation."),
+        }
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = observation_input(serializer.validated_data)
+        try:
+            observation, created = services.observation_create(
+                recorded_by=request.user,
+                student=item.student,
+                observed_on=item.observed_on,
+                signs=item.signs,
+                note=item.note,
+                client_id=item.client_id,
+            )
+        except services.ClientIdConflict as e:
+            return Response({"detail": str(e)}, status=status.HTTP_409_CONFLICT)
+        data = dict(ObservationSerializer(observation).data, duplicate=not created)
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        responses={
+            201: inline_serializer(
+                "ObservationBatchResult",
+                {"created": serializers.IntegerField(), "duplicates": serializers.IntegerField()},
+            ),
+            400: BatchErrorResponse,
+        }
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Record up to 500 observations at once: all of them, or none and the reasons."""
+        context = self.get_serializer_context()
+        context["resolver"].preload(request.data.get("observations") or [])
+        serializer = ObservationBatchSerializer(data=request.data, context=context)
+        if not serializer.is_valid():
+            return _refuse_batch(serializer.errors.get("observations", serializer.errors))
+        items = [observation_input(row) for row in serializer.validated_data["observations"]]
+        try:
+            observations, created = services.observations_create_batch(
+                items=items, recorded_by=request.user
+            )
+        except services.ClientIdConflict as e:
+            return Response({"detail": str(e)}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"created": created, "duplicates": len(observations) - created},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AttendanceFilter(DateRangeFilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = AttendanceRecord
+        fields = ["school", "student", "date_from", "date_to", "session", "status"]
+
+
+class AttendanceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Register marks. Staff read their school's; teachers, admins and integrations write."""
+
+    base_queryset = AttendanceRecord.objects.select_related("student__school")
+    read_roles = tenancy.STAFF_ROLES
+    write_roles = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN, Role.INTEGRATION})
+    serializer_class = AttendanceSerializer
+    filterset_class = AttendanceFilter
+
+    @extend_schema(
+        request=AttendanceBatchSerializer,
+        responses={200: UpsertResultSerializer, 400: BatchErrorResponse},
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Insert or update up to 5,000 marks: all of them, or none and the reasons."""
+        resolver = StudentResolver(request.user, self.write_roles)
+        rows = request.data.get("records") if isinstance(request.data, dict) else None
+        resolver.preload(rows or [])
+        serializer = AttendanceBatchSerializer(data=request.data, context={"resolver": resolver})
+        if not serializer.is_valid():
+            return _refuse_batch(serializer.errors.get("records", serializer.errors))
+        items = [
+            services.AttendanceInput(
+                student=row["student"],
+                date=row["date"],
+                session=row["session"],
+                status=row["status"],
+                original_code=row.get("original_code", ""),
+            )
+            for row in serializer.validated_data["records"]
+        ]
+        result = services.attendance_upsert(items=items, recorded_by=request.user)
+        return Response(UpsertResultSerializer(result).data)
+

@@ -1,0 +1,304 @@
+"""What is recorded: schools, who works there, pseudonymous students, attendance, observations.
+
+No model here has a field for a student's name, birth date, address or external id, and none
+may gain one: a student is a code and a year group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.screening import NOTE_MAX_LENGTH, screen_note
+
+from .signs import Sign
+
+STUDENT_CODE_PATTERN = r"^[A-Z]{1,4}-[A-Z0-9]{4,12}$"
+STUDENT_CODE_HELP = (
+    "A pseudonymous code: 1-4 capital letters, a dash, then 4-12 capital letters or digits "
+    "(for example S-0042). Never a name or a number from another system."
+)
+student_code_validator = RegexValidator(
+    STUDENT_CODE_PATTERN,
+    message="Enter a code like S-0042: 1-4 capital letters, a dash, 4-12 capitals or digits.",
+    code="invalid_code",
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", "Teacher"
+    COUNSELLOR = "counsellor", "Counsellor"
+    SCHOOL_ADMIN = "school_admin", "School admin"
+    # A service account for the school's information system: writes students and attendance.
+    INTEGRATION = "integration", "Integration"
+
+
+class School(models.Model):
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. DEMO.")
+    name = models.CharField(max_length=120)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    edfi_school_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The school's Ed-Fi SchoolId, for routing imported events.",
+    )
+    designated_counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="designated_for",
+        help_text="Told about a new case when the student has no assigned counsellor.",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deputy_for",
+        help_text="Told when a case is not acknowledged in time.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> dt.date:
+        """The date it is now at the school: dates are always school-local."""
+        return timezone.now().astimezone(self.tz).date()
+
+    def clean(self) -> None:
+        for field in ("designated_counsellor", "deputy"):
+            user_id = getattr(self, f"{field}_id")
+            if user_id and self.pk and not self.memberships.filter(user_id=user_id).exists():
+                raise ValidationError({field: "Choose a member of staff of this school."})
+
+
+class Membership(models.Model):
+    """A user's role at one school. One role per school keeps every permission check simple."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="one_role_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.school.code}"
+
+
+class Term(models.Model):
+    """A span of the school year; weekdays inside a term are school days unless closed."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(max_length=60)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} – {self.ends_on})"
+
+
+class ClosureDay(models.Model):
+    """A weekday inside a term on which the school is closed (bank holiday, training day)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    reason = models.CharField(max_length=80, blank=True)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="one_closure_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}".strip()
+
+
+class Student(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    code = models.CharField(
+        max_length=17, validators=[student_code_validator], help_text=STUDENT_CODE_HELP
+    )
+    year_group = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="School year (1–14); empty when not known yet."
+    )
+    assigned_counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_students",
+    )
+    is_active = models.BooleanField(default=True)
+    # Which PSEUDONYM_KEY version derived this code, for students created by an import.
+    pseudonym_key_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="student_code_unique_in_school"),
+            models.CheckConstraint(
+                condition=Q(year_group__isnull=True) | Q(year_group__gte=1, year_group__lte=14),
+                name="year_group_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    AUTHORISED_ABSENCE = "authorised_absence", "Authorised absence"
+    UNAUTHORISED_ABSENCE = "unauthorised_absence", "Unauthorised absence"
+    NOT_REQUIRED = "not_required", "Not required"
+
+
+ABSENT_STATUSES = (AttendanceStatus.AUTHORISED_ABSENCE, AttendanceStatus.UNAUTHORISED_ABSENCE)
+
+
+class Session(models.TextChoices):
+    AM = "AM", "Morning"
+    PM = "PM", "Afternoon"
+
+
+class RecordSource(models.TextChoices):
+    REGISTER = "register", "Register"
+    API = "api", "API"
+    IMPORT_CSV = "import_csv", "CSV import"
+    IMPORT_EDFI = "import_edfi", "Ed-Fi import"
+
+
+class AttendanceRecord(models.Model):
+    """One register mark. Sessions with no record on a school day count as present, the way
+    Ed-Fi stores only the exceptions; the attendance rate is derived, never typed in."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="attendance")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=Session.choices)
+    status = models.CharField(max_length=24, choices=AttendanceStatus.choices)
+    original_code = models.CharField(
+        max_length=60, blank=True, help_text="The code as received, e.g. a register code."
+    )
+    source = models.CharField(
+        max_length=16, choices=RecordSource.choices, default=RecordSource.REGISTER
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SCHOOL_PATH = "student__school"
+
+    class Meta:
+        ordering = ["-date", "session", "student"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "date", "session"], name="one_mark_per_session"
+            ),
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.date} {self.session} {self.status}"
+
+
+class Observation(models.Model):
+    """What a member of staff saw, on one day, about one student."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="observations")
+    observed_on = models.DateField()
+    note = models.TextField(
+        blank=True,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="observations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Supplied by the client so that a retried submission never makes a second row.
+    client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Withdrawn, not deleted: a mistaken entry stops counting but the record of it stays.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "student__school"
+
+    class Meta:
+        ordering = ["-observed_on", "-created_at"]
+        indexes = [models.Index(fields=["student", "observed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.observed_on}"
+
+    @property
+    def sign_codes(self) -> list[str]:
+        return [s.sign for s in self.signs.all()]
+
+
+class ObservationSign(models.Model):
+    """One sign of an observation: a row each, so rules count signs with plain SQL."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="signs")
+    sign = models.CharField(max_length=20, choices=Sign.choices)
+
+    SCHOOL_PATH = "observation__student__school"
+
+    class Meta:
+        ordering = ["sign"]
+        constraints = [
+            models.UniqueConstraint(fields=["observation", "sign"], name="sign_once_per_observation"),
+            models.CheckConstraint(condition=Q(sign__in=Sign.values), name="sign_is_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sign

@@ -1,0 +1,293 @@
+"""API shapes of the recorded data. They validate input and call services; no logic lives here.
+
+Students are named by their code (what staff and the school's system know), within a school
+named by its code. A user who works at one school may leave the school out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from core.screening import NOTE_MAX_LENGTH, screen_note
+
+from . import services, tenancy
+from .models import (
+    STUDENT_CODE_HELP,
+    AttendanceRecord,
+    AttendanceStatus,
+    Observation,
+    School,
+    Session,
+    Student,
+    student_code_validator,
+)
+from .signs import Sign
+
+OBSERVATION_BATCH_MAX = 500
+ATTENDANCE_BATCH_MAX = 5000
+
+
+class StudentResolver:
+    """Finds schools and students for a request, scoped to the user's schools and roles.
+
+    A batch preloads all the codes it names in one query, so validating 5,000 rows does not
+    cost 5,000 queries.
+    """
+
+    def __init__(self, user, roles: Iterable[str]):
+        self.user = user
+        self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
+        self._students: dict[tuple[int, str], Student] = {}
+
+    def school(self, code: str | None) -> School:
+        if code:
+            if code not in self.schools:
+                raise serializers.ValidationError(
+                    {"school": f"You cannot record for a school with code {code!r}."}
+                )
+            return self.schools[code]
+        if len(self.schools) == 1:
+            return next(iter(self.schools.values()))
+        if not self.schools:
+            raise serializers.ValidationError({"school": "You cannot record for any school."})
+        raise serializers.ValidationError(
+            {"school": "You work at several schools: name the school by its code."}
+        )
+
+    def preload(self, rows: Iterable[dict]) -> None:
+        wanted: dict[int, set[str]] = {}
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            try:
+                school = self.school(row.get("school"))
+            except serializers.ValidationError:
+                continue
+            if isinstance(row.get("student"), str):
+                wanted.setdefault(school.pk, set()).add(row["student"])
+        for school_id, codes in wanted.items():
+            for student in Student.objects.select_related("school").filter(
+                school_id=school_id, code__in=codes
+            ):
+                self._students[(school_id, student.code)] = student
+
+    def student(self, school: School, code: str) -> Student:
+        key = (school.pk, code)
+        if key not in self._students:
+            found = Student.objects.select_related("school").filter(school=school, code=code)
+            self._students[key] = found.first()
+        student = self._students[key]
+        if student is None:
+            raise serializers.ValidationError(
+                {"student": f"No student with code {code} at {school.code}."}
+            )
+        if not student.is_active:
+            raise serializers.ValidationError(
+                {"student": f"Student {code} is no longer active at {school.code}."}
+            )
+        return student
+
+
+def _resolver(serializer: serializers.Serializer) -> StudentResolver:
+    return serializer.context["resolver"]
+
+
+def _django_to_drf(field: str, error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError({field: list(error.messages)})
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = School
+        fields = ["id", "code", "name", "time_zone"]
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Student
+        fields = ["id", "school", "code", "year_group", "is_active", "created_at"]
+        read_only_fields = ["id", "school", "is_active", "created_at"]
+
+
+class StudentWriteSerializer(serializers.Serializer):
+    school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
+    code = serializers.CharField(
+        max_length=17, validators=[student_code_validator], help_text=STUDENT_CODE_HELP
+    )
+    year_group = serializers.IntegerField(min_value=1, max_value=14, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        attrs["school"] = _resolver(self).school(attrs.get("school"))
+        if Student.objects.filter(school=attrs["school"], code=attrs["code"]).exists():
+            raise serializers.ValidationError(
+                {"code": f"{attrs['code']} is already a student at {attrs['school'].code}."}
+            )
+        return attrs
+
+
+class StudentUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Student
+        fields = ["year_group"]
+        extra_kwargs = {"year_group": {"min_value": 1, "max_value": 14}}
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    school = serializers.CharField(source="student.school.code", read_only=True)
+    student = serializers.CharField(source="student.code", read_only=True)
+    signs = serializers.SerializerMethodField()
+    recorded_by = serializers.CharField(source="recorded_by.email", read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "client_id",
+            "school",
+            "student",
+            "observed_on",
+            "signs",
+            "note",
+            "recorded_by",
+            "created_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+    def get_signs(self, obj: Observation) -> list[str]:
+        return sorted(s.sign for s in obj.signs.all())
+
+
+class ObservationWriteSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(
+        required=False, help_text="Chosen by the client; a retry with the same id makes no copy."
+    )
+    school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
+    student = serializers.CharField(max_length=17, validators=[student_code_validator])
+    observed_on = serializers.DateField()
+    signs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Sign.choices), min_length=1, max_length=len(Sign)
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[screen_note],
+        trim_whitespace=True,
+    )
+
+    def validate(self, attrs):
+        resolver = _resolver(self)
+        school = resolver.school(attrs.pop("school", None))
+        attrs["student"] = resolver.student(school, attrs["student"])
+        try:
+            services.validate_not_future(attrs["observed_on"], school)
+        except DjangoValidationError as e:
+            raise _django_to_drf("observed_on", e) from e
+        return attrs
+
+
+def observation_input(data: dict) -> services.ObservationInput:
+    """The service input for one validated observation row."""
+    return services.ObservationInput(
+        student=data["student"],
+        observed_on=data["observed_on"],
+        signs=data["signs"],
+        note=data.get("note", ""),
+        client_id=data.get("client_id"),
+    )
+
+
+class ObservationBatchSerializer(serializers.Serializer):
+    observations = ObservationWriteSerializer(
+        many=True, allow_empty=False, max_length=OBSERVATION_BATCH_MAX
+    )
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    school = serializers.CharField(source="student.school.code", read_only=True)
+    student = serializers.CharField(source="student.code", read_only=True)
+
+    class Meta:
+        model = AttendanceRecord
+        fields = ["id", "school", "student", "date", "session", "status", "original_code", "source"]
+        read_only_fields = fields
+
+
+class AttendanceWriteSerializer(serializers.Serializer):
+    school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
+    student = serializers.CharField(max_length=17, validators=[student_code_validator])
+    date = serializers.DateField()
+    session = serializers.ChoiceField(choices=Session.choices)
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    original_code = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        resolver = _resolver(self)
+        school = resolver.school(attrs.pop("school", None))
+        attrs["student"] = resolver.student(school, attrs["student"])
+        try:
+            services.validate_not_future(attrs["date"], school)
+        except DjangoValidationError as e:
+            raise _django_to_drf("date", e) from e
+        return attrs
+
+
+class AttendanceBatchSerializer(serializers.Serializer):
+    records = AttendanceWriteSerializer(
+        many=True, allow_empty=False, max_length=ATTENDANCE_BATCH_MAX
+    )
+
+    def validate_records(self, rows):
+        seen: dict[tuple, int] = {}
+        for i, row in enumerate(rows, start=1):
+            key = (row["student"].pk, row["date"], row["session"])
+            if key in seen:
+                raise serializers.ValidationError(
+                    f"Row {i} repeats row {seen[key]}: the same student, date and session."
+                )
+            seen[key] = i
+        return rows
+
+
+class UpsertResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+def batch_errors(errors) -> list[dict]:
+    """Flatten DRF's nested batch errors into [{row, field, message}], rows counted from 1."""
+    flat: list[dict] = []
+    if isinstance(errors, dict):
+        for i, row_errors in sorted(
+            ((int(k), v) for k, v in errors.items() if str(k).isdigit()), key=lambda kv: kv[0]
+        ):
+            flat.extend(_row_errors(i + 1, row_errors))
+        return flat
+    for i, row_errors in enumerate(errors, start=1):
+        flat.extend(_row_errors(i, row_errors))
+    return flat
+
+
+def _row_errors(row: int, row_errors) -> list[dict]:
+    out = []
+    if isinstance(row_errors, dict):
+        for field, messages in row_errors.items():
+            name = "row" if field == "non_field_errors" else field
+            for message in _messages(messages):
+                out.append({"row": row, "field": name, "message": message})
+    return out
+
+
+def _messages(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [f"{k}: {m}" for k, v in messages.items() for m in _messages(v)]
+    if isinstance(messages, list):
+        return [m for item in messages for m in _messages(item)]
+    return [str(messages)]

@@ -1,0 +1,272 @@
+"""Writes to the recorded data. Views, serializers, commands and importers call these.
+
+Each function validates what the database cannot, writes inside one transaction, and says in
+its docstring what it guarantees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.screening import NOTE_MAX_LENGTH, screen_note
+
+from .models import (
+    AttendanceRecord,
+    Observation,
+    ObservationSign,
+    RecordSource,
+    School,
+    Student,
+)
+from .signs import Sign
+
+
+class ClientIdConflict(Exception):
+    """A client id that is already used by somebody else's observation."""
+
+
+def validate_not_future(day: dt.date, school: School) -> None:
+    """Refuse a date after today at the school (dates are school-local)."""
+    if day > school.today():
+        raise ValidationError(
+            "%(day)s is in the future at %(school)s; record what has happened.",
+            code="future_date",
+            params={"day": day.isoformat(), "school": school.code},
+        )
+
+
+def validate_signs(signs: Iterable[str]) -> list[str]:
+    codes = list(dict.fromkeys(signs))
+    if not codes:
+        raise ValidationError("Choose at least one sign.", code="no_signs")
+    unknown = [c for c in codes if c not in Sign.values]
+    if unknown:
+        raise ValidationError(
+            "Unknown sign code %(codes)s. Known codes: %(known)s.",
+            code="unknown_sign",
+            params={"codes": ", ".join(unknown), "known": ", ".join(Sign.values)},
+        )
+    return codes
+
+
+def validate_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            "A note is at most %(max)d characters (this one has %(n)d).",
+            code="note_too_long",
+            params={"max": NOTE_MAX_LENGTH, "n": len(note)},
+        )
+    screen_note(note)
+    return note
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    student: Student
+    observed_on: dt.date
+    signs: Sequence[str]
+    note: str = ""
+    client_id: uuid.UUID | None = None
+
+
+def _observation_clean(item: ObservationInput) -> tuple[list[str], str]:
+    validate_not_future(item.observed_on, item.student.school)
+    return validate_signs(item.signs), validate_note(item.note)
+
+
+def observation_create(
+    *,
+    student: Student,
+    observed_on: dt.date,
+    signs: Sequence[str],
+    recorded_by,
+    note: str = "",
+    client_id: uuid.UUID | None = None,
+) -> tuple[Observation, bool]:
+    """Record one observation; return it and whether it was created now.
+
+    Idempotent on `client_id`: a retried submission returns the row the first one made
+    (created False), even when both arrive at once. A client id already used by another
+    member of staff raises ClientIdConflict and writes nothing.
+    """
+    item = ObservationInput(student, observed_on, signs, note, client_id)
+    codes, clean_note = _observation_clean(item)
+    client_id = client_id or uuid.uuid4()
+    existing = _existing_by_client_id(client_id, recorded_by)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            observation = Observation.objects.create(
+                student=student,
+                observed_on=observed_on,
+                note=clean_note,
+                recorded_by=recorded_by,
+                client_id=client_id,
+            )
+            ObservationSign.objects.bulk_create(
+                ObservationSign(observation=observation, sign=c) for c in codes
+            )
+    except IntegrityError:
+        # The same submission arrived twice at once; the other request won the insert.
+        existing = _existing_by_client_id(client_id, recorded_by)
+        if existing is None:
+            raise
+        return existing, False
+    return observation, True
+
+
+def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
+    existing = Observation.objects.filter(client_id=client_id).first()
+    if existing is not None and existing.recorded_by_id != recorded_by.pk:
+        raise ClientIdConflict("This client id belongs to another observation.")
+    return existing
+
+
+def observations_create_batch(
+    *, items: Sequence[ObservationInput], recorded_by
+) -> tuple[list[Observation], int]:
+    """Record a batch of observations, all or nothing.
+
+    The caller has validated every row (see the batch serializer); this re-checks the
+    rules a row must meet and raises on the first failure, writing nothing. Rows whose client
+    id was already recorded are skipped, so a retried batch writes nothing twice. Returns the
+    observations now in the database for the batch and how many were created.
+    """
+    cleaned = [(_observation_clean(item), item) for item in items]
+    ids = [item.client_id for item in items if item.client_id]
+    existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
+    if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
+        raise ClientIdConflict("A client id in this batch belongs to another observation.")
+    result: list[Observation] = []
+    created = 0
+    with transaction.atomic():
+        new = []
+        for (codes, note), item in cleaned:
+            if item.client_id in existing:
+                result.append(existing[item.client_id])
+                continue
+            obs = Observation(
+                student=item.student,
+                observed_on=item.observed_on,
+                note=note,
+                recorded_by=recorded_by,
+                client_id=item.client_id or uuid.uuid4(),
+            )
+            new.append((obs, codes))
+            result.append(obs)
+        Observation.objects.bulk_create([o for o, _ in new])
+        ObservationSign.objects.bulk_create(
+            ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
+        )
+        created = len(new)
+    return result, created
+
+
+def observation_withdraw(*, observation: Observation, by) -> Observation:
+    """Withdraw an observation: it stops counting as evidence but is kept on record."""
+    if observation.withdrawn_at is None:
+        Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        observation.refresh_from_db(fields=["withdrawn_at"])
+    return observation
+
+
+@dataclass(frozen=True)
+class AttendanceInput:
+    student: Student
+    date: dt.date
+    session: str
+    status: str
+    original_code: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def attendance_upsert(
+    *, items: Sequence[AttendanceInput], recorded_by=None, source: str = RecordSource.API
+) -> UpsertResult:
+    """Insert or update register marks, all or nothing, one per student, date and session.
+
+    A mark that is already recorded with the same status and code is left untouched, so
+    sending the same batch again changes nothing. The counts say what happened.
+    """
+    for item in items:
+        validate_not_future(item.date, item.student.school)
+    keys = {(i.student.pk, i.date, i.session) for i in items}
+    if len(keys) != len(items):
+        raise ValidationError("The batch names the same student, date and session twice.")
+    student_ids = {i.student.pk for i in items}
+    dates = {i.date for i in items}
+    current = {
+        (r.student_id, r.date, r.session): r
+        for r in AttendanceRecord.objects.filter(student_id__in=student_ids, date__in=dates)
+    }
+    to_create, to_update = [], []
+    now = timezone.now()
+    for item in items:
+        record = current.get((item.student.pk, item.date, item.session))
+        if record is None:
+            to_create.append(
+                AttendanceRecord(
+                    student=item.student,
+                    date=item.date,
+                    session=item.session,
+                    status=item.status,
+                    original_code=item.original_code,
+                    source=source,
+                    recorded_by=recorded_by,
+                )
+            )
+        elif (record.status, record.original_code) != (item.status, item.original_code):
+            record.status = item.status
+            record.original_code = item.original_code
+            record.source = source
+            record.recorded_by = recorded_by
+            record.updated_at = now
+            to_update.append(record)
+    with transaction.atomic():
+        AttendanceRecord.objects.bulk_create(to_create, batch_size=1000)
+        AttendanceRecord.objects.bulk_update(
+            to_update,
+            ["status", "original_code", "source", "recorded_by", "updated_at"],
+            batch_size=1000,
+        )
+    return UpsertResult(
+        created=len(to_create),
+        updated=len(to_update),
+        unchanged=len(items) - len(to_create) - len(to_update),
+    )
+
+
+def student_create(
+    *, school: School, code: str, year_group: int | None = None, assigned_counsellor=None
+) -> Student:
+    """Add a student by pseudonymous code; the code is unique within the school."""
+    student = Student(
+        school=school, code=code, year_group=year_group, assigned_counsellor=assigned_counsellor
+    )
+    student.full_clean()
+    student.save()
+    return student
+
+
+def student_deactivate(*, student: Student) -> Student:
+    """Mark a student inactive (left the school). Their records stay for open cases."""
+    Student.objects.filter(pk=student.pk).update(is_active=False)
+    student.is_active = False
+    return student

@@ -1,0 +1,67 @@
+"""The one mechanism that scopes data to the requesting user's school(s).
+
+Every model that belongs to a school names the path to it in `SCHOOL_PATH` ("school",
+"student__school", ...). `scope()` filters any queryset of such a model to the schools where the
+user holds one of the given roles. Views, viewsets and admin pages all go through it, so a row
+of another school is simply not there: fetching it answers 404, and no list includes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Model, QuerySet
+
+from .models import Membership, Role, School
+
+ALL_ROLES = frozenset(Role.values)
+STAFF_ROLES = frozenset({Role.TEACHER, Role.COUNSELLOR, Role.SCHOOL_ADMIN})
+CASEWORK_ROLES = frozenset({Role.COUNSELLOR, Role.SCHOOL_ADMIN})
+
+_CACHE_ATTR = "_school_roles_cache"
+
+
+def school_roles(user) -> dict[int, str]:
+    """{school id: role} for `user`, read once per user object (i.e. once per request)."""
+    if not user or not user.is_authenticated:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def school_ids(user, roles: Iterable[str] = ALL_ROLES) -> list[int]:
+    wanted = set(roles)
+    return sorted(sid for sid, role in school_roles(user).items() if role in wanted)
+
+
+def role_at(user, school: School | int) -> str | None:
+    school_id = school if isinstance(school, int) else school.pk
+    return school_roles(user).get(school_id)
+
+
+def has_role(user, school: School | int, roles: Iterable[str]) -> bool:
+    return role_at(user, school) in set(roles)
+
+
+def school_path(model: type[Model]) -> str:
+    if model is School:
+        return "id"
+    try:
+        return f"{model.SCHOOL_PATH}_id" if model.SCHOOL_PATH else "id"
+    except AttributeError:
+        raise TypeError(f"{model.__name__} has no SCHOOL_PATH: it cannot be scoped") from None
+
+
+def scope(queryset: QuerySet, user, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet:
+    """`queryset` restricted to the schools where `user` holds one of `roles`."""
+    ids = school_ids(user, roles)
+    if not ids:
+        return queryset.none()
+    return queryset.filter(**{f"{school_path(queryset.model)}__in": ids})
+
+
+def schools_for(user, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[School]:
+    return scope(School.objects.all(), user, roles=roles)
