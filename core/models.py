@@ -41,9 +41,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=80, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(
-        default=False, help_text="Can log in to the Django admin site."
-    )
+    is_staff = models.BooleanField(default=False, help_text="Can log in to the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -146,9 +146,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: configured from these settings by core/celery.py (CELERY_ prefix).
-CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL", default="filesystem://"
-)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

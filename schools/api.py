@@ -257,4 +257,3 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         ]
         result = services.attendance_upsert(items=items, recorded_by=request.user)
         return Response(UpsertResultSerializer(result).data)
-

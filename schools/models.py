@@ -136,7 +136,7 @@ class Term(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.starts_on} – {self.ends_on})"
+        return f"{self.name} ({self.starts_on} to {self.ends_on})"
 
 
 class ClosureDay(models.Model):
@@ -164,7 +164,7 @@ class Student(models.Model):
         max_length=17, validators=[student_code_validator], help_text=STUDENT_CODE_HELP
     )
     year_group = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="School year (1–14); empty when not known yet."
+        null=True, blank=True, help_text="School year (1-14); empty when not known yet."
     )
     assigned_counsellor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -183,7 +183,9 @@ class Student(models.Model):
     class Meta:
         ordering = ["school", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "code"], name="student_code_unique_in_school"),
+            models.UniqueConstraint(
+                fields=["school", "code"], name="student_code_unique_in_school"
+            ),
             models.CheckConstraint(
                 condition=Q(year_group__isnull=True) | Q(year_group__gte=1, year_group__lte=14),
                 name="year_group_in_range",
@@ -296,7 +298,9 @@ class ObservationSign(models.Model):
     class Meta:
         ordering = ["sign"]
         constraints = [
-            models.UniqueConstraint(fields=["observation", "sign"], name="sign_once_per_observation"),
+            models.UniqueConstraint(
+                fields=["observation", "sign"], name="sign_once_per_observation"
+            ),
             models.CheckConstraint(condition=Q(sign__in=Sign.values), name="sign_is_known"),
         ]
 

@@ -119,7 +119,9 @@ class StudentWriteSerializer(serializers.Serializer):
     code = serializers.CharField(
         max_length=17, validators=[student_code_validator], help_text=STUDENT_CODE_HELP
     )
-    year_group = serializers.IntegerField(min_value=1, max_value=14, required=False, allow_null=True)
+    year_group = serializers.IntegerField(
+        min_value=1, max_value=14, required=False, allow_null=True
+    )
 
     def validate(self, attrs):
         attrs["school"] = _resolver(self).school(attrs.get("school"))

@@ -1,0 +1,51 @@
+# The commands people and scripts rely on (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements/dev.lock
+
+# Tests run against real PostgreSQL and Redis; these are the defaults, the environment wins.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/early_warning
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+
+.PHONY: install run worker test lint format bench clean lock
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python ## Build .venv/ from the lock file, exactly.
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+
+run: install ## The service on the embedded default: SQLite, file-system broker, demo data.
+	@DEBUG=true $(BIN)/python manage.py migrate --no-input -v 0
+	@DEBUG=true $(BIN)/python manage.py seed_demo
+	@DEBUG=true bash scripts/run-embedded
+
+test: install ## The whole suite, against PostgreSQL and Redis.
+	DEBUG=true \
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)/14} \
+	CACHE_URL=$${CACHE_URL:-$(TEST_REDIS_URL)/13} \
+	PSEUDONYM_KEY=$${PSEUDONYM_KEY:-test-pseudonym-key} \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff, and no model change without its migration.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Benchmarks; figures go to docs/PERFORMANCE.md.
+	DEBUG=true DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)_bench} \
+	$(BIN)/python -m benchmarks
+
+lock: ## Re-pin requirements/*.lock from requirements/*.in (needs pip-tools).
+	cd requirements && pip-compile -q --generate-hashes --strip-extras --allow-unsafe -o base.lock base.in
+	cd requirements && pip-compile -q --generate-hashes --strip-extras --allow-unsafe -o dev.lock dev.in
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

@@ -1,0 +1,61 @@
+"""The school calendar: which dates are school days.
+
+A school day is a weekday (Monday to Friday) inside one of the school's terms that is not a
+closure day. Rules count school days and school weeks, so holidays and closures are skipped
+and nobody is absent on a day the school was closed. Reading a span costs two queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from .models import ClosureDay, School, Term
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def school_days_between(school: School, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every school day from `start` to `end` inclusive, in order."""
+    if end < start:
+        return []
+    terms = list(
+        Term.objects.filter(school=school, starts_on__lte=end, ends_on__gte=start).values_list(
+            "starts_on", "ends_on"
+        )
+    )
+    closed = set(
+        ClosureDay.objects.filter(school=school, date__range=(start, end)).values_list(
+            "date", flat=True
+        )
+    )
+    return school_days_from(terms, closed, start, end)
+
+
+def school_days_from(
+    terms: Iterable[tuple[dt.date, dt.date]],
+    closed: set[dt.date],
+    start: dt.date,
+    end: dt.date,
+) -> list[dt.date]:
+    """The pure part of school_days_between: no database, easy to test."""
+    days: set[dt.date] = set()
+    for term_start, term_end in terms:
+        day = max(start, term_start)
+        last = min(end, term_end)
+        while day <= last:
+            if day.weekday() < 5 and day not in closed:
+                days.add(day)
+            day += ONE_DAY
+    return sorted(days)
+
+
+def is_school_day(school: School, day: dt.date) -> bool:
+    return bool(school_days_between(school, day, day))
+
+
+def last_school_days(school: School, until: dt.date, count: int, *, lookback_days: int = 400):
+    """The last `count` school days up to and including `until` (fewer if the calendar has
+    fewer within `lookback_days`)."""
+    days = school_days_between(school, until - dt.timedelta(days=lookback_days), until)
+    return days[-count:]

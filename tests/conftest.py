@@ -1,0 +1,106 @@
+"""Shared fixtures: two schools and named staff, so permission tests read like sentences.
+
+School A ("north"): alice (teacher), tom (another teacher), carol (counsellor), adam (admin),
+ivan (integration). School B ("south"): bob (teacher), cora (counsellor), bella (admin).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from schools.models import Role
+
+from .factories import MembershipFactory, SchoolFactory, StudentFactory, TermFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _real_postgresql(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", (
+            "The suite runs against PostgreSQL (make test sets DATABASE_URL), never SQLite."
+        )
+
+
+@pytest.fixture
+def school_a(db):
+    school = SchoolFactory(code="north", name="North Academy")
+    TermFactory(school=school)
+    return school
+
+
+@pytest.fixture
+def school_b(db):
+    school = SchoolFactory(code="south", name="South High")
+    TermFactory(school=school)
+    return school
+
+
+def _member(email: str, school, role: str):
+    user = UserFactory(email=email)
+    MembershipFactory(user=user, school=school, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(school_a):
+    return _member("alice@north.test", school_a, Role.TEACHER)
+
+
+@pytest.fixture
+def tom(school_a):
+    return _member("tom@north.test", school_a, Role.TEACHER)
+
+
+@pytest.fixture
+def carol(school_a):
+    return _member("carol@north.test", school_a, Role.COUNSELLOR)
+
+
+@pytest.fixture
+def adam(school_a):
+    return _member("adam@north.test", school_a, Role.SCHOOL_ADMIN)
+
+
+@pytest.fixture
+def ivan(school_a):
+    return _member("ivan@north.test", school_a, Role.INTEGRATION)
+
+
+@pytest.fixture
+def bob(school_b):
+    return _member("bob@south.test", school_b, Role.TEACHER)
+
+
+@pytest.fixture
+def cora(school_b):
+    return _member("cora@south.test", school_b, Role.COUNSELLOR)
+
+
+@pytest.fixture
+def bella(school_b):
+    return _member("bella@south.test", school_b, Role.SCHOOL_ADMIN)
+
+
+@pytest.fixture
+def student_a(school_a):
+    return StudentFactory(school=school_a, code="S-0042")
+
+
+@pytest.fixture
+def student_b(school_b):
+    return StudentFactory(school=school_b, code="S-0042")
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` logs in as that user and returns the client."""
+    client = APIClient()
+
+    def as_(user):
+        client.force_authenticate(user=user)
+        return client
+
+    client.as_ = as_
+    return client

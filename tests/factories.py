@@ -1,0 +1,91 @@
+"""factory_boy factories. Student codes look like S-0042; nobody has a name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from core.models import User
+from schools.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Membership,
+    Observation,
+    ObservationSign,
+    Role,
+    School,
+    Student,
+    Term,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"staff{n}@school.test")
+    password = factory.django.Password("correct horse battery")
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"SCH{n}")
+    name = factory.LazyAttribute(lambda o: f"School {o.code}")
+    time_zone = "Europe/London"
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    school = factory.SubFactory(SchoolFactory)
+    name = "Year"
+    starts_on = dt.date(2025, 9, 1)
+    ends_on = dt.date(2027, 7, 31)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    role = Role.TEACHER
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    school = factory.SubFactory(SchoolFactory)
+    code = factory.Sequence(lambda n: f"S-{n:04d}")
+    year_group = 9
+
+
+class ObservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Observation
+
+    student = factory.SubFactory(StudentFactory)
+    observed_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+    recorded_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def signs(self, create, extracted, **kwargs):
+        for code in extracted or ["ISOLATION"]:
+            ObservationSign.objects.create(observation=self, sign=code)
+
+
+class AttendanceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttendanceRecord
+
+    student = factory.SubFactory(StudentFactory)
+    date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+    session = "AM"
+    status = AttendanceStatus.UNAUTHORISED_ABSENCE
