@@ -18,6 +18,7 @@ install: $(BIN)/python ## Build .venv/ from the lock file, exactly.
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 
 run: install ## The service on the embedded default: SQLite, file-system broker, demo data.
+	@mkdir -p var/broker/out var/broker/processed
 	@DEBUG=true $(BIN)/python manage.py migrate --no-input -v 0
 	@DEBUG=true $(BIN)/python manage.py seed_demo
 	@DEBUG=true bash scripts/run-embedded
