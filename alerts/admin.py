@@ -1,0 +1,97 @@
+"""Admin pages for rules, cases and the outbox, scoped like the API (SchoolScopedAdmin)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from schools.admin import SchoolScopedAdmin
+
+from .models import (
+    Case,
+    CaseEvent,
+    CaseEvidence,
+    CaseRule,
+    DeliveryAttempt,
+    Notice,
+    Notification,
+    WarningRule,
+)
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(SchoolScopedAdmin):
+    list_display = ["name", "school", "kind", "enabled", "severity", "version"]
+    list_filter = ["kind", "enabled", "severity"]
+    search_fields = ["name", "school__code"]
+    # Edits through the admin bypass rule_update, so the version is shown but not typed in;
+    # save_model raises it like the service does.
+    readonly_fields = ["version", "key", "created_at", "updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        from .services import rule_update
+
+        if change:
+            rule_update(rule=obj, by=request.user, fields=form.changed_data)
+        else:
+            obj.updated_by = request.user
+            super().save_model(request, obj, form, change)
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "author", "action_type", "from_status", "to_status", "text"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CaseRuleInline(admin.TabularInline):
+    model = CaseRule
+    extra = 0
+    can_delete = False
+    readonly_fields = ["rule", "rule_name", "rule_version", "first_fired_on", "last_fired_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(SchoolScopedAdmin):
+    list_display = ["student", "status", "stage", "severity", "persisted_since", "opened_at"]
+    list_filter = ["status", "stage", "severity"]
+    search_fields = ["student__code"]
+    raw_id_fields = ["student"]
+    inlines = [CaseRuleInline, CaseEventInline]
+    # The case is worked through the services (timeline and audit); the admin only reads.
+    readonly_fields = [f.name for f in Case._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CaseEvidence)
+class CaseEvidenceAdmin(SchoolScopedAdmin):
+    list_display = ["case", "on_date", "observation", "attendance", "window_start", "window_end"]
+    raw_id_fields = ["case", "observation", "attendance"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(SchoolScopedAdmin):
+    list_display = ["case", "recipient", "kind", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["case", "recipient"]
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(SchoolScopedAdmin):
+    list_display = ["notification", "channel", "at", "ok", "error"]
+    list_filter = ["ok", "channel"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(SchoolScopedAdmin):
+    list_display = ["user", "case", "text", "read_at", "created_at"]
+    raw_id_fields = ["case", "user", "notification"]
