@@ -92,6 +92,11 @@ class StudentViewSet(
     write_roles = frozenset({Role.SCHOOL_ADMIN, Role.INTEGRATION})
     filterset_class = StudentFilter
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["resolver"] = StudentResolver(self.request.user, self.write_roles)
+        return context
+
     def get_serializer_class(self):
         if self.action == "create":
             return StudentWriteSerializer
