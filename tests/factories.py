@@ -70,6 +70,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
 class ObservationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Observation
+        skip_postgeneration_save = True
 
     student = factory.SubFactory(StudentFactory)
     observed_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
