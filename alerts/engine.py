@@ -1,0 +1,350 @@
+"""The evaluation engine: which students match which rules of a school on a date, and why.
+
+Set-based: one evaluation reads the school's rules, its calendar (two queries), the
+observation signs and the register exceptions over the span the rules need (one query each),
+whatever the number of students. The window counting is done by the pure functions of
+alerts/counting.py over those rows. Nothing here writes; alerts/services.py acts on the result.
+
+Dates: windows are blocks of school days on the school's calendar (schools/calendar.py),
+counted back from the evaluation date, so holidays and closures are skipped. Rows dated on a
+day that is not a school day are not counted: nobody is absent on a day the school was closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from schools.calendar import school_days_between
+from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School
+from schools.signs import CONTEXT_SIGNS, Sign
+
+from . import counting
+from .models import RuleKind, WarningRule
+
+# How far back the engine looks to measure how long a pattern has persisted: 26 school weeks,
+# the six-month line of WARNING_SIGNS.md.
+PERSISTENCE_LOOKBACK_SCHOOL_DAYS = 130
+# Context signs (bullying, setback, family strain) raise severity when recorded in the last
+# 8 school weeks.
+CONTEXT_SCHOOL_DAYS = 40
+# Calendar days read to find enough school days (terms, holidays and all).
+CALENDAR_LOOKBACK = dt.timedelta(days=550)
+
+ABSENT = {AttendanceStatus.AUTHORISED_ABSENCE.value, AttendanceStatus.UNAUTHORISED_ABSENCE.value}
+
+
+def spec_of(rule: WarningRule) -> counting.Spec:
+    """The pure description of what `rule` matches (saved or not)."""
+    threshold = rule.attendance_threshold
+    return counting.Spec(
+        kind=rule.kind,
+        signs=frozenset(rule.signs or ()),
+        count_unit=rule.count_unit,
+        window_days=rule.window_days,
+        min_events=rule.min_events_per_window,
+        min_signs=rule.min_distinct_signs,
+        min_observers=rule.min_distinct_observers,
+        consecutive=rule.consecutive_windows,
+        threshold=Fraction(str(threshold)) if threshold is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class WindowEvidence:
+    start: dt.date
+    end: dt.date
+    count: int
+    observation_ids: tuple[int, ...]
+    attendance_ids: tuple[int, ...]
+    possible: int = 0  # attendance rules: possible sessions
+    rate: float | None = None  # attendance rules: percent attended
+
+    def as_json(self) -> dict:
+        data = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "count": self.count,
+            "observations": list(self.observation_ids),
+            "attendance": list(self.attendance_ids),
+        }
+        if self.rate is not None:
+            data.update(possible=self.possible, rate=self.rate)
+        return data
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """One student matching one rule on the evaluation date, with the evidence."""
+
+    rule: WarningRule
+    student_id: int
+    windows: tuple[WindowEvidence, ...]  # oldest first
+    signs: tuple[str, ...]
+    observers: int
+    persisted_since: dt.date
+
+    @property
+    def observation_ids(self) -> set[int]:
+        return {i for w in self.windows for i in w.observation_ids}
+
+    @property
+    def attendance_ids(self) -> set[int]:
+        return {i for w in self.windows for i in w.attendance_ids}
+
+    def as_json(self) -> dict:
+        return {
+            "rule": self.rule.name,
+            "rule_id": self.rule.pk,
+            "version": self.rule.version,
+            "kind": self.rule.kind,
+            "signs": list(self.signs),
+            "observers": self.observers,
+            "persisted_since": self.persisted_since.isoformat(),
+            "windows": [w.as_json() for w in self.windows],
+        }
+
+
+@dataclass
+class Rows:
+    """What the engine read for one school: the calendar and the rows on it."""
+
+    days: list[dt.date]
+    events: list[counting.SignEvent] = field(default_factory=list)
+    marks: list[counting.Mark] = field(default_factory=list)
+    # The date of each record, for evidence rows.
+    ref_dates: dict[tuple[str, int], dt.date] = field(default_factory=dict)
+
+    def without_before(self, cutoffs: Mapping[int, dt.date]) -> Rows:
+        """These rows minus each student's rows dated on or before their cutoff date."""
+        if not cutoffs:
+            return self
+        index = {d: i for i, d in enumerate(self.days)}
+        # A cutoff is a date; rows on school days up to and including it are dropped.
+        limits = {sid: _last_index_on_or_before(self.days, index, d) for sid, d in cutoffs.items()}
+        return Rows(
+            days=self.days,
+            events=[e for e in self.events if e.day > limits.get(e.student, -1)],
+            marks=[m for m in self.marks if m.day > limits.get(m.student, -1)],
+            ref_dates=self.ref_dates,
+        )
+
+
+def _last_index_on_or_before(days: Sequence[dt.date], index: dict, day: dt.date) -> int:
+    if day in index:
+        return index[day]
+    # Not a school day: the last school day before it (binary search would do; lists are short).
+    earlier = [i for i, d in enumerate(days) if d < day]
+    return earlier[-1] if earlier else -1
+
+
+def school_days_until(school: School, on_date: dt.date, count: int) -> list[dt.date]:
+    """The last `count` school days up to and including `on_date` (two queries)."""
+    return school_days_between(school, on_date - CALENDAR_LOOKBACK, on_date)[-count:]
+
+
+def load_rows(
+    school: School, days: Sequence[dt.date], *, signs: Iterable[str], register: bool = True
+) -> Rows:
+    """Read the observation signs in `signs` and the register exceptions of the school's
+    active students on `days`: two queries, whatever the number of students."""
+    rows = Rows(days=list(days))
+    if not days:
+        return rows
+    index = {d: i for i, d in enumerate(days)}
+    start, end = days[0], days[-1]
+    signs = sorted(set(signs))
+    if signs:
+        observed = ObservationSign.objects.filter(
+            observation__student__school=school,
+            observation__student__is_active=True,
+            # A withdrawn observation never counts.
+            observation__withdrawn_at__isnull=True,
+            observation__observed_on__range=(start, end),
+            sign__in=signs,
+        ).values_list(
+            "observation__student_id",
+            "observation__observed_on",
+            "sign",
+            "observation__recorded_by_id",
+            "observation_id",
+        )
+        for student_id, on, sign, observer, obs_id in observed.iterator(chunk_size=5000):
+            day = index.get(on)
+            if day is None:
+                continue
+            ref = ("observation", obs_id)
+            rows.events.append(counting.SignEvent(student_id, day, sign, observer, ref))
+            rows.ref_dates[ref] = on
+    if register:
+        marks = (
+            AttendanceRecord.objects.filter(
+                student__school=school, student__is_active=True, date__range=(start, end)
+            )
+            # Only the exceptions matter: a session with no record, or marked present,
+            # counts as attended.
+            .exclude(status=AttendanceStatus.PRESENT)
+            .values_list("student_id", "date", "status", "id")
+        )
+        for student_id, on, status, record_id in marks.iterator(chunk_size=5000):
+            day = index.get(on)
+            if day is None:
+                continue
+            absent = status in ABSENT
+            not_required = status == AttendanceStatus.NOT_REQUIRED
+            rows.marks.append(counting.Mark(student_id, day, absent, not_required, record_id))
+            ref = ("attendance", record_id)
+            rows.ref_dates[ref] = on
+            # A register mark is also a sign for the rules that count the register.
+            sign = (
+                Sign.LATE if status == AttendanceStatus.LATE else Sign.ABSENCE if absent else None
+            )
+            if sign is not None:
+                rows.events.append(
+                    counting.SignEvent(student_id, day, sign.value, counting.REGISTER, ref)
+                )
+    return rows
+
+
+def events_for(rule: WarningRule, rows: Rows) -> list[counting.SignEvent]:
+    """The events a rule counts: register events only when it uses the register."""
+    if rule.use_register:
+        return rows.events
+    return [e for e in rows.events if e.ref[0] == "observation"]
+
+
+def hit_to_match(rule: WarningRule, hit: counting.Hit, rows: Rows) -> RuleMatch:
+    days = rows.days
+    windows = []
+    for w in hit.windows:
+        windows.append(
+            WindowEvidence(
+                start=days[w.start],
+                end=days[w.end],
+                count=w.count,
+                observation_ids=tuple(sorted(i for kind, i in w.refs if kind == "observation")),
+                attendance_ids=tuple(sorted(i for kind, i in w.refs if kind == "attendance")),
+                possible=w.possible,
+                rate=round(float(w.rate), 1) if rule.kind == RuleKind.ATTENDANCE_RATE else None,
+            )
+        )
+    return RuleMatch(
+        rule=rule,
+        student_id=hit.student,
+        windows=tuple(windows),
+        signs=tuple(sorted(hit.signs)),
+        observers=len(hit.observers),
+        persisted_since=days[hit.run_start],
+    )
+
+
+@dataclass
+class Evaluation:
+    school: School
+    on_date: dt.date
+    days: list[dt.date]
+    matches: list[RuleMatch]
+    # Context signs per student in the last CONTEXT_SCHOOL_DAYS school days.
+    context: dict[int, set[str]]
+    ref_dates: dict[tuple[str, int], dt.date]
+
+    def by_student(self) -> dict[int, list[RuleMatch]]:
+        grouped: dict[int, list[RuleMatch]] = defaultdict(list)
+        for match in self.matches:
+            grouped[match.student_id].append(match)
+        return dict(grouped)
+
+
+def evaluate(
+    *,
+    school: School,
+    on_date: dt.date,
+    rules: Sequence[WarningRule] | None = None,
+    not_before: Mapping[int, dt.date] | None = None,
+) -> Evaluation:
+    """Each student of `school` matching each enabled rule on `on_date`, with evidence.
+
+    `not_before` maps a student to a date on or before which their records do not count
+    (the resolution date of their resolved case: only newer evidence may reopen it).
+    A fixed number of queries: rules (unless given), calendar (2), observations, register.
+    """
+    if rules is None:
+        rules = list(WarningRule.objects.filter(school=school, enabled=True))
+    span = max((r.span_days for r in rules), default=0)
+    needed = max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
+    days = school_days_until(school, on_date, needed)
+    signs = {s for r in rules for s in (r.signs or ())} | set(CONTEXT_SIGNS)
+    register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
+    all_rows = load_rows(school, days, signs=signs, register=register)
+    rows = all_rows.without_before(not_before or {})
+    matches: list[RuleMatch] = []
+    if days:
+        last = len(days) - 1
+        for rule in rules:
+            spec = spec_of(rule)
+            hits = counting.rule_hits(
+                spec, events=events_for(rule, rows), marks=rows.marks, ends=[last], extend=True
+            )
+            for student_hits in hits.values():
+                matches.extend(hit_to_match(rule, h, rows) for h in student_hits)
+    return Evaluation(
+        school=school,
+        on_date=on_date,
+        days=days,
+        matches=sorted(matches, key=lambda m: (m.student_id, m.rule.pk or 0)),
+        context=_context(all_rows),
+        ref_dates=all_rows.ref_dates,
+    )
+
+
+def _context(rows: Rows) -> dict[int, set[str]]:
+    first = len(rows.days) - CONTEXT_SCHOOL_DAYS
+    context: dict[int, set[str]] = defaultdict(set)
+    for event in rows.events:
+        if event.sign in CONTEXT_SIGNS and event.day >= first:
+            context[event.student].add(event.sign)
+    return dict(context)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    student_id: int
+    flagged_on_date: bool
+    first_fired_on: dt.date
+    # The first school day of each episode of firing (fired, where it had not the day before).
+    episodes: tuple[dt.date, ...]
+    school_days_fired: int
+
+
+def preview(
+    *, school: School, rule: WarningRule, on_date: dt.date, history_school_days: int = 190
+) -> tuple[list[dt.date], dict[int, PreviewRow]]:
+    """Where `rule` (saved or not, enabled or not) fires over the last `history_school_days`
+    school days up to `on_date`, per student: one pass over the rows, not one evaluation
+    per day. Returns the school days looked at and a row per student that fired."""
+    spec = spec_of(rule)
+    days = school_days_until(school, on_date, history_school_days + spec.span)
+    rows = load_rows(
+        school,
+        days,
+        signs=rule.signs or (),
+        register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
+    )
+    first_end = max(len(days) - history_school_days, 0)
+    ends = list(range(first_end, len(days)))
+    hits = counting.rule_hits(spec, events=events_for(rule, rows), marks=rows.marks, ends=ends)
+    result: dict[int, PreviewRow] = {}
+    last = len(days) - 1
+    for student_id, student_hits in hits.items():
+        fired = [h.end for h in student_hits]
+        result[student_id] = PreviewRow(
+            student_id=student_id,
+            flagged_on_date=fired[-1] == last,
+            first_fired_on=days[fired[0]],
+            episodes=tuple(days[i] for i in counting.episode_starts(fired)),
+            school_days_fired=len(fired),
+        )
+    return days[first_end:], result

@@ -1,0 +1,88 @@
+"""Telling people about cases: the outbox.
+
+`case_changed` is THE hook: alerts.services calls it, inside the transaction that changed the
+case, when a case opens (or reopens) and when its stage or severity rises. It writes one
+`Notification` row per recipient; the unique constraint on (case, recipient, kind,
+change_key) makes a repeated call for the same change write nothing, so evaluation can run
+any number of times and each change is told once. Delivery (e-mail, in-app notice, retries,
+escalation) reads these rows later; nothing here talks to a mail server or a broker.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from core.models import User
+from schools.models import Membership, Role
+
+from .models import Case, Notification, NotificationKind
+
+CHANGE_KINDS = {
+    "opened": NotificationKind.OPENED,
+    "reopened": NotificationKind.OPENED,
+    "stage_raised": NotificationKind.STAGE_RAISED,
+    "severity_raised": NotificationKind.SEVERITY_RAISED,
+    "escalated": NotificationKind.ESCALATED,
+}
+
+
+def change_key(case: Case, change: str) -> str:
+    """Names one change of one case: a case reopened later is told about again, a stage or
+    severity level is told about once per opening."""
+    cycle = case.opened_count
+    if change in ("opened", "reopened"):
+        return f"opened:{cycle}"
+    if change == "stage_raised":
+        return f"stage:{case.stage}:{cycle}"
+    if change == "severity_raised":
+        return f"severity:{case.severity}:{cycle}"
+    return f"{change}:{cycle}"
+
+
+def recipients_for(case: Case) -> list:
+    """The student's assigned counsellor, else the school's designated counsellor; when
+    neither is a member of casework staff of the school any more, the school's counsellors,
+    else its school admins, so that no case goes untold."""
+    student = case.student
+    school = student.school
+    casework = dict(
+        Membership.objects.filter(
+            school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
+        ).values_list("user_id", "role")
+    )
+    if student.assigned_counsellor_id in casework:
+        return [student.assigned_counsellor]
+    if school.designated_counsellor_id in casework:
+        return [school.designated_counsellor]
+    for role in (Role.COUNSELLOR, Role.SCHOOL_ADMIN):
+        ids = [uid for uid, r in casework.items() if r == role]
+        if ids:
+            return list(User.objects.filter(pk__in=ids))
+    return []
+
+
+def case_changed(*, case: Case, change: str, previous: dict | None = None) -> list[Notification]:
+    """Write the outbox rows for `change` of `case` ("opened", "reopened", "stage_raised",
+    "severity_raised"); `previous` holds the stage and severity before the change.
+
+    Must run inside the transaction that changed the case, so the case change and its
+    notification commit together or not at all. Idempotent per change and recipient.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("case_changed must run inside the transaction that changed the case")
+    kind = CHANGE_KINDS[change]
+    key = change_key(case, change)
+    rows = [
+        Notification(
+            case=case,
+            recipient=user,
+            kind=kind,
+            change_key=key,
+            stage=case.stage,
+            severity=case.severity,
+        )
+        for user in recipients_for(case)
+    ]
+    # ignore_conflicts: the unique constraint, not a read-then-write, keeps it to one row.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
