@@ -9,6 +9,7 @@ alerts/notify.py; nothing here has business logic in save() or signals.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from core.screening import NOTE_MAX_LENGTH, screen_note
 from schools.models import AttendanceRecord, Observation, School, Student
+from schools.signs import Sign
 
 
 class Severity(models.TextChoices):
@@ -143,6 +145,22 @@ class WarningRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.signs or ()) - set(Sign.values))
+        if unknown:
+            raise ValidationError(
+                {
+                    "signs": f"Unknown sign code(s): {', '.join(unknown)}. "
+                    f"Known codes: {', '.join(Sign.values)}."
+                }
+            )
+        if self.kind == RuleKind.SIGN_PATTERN and not self.signs:
+            raise ValidationError({"signs": "A sign-pattern rule counts at least one sign."})
+        if self.kind == RuleKind.ATTENDANCE_RATE and self.attendance_threshold is None:
+            raise ValidationError(
+                {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
+            )
 
     @property
     def span_days(self) -> int:

@@ -587,8 +587,9 @@ def _case_quiet(
 # --- Working a case --------------------------------------------------------------------
 
 
-class CaseConflict(Exception):
-    """The case changed meanwhile (someone else moved it first): reload and decide again."""
+class CaseConflict(ValidationError):
+    """The case changed meanwhile (someone else moved it first): reload and decide again.
+    A ValidationError so that forms show it; the API answers 409 for it."""
 
 
 # Forward through the documented statuses; back from monitoring to in progress when the
@@ -641,7 +642,10 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
         values.update(resolved_at=now, resolved_by=by, resolution_reason=text)
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, status=from_status).update(**values):
-            raise CaseConflict("The case was changed by someone else; reload it.")
+            raise CaseConflict(
+                "The case was changed by someone else meanwhile; reload it and try again.",
+                code="conflict",
+            )
         for name, value in values.items():
             setattr(case, name, value)
         CaseEvent.objects.create(
@@ -661,6 +665,11 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
             detail={"from": from_status, "to": to_status},
         )
     return case
+
+
+def case_change_status(*, case: Case, by, to: str, text: str = "") -> Case:
+    """case_set_status under the name the web pages use."""
+    return case_set_status(case=case, to_status=to, by=by, text=text)
 
 
 def case_acknowledge(*, case: Case, by) -> Case:
@@ -744,6 +753,10 @@ class RulePreview:
     @property
     def flagged_on_date(self) -> list[PreviewStudent]:
         return [s for s in self.students if s.flagged_on_date]
+
+    @property
+    def flagged_count(self) -> int:
+        return len(self.flagged_on_date)
 
 
 def rule_preview(

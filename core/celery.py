@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 
@@ -19,3 +20,20 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
 }
+
+
+def _alerts_schedule() -> dict:
+    from django.conf import settings
+
+    return {
+        # Daily evaluation of every school's warning-sign rules, one task per school.
+        "alerts-evaluate-all": {
+            "task": "alerts.tasks.evaluate_all",
+            "schedule": crontab(
+                hour=settings.ALERTS_EVALUATION_HOUR, minute=settings.ALERTS_EVALUATION_MINUTE
+            ),
+        },
+    }
+
+
+app.conf.beat_schedule.update(_alerts_schedule())

@@ -194,3 +194,23 @@ LOGGING = {
     # Request URLs carry only numeric ids, never a student code; still keep access noise down.
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# --- Warning-sign rules and cases (alerts; issue 3) -------------------------------------
+# Beat evaluates every school once a day at this time (CELERY_TIMEZONE, i.e. TIME_ZONE), one
+# task per school; evening, so the day's register and observations are in.
+ALERTS_EVALUATION_HOUR = env.int("ALERTS_EVALUATION_HOUR", default=18)
+ALERTS_EVALUATION_MINUTE = env.int("ALERTS_EVALUATION_MINUTE", default=0)
+# After this many whole school weeks in which no rule fired, a case suggests resolution.
+ALERTS_CLEAN_WEEKS_TO_SUGGEST_RESOLUTION = env.int(
+    "ALERTS_CLEAN_WEEKS_TO_SUGGEST_RESOLUTION", default=4
+)
+# The overlap lock of one school's evaluation task expires after this many seconds.
+ALERTS_EVALUATION_LOCK_SECONDS = env.int("ALERTS_EVALUATION_LOCK_SECONDS", default=900)
+# Case statuses and register statuses are both "status": name the two enums in the schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CaseStatusEnum": "alerts.models.CaseStatus",
+        "AttendanceStatusEnum": "schools.models.AttendanceStatus",
+    }
+)
+# --- end warning-sign rules and cases -----------------------------------------------------

@@ -1,0 +1,253 @@
+"""API shapes of rules and cases. They validate input; alerts.services does the work.
+
+A case is shown by the student's pseudonymous code and year group, never more.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from core.screening import NOTE_MAX_LENGTH
+from schools import tenancy
+from schools.models import AttendanceRecord, Observation, Role
+from schools.signs import Sign
+
+from .models import (
+    ActionType,
+    Case,
+    CaseEvent,
+    CaseRule,
+    CaseStatus,
+    WarningRule,
+)
+
+
+def django_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"detail": error.messages})
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    school = serializers.CharField(source="student.school.code", read_only=True)
+    student = serializers.CharField(source="student.code", read_only=True)
+    year_group = serializers.IntegerField(source="student.year_group", read_only=True)
+    rules = serializers.SerializerMethodField()
+    resolution_suggested = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "school",
+            "student",
+            "year_group",
+            "status",
+            "stage",
+            "severity",
+            "rules",
+            "context_signs",
+            "persisted_since",
+            "first_evidence_on",
+            "last_evidence_on",
+            "last_fired_on",
+            "clean_weeks",
+            "resolution_suggested",
+            "opened_at",
+            "acknowledged_at",
+            "resolved_at",
+        ]
+
+    def get_rules(self, obj: Case) -> list[str]:
+        return sorted({r.rule_name for r in obj.fired_rules.all()})
+
+    def get_resolution_suggested(self, obj: Case) -> bool:
+        return obj.resolution_suggested_at is not None
+
+
+class CaseRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseRule
+        fields = ["rule", "rule_name", "rule_version", "first_fired_on", "last_fired_on"]
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "at",
+            "kind",
+            "author",
+            "text",
+            "action_type",
+            "from_status",
+            "to_status",
+            "detail",
+        ]
+
+
+class EvidenceObservationSerializer(serializers.ModelSerializer):
+    signs = serializers.SerializerMethodField()
+    recorded_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = ["id", "observed_on", "signs", "recorded_by", "note", "withdrawn_at"]
+
+    def get_signs(self, obj: Observation) -> list[str]:
+        return [s.sign for s in obj.signs.all()]
+
+
+class EvidenceAttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AttendanceRecord
+        fields = ["id", "date", "session", "status", "original_code"]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    fired_rules = CaseRuleSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
+    evidence_observations = serializers.SerializerMethodField()
+    evidence_attendance = serializers.SerializerMethodField()
+    acknowledged_by = serializers.StringRelatedField(read_only=True)
+    resolved_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "acknowledged_by",
+            "resolved_by",
+            "resolution_reason",
+            "opened_count",
+            "evidence",
+            "fired_rules",
+            "events",
+            "evidence_observations",
+            "evidence_attendance",
+        ]
+
+    def get_evidence_observations(self, obj: Case) -> list[dict]:
+        rows = (
+            Observation.objects.filter(case_evidence__case=obj)
+            .select_related("recorded_by")
+            .prefetch_related("signs")
+            .order_by("observed_on", "id")
+        )
+        return EvidenceObservationSerializer(rows, many=True).data
+
+    def get_evidence_attendance(self, obj: Case) -> list[dict]:
+        rows = AttendanceRecord.objects.filter(case_evidence__case=obj).order_by("date", "session")
+        return EvidenceAttendanceSerializer(rows, many=True).data
+
+
+class CaseStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class CaseNoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+class CaseActionSerializer(serializers.Serializer):
+    action_type = serializers.ChoiceField(choices=ActionType.choices)
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class CaseResolveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+
+
+RULE_FIELDS = [
+    "name",
+    "description",
+    "enabled",
+    "kind",
+    "signs",
+    "count_unit",
+    "use_register",
+    "window_days",
+    "min_events_per_window",
+    "min_distinct_signs",
+    "min_distinct_observers",
+    "consecutive_windows",
+    "attendance_threshold",
+    "severity",
+]
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    """A rule as a school admin edits it. `school` (a code) is needed only to create a rule
+    for one of several schools; `version` is read-only and rises on each edit."""
+
+    school = serializers.SlugRelatedField(
+        slug_field="code", queryset=tenancy.School.objects.all(), required=False
+    )
+    signs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Sign.choices), required=False, allow_empty=True
+    )
+
+    class Meta:
+        model = WarningRule
+        fields = ["id", "school", "key", "version", "created_at", "updated_at", *RULE_FIELDS]
+        read_only_fields = ["id", "key", "version", "created_at", "updated_at"]
+
+    def _admin_schools(self) -> dict[str, tenancy.School]:
+        user = self.context["request"].user
+        return {s.code: s for s in tenancy.schools_for(user, roles={Role.SCHOOL_ADMIN})}
+
+    def validate_school(self, school):
+        if school.code not in self._admin_schools():
+            raise serializers.ValidationError("You are not a school admin there.")
+        return school
+
+    def validate(self, attrs):
+        if self.instance is None:
+            if "school" not in attrs:
+                schools = list(self._admin_schools().values())
+                if len(schools) != 1:
+                    raise serializers.ValidationError(
+                        {"school": "You administer several schools: name one by its code."}
+                    )
+                attrs["school"] = schools[0]
+            rule = WarningRule(**attrs)
+        else:
+            if "school" in attrs and attrs["school"].pk != self.instance.school_id:
+                raise serializers.ValidationError({"school": "A rule cannot move school."})
+            rule = WarningRule.objects.get(pk=self.instance.pk)
+            for name, value in attrs.items():
+                setattr(rule, name, value)
+        try:
+            rule.full_clean(exclude=["updated_by"])
+        except DjangoValidationError as e:
+            raise django_errors(e) from e
+        return attrs
+
+
+class RulePreviewRequestSerializer(serializers.Serializer):
+    on_date = serializers.DateField(required=False)
+    history_school_days = serializers.IntegerField(
+        required=False, min_value=5, max_value=400, default=190
+    )
+    # Any edited fields to try without saving: the preview of the rule as it would be.
+    changes = serializers.DictField(required=False, default=dict)
+
+
+class PreviewStudentSerializer(serializers.Serializer):
+    student = serializers.CharField(source="code")
+    flagged_on_date = serializers.BooleanField()
+    first_fired_on = serializers.DateField()
+    episodes = serializers.ListField(child=serializers.DateField())
+    school_days_fired = serializers.IntegerField()
+
+
+class RulePreviewSerializer(serializers.Serializer):
+    on_date = serializers.DateField()
+    first_day = serializers.DateField(allow_null=True)
+    school_days = serializers.IntegerField()
+    flagged_on_date = serializers.IntegerField(source="flagged_count")
+    students = PreviewStudentSerializer(many=True)

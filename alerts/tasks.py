@@ -1,0 +1,66 @@
+"""Celery tasks: thin wrappers that load ids and call alerts.services.
+
+An overlap lock (an atomic cache.add with an expiry, keyed by task and school) keeps a second
+copy of one school's evaluation from even starting while the first runs; the row lock inside
+evaluation_run is what makes two runs safe if the cache is unavailable or the lock expired.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+
+from schools.models import School
+
+from .services import evaluation_run
+
+log = logging.getLogger(__name__)
+
+
+def _lock_key(school_id: int) -> str:
+    return f"alerts:evaluate_school:{school_id}"
+
+
+@shared_task(name="alerts.tasks.evaluate_school", ignore_result=True)
+def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
+    """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given)."""
+    import datetime as dt
+
+    key = _lock_key(school_id)
+    token = uuid.uuid4().hex
+    if not cache.add(key, token, timeout=settings.ALERTS_EVALUATION_LOCK_SECONDS):
+        log.info("evaluation of school %s already running; skipped", school_id)
+        return None
+    try:
+        school = School.objects.filter(pk=school_id).first()
+        if school is None:
+            return None
+        day = dt.date.fromisoformat(on_date) if on_date else None
+        summary = evaluation_run(school=school, on_date=day)
+        log.info(
+            "evaluated school %s: opened %d, reopened %d, updated %d, unchanged %d",
+            school.code,
+            len(summary.opened),
+            len(summary.reopened),
+            len(summary.updated),
+            len(summary.unchanged),
+        )
+        return summary.as_dict()
+    finally:
+        # Release only our own lock: an expired lock may have been taken by another run.
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+@shared_task(name="alerts.tasks.evaluate_all", ignore_result=True)
+def evaluate_all() -> int:
+    """Fan out: one evaluate_school task per school, so schools run in parallel on as many
+    workers as there are."""
+    ids = list(School.objects.values_list("pk", flat=True))
+    for school_id in ids:
+        evaluate_school.delay(school_id)
+    return len(ids)
