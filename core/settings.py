@@ -214,3 +214,26 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 # --- end warning-sign rules and cases -----------------------------------------------------
+
+# --- notification delivery and escalation (alerts; issue 3 part B) -------------------------
+# A notification whose delivery fails is retried after NOTIFY_BACKOFF_SECONDS, then twice
+# that, four times, ...; after NOTIFY_MAX_ATTEMPTS attempts it is marked failed (admin:
+# Alerts > Notifications, filter "failed").
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_BACKOFF_SECONDS = env.int("NOTIFY_BACKOFF_SECONDS", default=60)
+# A claim older than this belongs to a sender that died mid-send; another sender takes it.
+# Keep it well above EMAIL_TIMEOUT so a slow but live sender is never presumed dead.
+NOTIFY_CLAIM_TIMEOUT = env.int("NOTIFY_CLAIM_TIMEOUT", default=600)
+# Notifications one run of the delivery task handles (the next run takes the rest).
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
+# A new case not acknowledged within this many school days goes to the deputy (0: never).
+ESCALATE_AFTER_SCHOOL_DAYS = env.int("ESCALATE_AFTER_SCHOOL_DAYS", default=2)
+# An SMTP server that does not answer must not hold a sender past its claim.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)
+# Connecting to a Redis broker gives up after the same short timeout as Celery's own
+# connection setting, so a request that nudges a worker never waits on an unreachable host.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
+        "socket_connect_timeout", CELERY_BROKER_CONNECTION_TIMEOUT
+    )
+# --- end notification delivery and escalation ----------------------------------------------

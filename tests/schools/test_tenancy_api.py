@@ -71,6 +71,51 @@ def _attendance(school, member):
     return AttendanceRecordFactory(student=student, date=_yesterday(school))
 
 
+def _case_obj(school, member):
+    from alerts.models import Case
+
+    student = StudentFactory(school=school, code="S-T004")
+    day = _yesterday(school)
+    return Case.objects.create(
+        student=student,
+        first_evidence_on=day,
+        last_evidence_on=day,
+        persisted_since=day,
+        last_fired_on=day,
+    )
+
+
+def _rule(school, member):
+    from alerts.models import WarningRule
+
+    return WarningRule.objects.create(
+        school=school, name="Tenancy test rule", kind="sign_pattern", signs=["ISOLATION"]
+    )
+
+
+def _notice(school, member):
+    from alerts.models import Case, Notice
+
+    day = _yesterday(school)
+    case = Case.objects.create(
+        student=StudentFactory(school=school, code="S-T005"),
+        first_evidence_on=day,
+        last_evidence_on=day,
+        persisted_since=day,
+        last_fired_on=day,
+    )
+    return Notice.objects.create(user=member, case=case, text="A case was opened: S-T005")
+
+
+# Every case action reads what it needs from one body.
+CASE_POST_BODY = {
+    "status": "acknowledged",
+    "text": "Seen in the corridor",
+    "reason": "Settled",
+    "action_type": "talk_with_family",
+}
+RULE_BODY = {"name": "Renamed", "kind": "sign_pattern", "signs": ["FATIGUE"]}
+
 # One entry per router basename.
 RESOURCES: dict[str, Resource] = {
     "school": Resource(model=School, make=lambda school, member: school),
@@ -81,6 +126,13 @@ RESOURCES: dict[str, Resource] = {
     ),
     "observation": Resource(model=Observation, make=_observation),
     "attendance": Resource(model=AttendanceRecord, make=_attendance),
+    "case": Resource(model=None, make=_case_obj, detail_bodies={"post": CASE_POST_BODY}),
+    "notice": Resource(model=None, make=_notice),
+    "rule": Resource(
+        model=None,
+        make=_rule,
+        detail_bodies={"put": RULE_BODY, "patch": {"description": "Edited"}, "post": {}},
+    ),
 }
 
 
@@ -118,6 +170,10 @@ FOREIGN_WRITES: dict[tuple[str, str], Callable[[Any], list[dict]]] = {
         {"observations": [_obs_row("south", b.student.code)]},
         {"observations": [{k: v for k, v in _obs_row("", "S-BONLY").items() if k != "school"}]},
     ],
+    ("rule-list", "post"): lambda b: [
+        {"school": "south", "name": "Foreign rule", "kind": "sign_pattern", "signs": ["LATE"]},
+    ],
+    ("notice-read_all", "post"): lambda b: [{"school": "south"}],
     ("attendance-batch", "post"): lambda b: [
         {"records": [_att_row("south", b.student.code)]},
         {"records": [{k: v for k, v in _att_row("", "S-BONLY").items() if k != "school"}]},
