@@ -95,3 +95,7 @@ class DeliveryAttemptAdmin(SchoolScopedAdmin):
 class NoticeAdmin(SchoolScopedAdmin):
     list_display = ["user", "case", "text", "read_at", "created_at"]
     raw_id_fields = ["case", "user", "notification"]
+
+
+# The outbox page (failed notifications, attempts, retry) replaces the plain one above.
+from . import admin_outbox  # noqa: E402, F401

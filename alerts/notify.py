@@ -15,6 +15,7 @@ from django.db import transaction
 from core.models import User
 from schools.models import Membership, Role
 
+from .delivery import deliver_soon
 from .models import Case, Notification, NotificationKind
 
 CHANGE_KINDS = {
@@ -85,4 +86,8 @@ def case_changed(*, case: Case, change: str, previous: dict | None = None) -> li
     ]
     # ignore_conflicts: the unique constraint, not a read-then-write, keeps it to one row.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # Ask a worker to send them as soon as this transaction commits (best effort: beat
+    # delivers every minute anyway, and a broker outage never fails the case change).
+    if rows:
+        deliver_soon()
     return rows

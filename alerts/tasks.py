@@ -64,3 +64,23 @@ def evaluate_all() -> int:
     for school_id in ids:
         evaluate_school.delay(school_id)
     return len(ids)
+
+
+# --- notification delivery and escalation (issue 3 part B) --------------------------------
+
+
+@shared_task(name="alerts.tasks.deliver_notifications", ignore_result=True)
+def deliver_notifications() -> int:
+    """Deliver the notifications that are due (every minute from beat, and nudged after each
+    case change). Safe to run in parallel: each row is claimed by one sender."""
+    from .delivery import notifications_deliver_due
+
+    return notifications_deliver_due(limit=settings.NOTIFY_BATCH_SIZE).handled
+
+
+@shared_task(name="alerts.tasks.escalate_cases", ignore_result=True)
+def escalate_cases() -> int:
+    """Escalate the cases nobody acknowledged in time (hourly from beat)."""
+    from .escalation import cases_escalate_due
+
+    return len(cases_escalate_due())

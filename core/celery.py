@@ -37,3 +37,18 @@ def _alerts_schedule() -> dict:
 
 
 app.conf.beat_schedule.update(_alerts_schedule())
+
+# Notification delivery (the outbox) and escalation: the due times are database columns, so
+# beat only has to look often enough; a missed beat delays, never loses.
+app.conf.beat_schedule.update(
+    {
+        "alerts-deliver-notifications": {
+            "task": "alerts.tasks.deliver_notifications",
+            "schedule": 60.0,
+        },
+        "alerts-escalate-cases": {
+            "task": "alerts.tasks.escalate_cases",
+            "schedule": crontab(minute=7),
+        },
+    }
+)
