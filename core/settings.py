@@ -237,3 +237,13 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_connect_timeout", CELERY_BROKER_CONNECTION_TIMEOUT
     )
 # --- end notification delivery and escalation ----------------------------------------------
+
+# --- imports (issue 5) ---------------------------------------------------------------------
+# A file larger than this is refused before it is read (command and API).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# Where an uploaded file waits for the worker; web and worker must share it. A file is deleted
+# as soon as its import ends, since it holds the raw student references.
+IMPORT_DIR = env.path("IMPORT_DIR", default=VAR_DIR / "imports")
+# The inactive account imported records are recorded by (created on first import).
+IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@system.invalid")
+# --- end imports ---------------------------------------------------------------------------

@@ -306,3 +306,53 @@ class ObservationSign(models.Model):
 
     def __str__(self) -> str:
         return self.sign
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what importing it did (issue 5).
+
+    The file waits under IMPORT_DIR and is deleted as soon as the import ends: it holds raw
+    student references, which the database never does. `report` holds counts and problems
+    (lines, elements, reasons), never a reference.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV attendance"
+        EDFI = "edfi", "Ed-Fi XML"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Imported"
+        REFUSED = "refused", "Refused (nothing written)"
+        FAILED = "failed", "Failed (nothing written)"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    format = models.CharField(max_length=8, choices=Format.choices, blank=True)
+    create_students = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    # A random name under IMPORT_DIR; the uploaded file name is not kept (it may name a child).
+    stored_name = models.CharField(max_length=64, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "refused", "failed"]),
+                name="import_job_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} {self.school.code} {self.status}"

@@ -1,0 +1,85 @@
+"""What the parsers share while one file is read: schools, the calendar policy, the sink."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import ClosureDay, School, Term
+from .codes import RANK
+from .pseudonym import Pseudonymiser
+from .report import ImportReport
+
+# Why a dated record is not written. A date the school was not open (weekend, closure day, a
+# weekday outside every term) is skipped and counted: nobody can be absent from a closed school,
+# and rules count school days only. A future date is a problem that refuses the file.
+WEEKEND = "weekend"
+CLOSURE_DAY = "closure_day"
+OUTSIDE_TERMS = "outside_terms"
+
+
+class _Calendar:
+    def __init__(self, school: School):
+        self.terms = list(Term.objects.filter(school=school).values_list("starts_on", "ends_on"))
+        self.closed = set(ClosureDay.objects.filter(school=school).values_list("date", flat=True))
+        self.today = school.today()
+        self._memo: dict[dt.date, str | None] = {}
+
+    def reason(self, day: dt.date) -> str | None:
+        try:
+            return self._memo[day]
+        except KeyError:
+            pass
+        if day.weekday() >= 5:
+            why = WEEKEND
+        elif day in self.closed:
+            why = CLOSURE_DAY
+        elif not any(start <= day <= end for start, end in self.terms):
+            why = OUTSIDE_TERMS
+        else:
+            why = None
+        self._memo[day] = why
+        return why
+
+
+class ImportContext:
+    def __init__(self, *, report: ImportReport, pseudonymiser: Pseudonymiser, sink):
+        self.report = report
+        self.pseudonymiser = pseudonymiser
+        self.sink = sink
+        self._calendars: dict[int, _Calendar] = {}
+
+    def calendar(self, school: School) -> _Calendar:
+        cal = self._calendars.get(school.pk)
+        if cal is None:
+            cal = self._calendars[school.pk] = _Calendar(school)
+        return cal
+
+    def student_code(self, school: School, reference: str) -> str:
+        return self.pseudonymiser.code(school.code, reference)
+
+    def mark(
+        self,
+        *,
+        number: int,
+        where: str,
+        school: School,
+        student_code: str,
+        date: dt.date,
+        sessions: tuple[str, ...],
+        status: str,
+        original_code: str,
+    ) -> None:
+        """Stage the marks of one record that has been read and counted as applied."""
+        cal = self.calendar(school)
+        if date > cal.today:
+            self.report.problem(where, f"{date.isoformat()} is in the future at the school")
+            return
+        why = cal.reason(date)
+        if why:
+            self.report.skip(why)
+            return
+        rank = RANK[status]
+        for session in sessions:
+            self.sink.add(
+                number, school.pk, student_code, date, session, status, original_code, rank
+            )

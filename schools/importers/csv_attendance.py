@@ -1,0 +1,143 @@
+"""CSV attendance: one register mark a row, with a header naming the columns.
+
+    student_ref,date,session,code
+    604822,2025-09-03,AM,I
+
+The student reference is the school information system's id for the student; it is turned
+into a pseudonymous code at once and never kept. The code is an England register code or one of
+the service's status names (codes.py). Rows are read as a stream; values are never echoed in a
+problem message, since a shifted column could put a student reference where a date should be.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import BinaryIO
+
+from ..models import RecordSource, School, Session
+from .codes import csv_status
+from .context import ImportContext
+from .report import ImportRefused
+
+FORMAT = "csv"
+SOURCE = RecordSource.IMPORT_CSV
+
+COLUMNS = {
+    "student_ref": ("student_ref", "student_reference", "student", "reference", "upn", "pupil"),
+    "date": ("date",),
+    "session": ("session",),
+    "code": ("code", "mark", "status"),
+}
+SESSIONS = {"AM": Session.AM, "PM": Session.PM}
+
+
+def where(number: int) -> str:
+    return f"line {number}"
+
+
+def _header_index(header: list[str]) -> dict[str, int]:
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    index = {}
+    for column, aliases in COLUMNS.items():
+        for alias in aliases:
+            if alias in names:
+                index[column] = names.index(alias)
+                break
+    missing = [c for c in COLUMNS if c not in index]
+    if missing:
+        raise ImportRefused(
+            "This is not an attendance CSV, so nothing was written: line 1 must be a header "
+            "naming the columns student_ref, date, session and code "
+            f"(missing: {', '.join(missing)})."
+        )
+    return index
+
+
+def _parse_date(text: str, memo: dict[str, dt.date | None]) -> dt.date | None:
+    try:
+        return memo[text]
+    except KeyError:
+        pass
+    value = None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            value = dt.datetime.strptime(text.strip(), fmt).date()
+            break
+        except ValueError:
+            continue
+    memo[text] = value
+    return value
+
+
+def parse(
+    stream: BinaryIO,
+    *,
+    school: School,
+    ctx: ImportContext,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    report = ctx.report
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportRefused("The file is empty, so nothing was written.")
+        index = _header_index(header)
+        i_ref, i_date, i_session, i_code = (index[c] for c in COLUMNS)
+        width = max(index.values()) + 1
+        dates: dict[str, dt.date | None] = {}
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            number = reader.line_num
+            report.read += 1
+            report.applied += 1
+            if progress is not None and report.read % 20000 == 0:
+                progress(stream.tell())
+            if len(row) < width:
+                report.problem(where(number), f"expected {width} columns, found {len(row)}")
+                continue
+            ref = row[i_ref].strip()
+            day = _parse_date(row[i_date], dates)
+            session = SESSIONS.get(row[i_session].strip().upper())
+            status = csv_status(row[i_code])
+            bad = [
+                msg
+                for ok, msg in (
+                    (ref, "the student reference is empty"),
+                    (day, "the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+                    (session, "the session is not AM or PM"),
+                    (status, "the code is not a register code or status name (docs/IMPORTS.md)"),
+                )
+                if not ok
+            ]
+            if bad:
+                report.problem(where(number), "; ".join(bad))
+                continue
+            report.by_category[status] += 1
+            code = ctx.student_code(school, ref)
+            report.tally(school.code, code)
+            ctx.mark(
+                number=number,
+                where=where(number),
+                school=school,
+                student_code=code,
+                date=day,
+                sessions=(session,),
+                status=status,
+                original_code=row[i_code].strip()[:60],
+            )
+    except UnicodeDecodeError:
+        raise ImportRefused(
+            f"The file is not UTF-8 text (near line {reader.line_num + 1}), so nothing was written."
+        ) from None
+    except csv.Error as e:
+        raise ImportRefused(
+            f"The file is not a readable CSV at line {reader.line_num} ({e}); nothing was written."
+        ) from None
+    finally:
+        text.detach()

@@ -1,0 +1,376 @@
+"""Ed-Fi XML interchanges, read as a stream (bounded memory, no DTDs, no entities).
+
+- InterchangeStudentAttendance: StudentSchoolAttendanceEvent (daily events) and
+  StudentSectionAttendanceEvent (class-period events; only tardies are imported).
+- InterchangeStudentDiscipline: a student who took part in an incident as a victim gets a
+  BULLYING context observation; every other participation is skipped, by reason.
+- InterchangeEducationOrgCalendar: Session -> Term, a non-instructional CalendarDate ->
+  ClosureDay, so the "present unless recorded" rule has the calendar Ed-Fi intends.
+
+Every event names its school by Ed-Fi SchoolId; School.edfi_school_id routes it. A SchoolId no
+school claims refuses the file (unless the import is restricted to one school, when the other
+schools' records are skipped). A StudentUniqueId is turned into a pseudonymous code at once; it
+is never stored, logged or echoed: problems name the element and its ordinal in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
+
+from ..models import ClosureDay, RecordSource, School, Term
+from ..signs import Sign
+from .codes import EDFI_CATEGORIES, edfi_sessions
+from .context import ImportContext
+from .report import ImportRefused
+
+FORMAT = "edfi"
+SOURCE = RecordSource.IMPORT_EDFI
+
+ATTENDANCE = "InterchangeStudentAttendance"
+DISCIPLINE = "InterchangeStudentDiscipline"
+CALENDAR = "InterchangeEducationOrgCalendar"
+INTERCHANGES = (ATTENDANCE, DISCIPLINE, CALENDAR)
+
+SCHOOL_EVENT = "StudentSchoolAttendanceEvent"
+SECTION_EVENT = "StudentSectionAttendanceEvent"
+PARTICIPATIONS = (
+    "StudentDisciplineIncidentBehaviorAssociation",
+    "StudentDisciplineIncidentNonOffenderAssociation",
+)
+INSTRUCTIONAL = {"Instructional day", "Make-up day"}
+
+# Top-level elements read but not imported, and the reason the report gives for each.
+NOT_IMPORTED = {
+    "DisciplineIncident": "incident_details",  # read for its date and school only
+    "DisciplineAction": "discipline_action",
+    "StaffDisciplineIncidentAssociation": "staff_association",
+    "GradingPeriod": "grading_period",
+    "Calendar": "calendar_header",
+}
+
+VICTIM_NOTE = "Imported: recorded as a victim in a discipline incident in the school's system."
+# Observations made from an incident get a client id derived from it, so a second import of
+# the same file finds them instead of recording them again.
+VICTIM_NAMESPACE = uuid.UUID("7b0f6f0e-3c43-4b8c-9a37-5b7f2f3c1e55")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(el: Element | None, *path: str) -> Element | None:
+    for name in path:
+        if el is None:
+            return None
+        el = next((c for c in el if _local(c.tag) == name), None)
+    return el
+
+
+def _text(el: Element | None, *path: str) -> str | None:
+    found = _child(el, *path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _descendant_text(el: Element | None, name: str) -> str | None:
+    if el is None:
+        return None
+    for d in el.iter():
+        if _local(d.tag) == name and d.text and d.text.strip():
+            return d.text.strip()
+    return None
+
+
+def _descriptor(value: str | None) -> str | None:
+    """'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Tardy' -> 'Tardy'."""
+    if value is None:
+        return None
+    return value.rsplit("#", 1)[-1].strip() or None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _time(value: str | None) -> dt.time | None:
+    try:
+        return dt.time.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Victim:
+    school: School
+    student_code: str
+    observed_on: dt.date
+    client_id: uuid.UUID
+    where: str
+
+
+class EdfiReader:
+    def __init__(self, *, ctx: ImportContext, only_school: School | None):
+        self.ctx = ctx
+        self.report = ctx.report
+        self.only_school = only_school
+        self.routes = {s.edfi_school_id: s for s in School.objects.exclude(edfi_school_id=None)}
+        self.unknown_school_ids: Counter[str] = Counter()
+        self.unknown_first: dict[str, str] = {}
+        self.incidents: dict[object, tuple[str, dt.date | None, str]] = {}
+        self.pending_victims: list[tuple[int, str, str, object]] = []
+        self.victims: list[Victim] = []
+        self.interchange = ""
+
+    # -- routing ------------------------------------------------------------------------
+    def school_for(self, school_id: str | None, where: str) -> School | None:
+        """The school that claims `school_id`, or None after counting why (skip or problem)."""
+        if school_id is None:
+            self.report.problem(where, "no SchoolId")
+            return None
+        try:
+            school = self.routes.get(int(school_id))
+        except ValueError:
+            school = None
+        if self.only_school is not None and school != self.only_school:
+            self.report.skip("other_school")
+            return None
+        if school is None:
+            self.unknown_school_ids[school_id] += 1
+            self.unknown_first.setdefault(school_id, where)
+            return None
+        return school
+
+    # -- the stream ---------------------------------------------------------------------
+    def read(self, stream: BinaryIO, progress: Callable[[int], None] | None) -> None:
+        depth = 0
+        root = None
+        ordinal: Counter[str] = Counter()
+        number = 0
+        try:
+            for event, el in iterparse(stream, events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    if depth == 0:
+                        root = el
+                        self.interchange = _local(el.tag)
+                        if self.interchange not in INTERCHANGES or "ed-fi.org" not in el.tag:
+                            raise ImportRefused(
+                                "This is not an Ed-Fi interchange this service imports (the root "
+                                f"element is {self.interchange}; expected one of "
+                                f"{', '.join(INTERCHANGES)}), so nothing was written."
+                            )
+                    depth += 1
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                name = _local(el.tag)
+                ordinal[name] += 1
+                number += 1
+                self.report.read += 1
+                self.report.applied += 1
+                self.handle(el, name, number, f"element {name} #{ordinal[name]}")
+                root.clear()  # bounded memory: drop each record once handled
+                if progress is not None and number % 2000 == 0:
+                    progress(stream.tell())
+        except ParseError as e:
+            line, column = getattr(e, "position", (0, 0))
+            raise ImportRefused(
+                f"The XML is malformed or truncated at line {line}, column {column}, "
+                "so nothing was written."
+            ) from None
+        except DefusedXmlException:
+            raise ImportRefused(
+                "The XML declares a DTD or entities, which are refused; nothing was written."
+            ) from None
+        if root is None:
+            raise ImportRefused("The file is empty, so nothing was written.")
+        self.finish_read()
+
+    def handle(self, el: Element, name: str, number: int, where: str) -> None:
+        if self.interchange == ATTENDANCE and name in (SCHOOL_EVENT, SECTION_EVENT):
+            self.attendance_event(el, name, number, where)
+        elif self.interchange == DISCIPLINE and name == "DisciplineIncident":
+            self.incident(el, where)
+        elif self.interchange == DISCIPLINE and name in PARTICIPATIONS:
+            self.participation(el, number, where)
+        elif self.interchange == CALENDAR and name == "Session":
+            self.session(el, where)
+        elif self.interchange == CALENDAR and name == "CalendarDate":
+            self.calendar_date(el, where)
+        else:
+            self.report.skip(NOT_IMPORTED.get(name, f"not_imported:{name}"))
+
+    def finish_read(self) -> None:
+        for school_id, n in sorted(self.unknown_school_ids.items()):
+            self.report.problem(
+                self.unknown_first[school_id],
+                f"SchoolId {school_id} is not claimed by any school in this service "
+                f"({n} record(s)); set that school's Ed-Fi SchoolId, or import with --school",
+            )
+        for number, where, reference, key in self.pending_victims:
+            self.resolve_victim(number, where, reference, key)
+        self.pending_victims.clear()
+
+    # -- attendance ---------------------------------------------------------------------
+    def attendance_event(self, el: Element, name: str, number: int, where: str) -> None:
+        event = _child(el, "AttendanceEvent")
+        category = _descriptor(_text(event, "AttendanceEventCategory"))
+        day = _date(_text(event, "EventDate"))
+        reference = _text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        if name == SCHOOL_EVENT:
+            school_id = _text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
+        else:
+            school_id = _descendant_text(_child(el, "SectionReference"), "SchoolId")
+        bad = [
+            msg
+            for ok, msg in (
+                (category in EDFI_CATEGORIES, "no AttendanceEventCategory this service knows"),
+                (day, "no valid EventDate"),
+                (reference, "no StudentUniqueId in its StudentReference"),
+            )
+            if not ok
+        ]
+        if bad:
+            self.report.problem(where, "; ".join(bad))
+            return
+        self.report.by_category[category] += 1
+        school = self.school_for(school_id, where)
+        if school is None:
+            return
+        code = self.ctx.student_code(school, reference)
+        self.report.tally(school.code, code)
+        if name == SECTION_EVENT and category != "Tardy":
+            # A missed class period is not a missed session; only lateness carries over.
+            self.report.skip("section_event_not_tardy")
+            return
+        sessions = edfi_sessions(
+            category,
+            duration=_float(_text(event, "EventDuration")),
+            arrival=_time(_text(el, "ArrivalTime")),
+            departure=_time(_text(el, "DepartureTime")),
+        )
+        self.ctx.mark(
+            number=number,
+            where=where,
+            school=school,
+            student_code=code,
+            date=day,
+            sessions=sessions,
+            status=EDFI_CATEGORIES[category],
+            original_code=category,
+        )
+
+    # -- discipline ---------------------------------------------------------------------
+    def incident(self, el: Element, where: str) -> None:
+        identifier = _text(el, "IncidentIdentifier")
+        school_id = _text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
+        facts = (school_id, _date(_text(el, "IncidentDate")), f"{school_id}/{identifier}")
+        if el.get("id"):
+            self.incidents[el.get("id")] = facts
+        self.incidents[(identifier, school_id)] = facts
+        self.report.skip(NOT_IMPORTED["DisciplineIncident"])
+
+    def participation(self, el: Element, number: int, where: str) -> None:
+        codes = [
+            _descriptor(c.text)
+            for c in el
+            if _local(c.tag) == "DisciplineIncidentParticipationCode" and c.text
+        ]
+        if "Victim" not in codes:
+            reason = codes[0].lower().replace(" ", "_") if codes else "none"
+            self.report.skip(f"participation_{reason}")
+            return
+        reference = _text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        ref_el = _child(el, "DisciplineIncidentReference")
+        if ref_el is not None and ref_el.get("ref"):
+            key: object = ref_el.get("ref")
+        else:
+            identity = _child(ref_el, "DisciplineIncidentIdentity")
+            key = (
+                _text(identity, "IncidentIdentifier"),
+                _text(identity, "SchoolReference", "SchoolIdentity", "SchoolId"),
+            )
+        if not reference:
+            self.report.problem(where, "no StudentUniqueId in its StudentReference")
+            return
+        # The incident (date, school) may come later in the file; resolve after the stream.
+        self.pending_victims.append((number, where, reference, key))
+
+    def resolve_victim(self, number: int, where: str, reference: str, key: object) -> None:
+        facts = self.incidents.get(key)
+        if facts is None:
+            self.report.problem(where, "refers to a DisciplineIncident that is not in this file")
+            return
+        school_id, day, incident_key = facts
+        if day is None:
+            self.report.problem(where, "its DisciplineIncident has no valid IncidentDate")
+            return
+        school = self.school_for(school_id, where)
+        if school is None:
+            return
+        if day > self.ctx.calendar(school).today:
+            self.report.problem(where, f"the incident date {day} is in the future")
+            return
+        code = self.ctx.student_code(school, reference)
+        self.report.by_category["victim"] += 1
+        self.report.tally(school.code, code)
+        client_id = uuid.uuid5(VICTIM_NAMESPACE, f"{school.pk}:{incident_key}:{code}")
+        self.victims.append(Victim(school, code, day, client_id, where))
+
+    # -- calendar -----------------------------------------------------------------------
+    def session(self, el: Element, where: str) -> None:
+        begins, ends = _date(_text(el, "BeginDate")), _date(_text(el, "EndDate"))
+        name = _text(el, "SessionName") or "Ed-Fi session"
+        if begins is None or ends is None or ends < begins:
+            self.report.problem(where, "no valid BeginDate and EndDate")
+            return
+        school = self.school_for(_text(el, "SchoolReference", "SchoolIdentity", "SchoolId"), where)
+        if school is None:
+            return
+        self.report.by_category["session"] += 1
+        _, created = Term.objects.get_or_create(
+            school=school, starts_on=begins, ends_on=ends, defaults={"name": name[:60]}
+        )
+        self.report.calendar["created" if created else "unchanged"] += 1
+
+    def calendar_date(self, el: Element, where: str) -> None:
+        day = _date(_text(el, "Date"))
+        events = [_descriptor(c.text) for c in el if _local(c.tag) == "CalendarEvent" and c.text]
+        school_id = _descendant_text(_child(el, "CalendarReference"), "SchoolId")
+        if day is None or not events:
+            self.report.problem(where, "no valid Date or CalendarEvent")
+            return
+        if any(e in INSTRUCTIONAL for e in events):
+            self.report.skip("instructional_day")
+            return
+        school = self.school_for(school_id, where)
+        if school is None:
+            return
+        self.report.by_category["closure"] += 1
+        _, created = ClosureDay.objects.get_or_create(
+            school=school, date=day, defaults={"reason": events[0][:80]}
+        )
+        self.report.calendar["created" if created else "unchanged"] += 1
+
+
+BULLYING = Sign.BULLYING

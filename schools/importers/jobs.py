@@ -1,0 +1,99 @@
+"""Uploaded imports: store the file, queue it, run it once, keep the report."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ImportJob, School
+from .report import ImportRefused
+from .run import import_file
+
+logger = logging.getLogger(__name__)
+
+
+def _path(job: ImportJob) -> Path:
+    return Path(settings.IMPORT_DIR) / job.stored_name
+
+
+def import_job_create(
+    *,
+    school: School,
+    uploaded_by,
+    upload,
+    fmt: str = "",
+    create_students: bool = False,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Keep an uploaded file and queue its import once this transaction commits.
+
+    A file over IMPORT_MAX_BYTES raises ImportRefused and nothing is kept. The upload's own name
+    is not stored (it may name a child); the file gets a random name under IMPORT_DIR.
+    """
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ImportRefused(
+            f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,} "
+            "(IMPORT_MAX_BYTES), so nothing was written."
+        )
+    directory = Path(settings.IMPORT_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{uuid.uuid4().hex}.upload"
+    with open(directory / stored_name, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job = ImportJob.objects.create(
+        school=school,
+        uploaded_by=uploaded_by,
+        format=fmt,
+        create_students=create_students,
+        dry_run=dry_run,
+        stored_name=stored_name,
+        size_bytes=upload.size,
+    )
+    from .. import tasks  # the task module imports this one
+
+    transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run a queued job exactly once; its file is deleted whatever the outcome.
+
+    The job is claimed with a conditional update, so a redelivered task (acks_late) or two
+    workers cannot run it twice: the loser returns None. The outcome lands on the job: the
+    report on success, the problems when refused, a generic message when it failed.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("school").get(pk=job_id)
+    path = _path(job)
+    try:
+        report = import_file(
+            path,
+            fmt=job.format or None,
+            school=job.school,
+            create_students=job.create_students,
+            dry_run=job.dry_run,
+        )
+        job.status, job.report = ImportJob.Status.SUCCEEDED, report.as_dict()
+        job.format = report.format
+    except ImportRefused as e:
+        job.status, job.report = ImportJob.Status.REFUSED, {"refused": e.as_dict()}
+    except Exception:
+        # The traceback goes to the worker log (it holds no reference: messages never do).
+        logger.exception("Import job %s failed", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.report = {"error": "The import failed unexpectedly; nothing was written."}
+    finally:
+        path.unlink(missing_ok=True)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "report", "format", "finished_at"])
+    return job

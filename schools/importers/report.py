@@ -1,0 +1,168 @@
+"""What an import did, and the one exception that refuses a file.
+
+Every record read is either applied or skipped for a named reason, so
+read == applied + sum(skipped). Attendance counts (created/updated/unchanged) are per session
+record: an Ed-Fi daily absence is one event read and two session records written.
+Nothing here ever holds an external student reference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_PROBLEMS = 50  # a refused file lists this many problems, then says how many more
+
+
+@dataclass
+class Problem:
+    where: str  # "line 12" or "element StudentSchoolAttendanceEvent #7"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}" if self.where else self.reason
+
+
+class ImportRefused(Exception):
+    """The file is refused whole; nothing was written. Messages never hold a raw reference."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, total: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+        self.total = max(total, len(self.problems))
+
+    def lines(self) -> list[str]:
+        out = [self.message]
+        out += [f"  {p}" for p in self.problems]
+        if self.total > len(self.problems):
+            out.append(f"  ... and {self.total - len(self.problems)} more problem(s).")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "problems": [{"where": p.where, "reason": p.reason} for p in self.problems],
+            "total_problems": self.total,
+        }
+
+
+@dataclass
+class SchoolTally:
+    events: int = 0
+    students: set[str] = field(default_factory=set)  # pseudonymous codes only
+
+
+@dataclass
+class ImportReport:
+    format: str = ""
+    dry_run: bool = False
+    read: int = 0
+    applied: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    by_category: Counter = field(default_factory=Counter)
+    attendance: Counter = field(default_factory=Counter)  # created / updated / unchanged
+    observations: Counter = field(default_factory=Counter)  # created / unchanged
+    calendar: Counter = field(default_factory=Counter)  # terms / closures created, unchanged
+    students_created: int = 0
+    students_unknown: int = 0  # not created: the import ran without --create-students
+    schools: dict[str, SchoolTally] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+
+    # -- collecting ---------------------------------------------------------------------
+    def problem(self, where: str, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(where, reason))
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.skipped[reason] += n
+            self.applied -= n
+
+    def tally(self, school_code: str, student_code: str) -> None:
+        t = self.schools.setdefault(school_code, SchoolTally())
+        t.events += 1
+        t.students.add(student_code)
+
+    def refuse_if_problems(self, what: str) -> None:
+        if self.problem_count:
+            raise ImportRefused(
+                f"The {what} was refused and nothing was written: {self.problem_count} problem(s).",
+                self.problems,
+                self.problem_count,
+            )
+
+    # -- totals -------------------------------------------------------------------------
+    @property
+    def created(self) -> int:
+        return (
+            self.attendance["created"]
+            + self.observations["created"]
+            + self.calendar["created"]
+            + self.students_created
+        )
+
+    @property
+    def updated(self) -> int:
+        return self.attendance["updated"] + self.calendar["updated"]
+
+    @property
+    def unchanged(self) -> int:
+        return (
+            self.attendance["unchanged"]
+            + self.observations["unchanged"]
+            + self.calendar["unchanged"]
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "read": self.read,
+            "applied": self.applied,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": dict(sorted(self.skipped.items())),
+            "by_category": dict(sorted(self.by_category.items())),
+            "attendance_records": {k: self.attendance[k] for k in _CUU},
+            "observations": {k: self.observations[k] for k in ("created", "unchanged")},
+            "calendar": dict(sorted(self.calendar.items())),
+            "students_created": self.students_created,
+            "students_unknown": self.students_unknown,
+            "schools": {
+                code: {"events": t.events, "students": len(t.students)}
+                for code, t in sorted(self.schools.items())
+            },
+        }
+
+    def summary_lines(self) -> list[str]:
+        d = self.as_dict()
+        head = "Dry run, nothing written. " if self.dry_run else ""
+        out = [
+            f"{head}Read {d['read']:,} record(s): {d['applied']:,} applied, "
+            f"{sum(self.skipped.values()):,} skipped.",
+            f"Created {d['created']:,}, updated {d['updated']:,}, unchanged {d['unchanged']:,} "
+            f"(attendance records {self.attendance['created']:,} / "
+            f"{self.attendance['updated']:,} / {self.attendance['unchanged']:,}; "
+            f"observations created {self.observations['created']:,}; "
+            f"students created {self.students_created:,}).",
+        ]
+        if self.students_unknown:
+            out.append(
+                f"  {self.students_unknown:,} unknown student(s) not created "
+                "(run with --create-students to create them)."
+            )
+        for reason, n in sorted(self.skipped.items()):
+            out.append(f"  skipped {n:,}: {reason}")
+        for cat, n in sorted(self.by_category.items()):
+            out.append(f"  read {n:,}: {cat}")
+        for code, t in sorted(self.schools.items()):
+            out.append(f"  school {code}: {t.events:,} event(s), {len(t.students):,} student(s)")
+        return out
+
+
+_CUU = ("created", "updated", "unchanged")

@@ -1,0 +1,280 @@
+# ruff: noqa: S608 -- the only names formatted into SQL are our own random temp-table names.
+"""The one place imported attendance is written: staged, checked whole, then upserted.
+
+Two interchangeable sinks with the same guarantees:
+
+- PostgresSink (the deployment): rows are streamed with COPY into a temporary table while the
+  file is read, then resolved, de-duplicated and written with set-based SQL: one
+  INSERT ... ON CONFLICT for the exceptions and one UPDATE for corrections back to present.
+  Memory stays flat whatever the file size.
+- PythonSink (the embedded SQLite run, and a cross-check in the tests): the same steps in
+  Python with the ORM; memory grows with the file.
+
+Both run inside the caller's transaction, so a refusal anywhere leaves nothing behind; a record
+already holding the same status and code is not touched, so a second import changes nothing,
+and an updated file rewrites exactly the records whose status or code changed.
+
+"Present" marks are not stored as new rows: a school day with no record already counts as
+present. A present mark that meets a stored exception corrects it (the row becomes present).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import AttendanceRecord, AttendanceStatus, Student
+from .report import ImportReport
+
+PRESENT = AttendanceStatus.PRESENT.value
+
+
+@dataclass(frozen=True)
+class SinkOptions:
+    create_students: bool
+    strict_duplicates: bool  # CSV: a slot named twice is an error; Ed-Fi: the graver mark wins
+    source: str
+    recorded_by_id: int | None
+    key_version: int
+    where: Callable[[int], str]  # record number -> "line 12" / "element X #12"
+
+
+def make_sink(options: SinkOptions, *, force_python: bool = False):
+    if connection.vendor == "postgresql" and not force_python:
+        return PostgresSink(options)
+    return PythonSink(options)
+
+
+class PostgresSink:
+    BATCH = 50_000  # rows held in memory between two COPYs
+
+    def __init__(self, options: SinkOptions):
+        self.options = options
+        self.table = f"import_mark_{uuid.uuid4().hex[:12]}"
+        self.final = f"{self.table}_final"
+        self._cursor = None
+        self._buffer: list[tuple] = []
+
+    def __enter__(self):
+        self._cursor = connection.cursor()
+        self._cursor.execute(
+            f"CREATE TEMP TABLE {self.table} (line integer, school_id bigint, code text, "
+            "date date, session text, status text, original_code text, rank smallint) "
+            "ON COMMIT DROP"
+        )
+        return self
+
+    def add(self, line, school_id, code, date, session, status, original_code, rank) -> None:
+        self._buffer.append((line, school_id, code, date, session, status, original_code, rank))
+        if len(self._buffer) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        # COPY in batches, not one COPY for the whole file: while a COPY is open the
+        # connection can run no other query, and the parsers look up schools and calendars.
+        if self._buffer:
+            with self._cursor.cursor.copy(f"COPY {self.table} FROM STDIN") as copy:
+                for row in self._buffer:
+                    copy.write_row(row)
+            self._buffer.clear()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._flush()
+        else:
+            self._buffer.clear()
+            self._cursor.close()
+        return False
+
+    def _one(self, sql: str, params=()) -> tuple:
+        self._cursor.execute(sql, params)
+        return self._cursor.fetchone()
+
+    def finish(self, report: ImportReport) -> None:
+        """Resolve students, settle duplicates and upsert. Raises ImportRefused on a problem."""
+        o, t, c = self.options, self.table, self._cursor
+        c.execute(f"ANALYZE {t}")  # temp tables are never auto-analysed; the joins need it
+        join = (
+            f"FROM {t} m LEFT JOIN schools_student s "
+            "ON s.school_id = m.school_id AND s.code = m.code WHERE s.id IS NULL"
+        )
+        if o.create_students:
+            c.execute(
+                "INSERT INTO schools_student (school_id, code, is_active, pseudonym_key_version, "
+                f"created_at) SELECT DISTINCT m.school_id, m.code, true, %s, now() {join} "
+                "ON CONFLICT (school_id, code) DO NOTHING",
+                [o.key_version],
+            )
+            report.students_created += max(c.rowcount, 0)
+        else:
+            students, lines = self._one(
+                f"SELECT count(DISTINCT (m.school_id, m.code)), count(DISTINCT m.line) {join}"
+            )
+            if students:
+                report.students_unknown += students
+                report.skip("unknown_student", lines)
+                c.execute(
+                    f"DELETE FROM {t} m USING {t} x LEFT JOIN schools_student s "
+                    "ON s.school_id = x.school_id AND s.code = x.code "
+                    "WHERE s.id IS NULL AND m.line = x.line"
+                )
+        if o.strict_duplicates:
+            c.execute(
+                f"SELECT array_agg(line ORDER BY line) FROM {t} "
+                "GROUP BY school_id, code, date, session HAVING count(*) > 1 "
+                "ORDER BY min(line) LIMIT 50"
+            )
+            for (lines,) in c.fetchall():
+                report.problem(
+                    " and ".join(o.where(n) for n in lines),
+                    "the same student, date and session appear more than once",
+                )
+            report.refuse_if_problems("file")
+        c.execute(
+            f"CREATE TEMP TABLE {self.final} ON COMMIT DROP AS "
+            "SELECT DISTINCT ON (m.school_id, m.code, m.date, m.session) "
+            "m.line, s.id AS student_id, m.date, m.session, m.status, m.original_code "
+            f"FROM {t} m JOIN schools_student s "
+            "ON s.school_id = m.school_id AND s.code = m.code "
+            "ORDER BY m.school_id, m.code, m.date, m.session, m.rank DESC, m.line DESC"
+        )
+        (superseded,) = self._one(
+            f"SELECT count(*) FROM (SELECT line FROM {t} EXCEPT SELECT line FROM {self.final}) x"
+        )
+        report.skip("superseded_same_session", superseded)
+        (total,) = self._one(f"SELECT count(*) FROM {self.final}")
+        inserted, updated = self._one(
+            "WITH w AS (INSERT INTO schools_attendancerecord AS a (student_id, date, session, "
+            "status, original_code, source, recorded_by_id, created_at, updated_at) "
+            f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
+            f"FROM {self.final} WHERE status <> %s "
+            "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
+            "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
+            "recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at "
+            "WHERE (a.status, a.original_code) IS DISTINCT FROM "
+            "(EXCLUDED.status, EXCLUDED.original_code) "
+            "RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), "
+            "count(*) FILTER (WHERE NOT inserted) FROM w",
+            [o.source, o.recorded_by_id, PRESENT],
+        )
+        c.execute(
+            "UPDATE schools_attendancerecord a SET status = f.status, "
+            "original_code = f.original_code, source = %s, recorded_by_id = %s, "
+            "updated_at = now() "
+            f"FROM {self.final} f WHERE f.status = %s AND a.student_id = f.student_id "
+            "AND a.date = f.date AND a.session = f.session "
+            "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
+            [o.source, o.recorded_by_id, PRESENT],
+        )
+        updated += c.rowcount
+        report.attendance["created"] += inserted
+        report.attendance["updated"] += updated
+        report.attendance["unchanged"] += total - inserted - updated
+        c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
+        c.close()
+
+
+class PythonSink:
+    def __init__(self, options: SinkOptions):
+        self.options = options
+        self.rows: list[tuple] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+    def add(self, line, school_id, code, date, session, status, original_code, rank) -> None:
+        self.rows.append((line, school_id, code, date, session, status, original_code, rank))
+
+    def finish(self, report: ImportReport) -> None:
+        o = self.options
+        keys = {(r[1], r[2]) for r in self.rows}
+        school_ids = {k[0] for k in keys}
+        known = {
+            (s.school_id, s.code): s.pk
+            for s in Student.objects.filter(school_id__in=school_ids).only(
+                "pk", "school_id", "code"
+            )
+        }
+        missing = sorted(keys - known.keys())
+        if missing and o.create_students:
+            created = Student.objects.bulk_create(
+                [
+                    Student(school_id=sid, code=code, pseudonym_key_version=o.key_version)
+                    for sid, code in missing
+                ]
+            )
+            known.update({(s.school_id, s.code): s.pk for s in created})
+            report.students_created += len(created)
+        elif missing:
+            gone = set(missing)
+            lines = {r[0] for r in self.rows if (r[1], r[2]) in gone}
+            report.students_unknown += len(gone)
+            report.skip("unknown_student", len(lines))
+            self.rows = [r for r in self.rows if r[0] not in lines]
+        slots: dict[tuple, list[tuple]] = {}
+        for r in self.rows:
+            slots.setdefault((known[(r[1], r[2])], r[3], r[4]), []).append(r)
+        if o.strict_duplicates:
+            for group in slots.values():
+                if len(group) > 1:
+                    report.problem(
+                        " and ".join(o.where(r[0]) for r in sorted(group)),
+                        "the same student, date and session appear more than once",
+                    )
+            report.refuse_if_problems("file")
+        winners = {k: max(g, key=lambda r: (r[7], r[0])) for k, g in slots.items()}
+        winning_lines = {r[0] for r in winners.values()}
+        report.skip("superseded_same_session", len({r[0] for r in self.rows} - winning_lines))
+        student_ids = {k[0] for k in winners}
+        dates = [k[1] for k in winners]
+        current = {}
+        if dates:
+            current = {
+                (a.student_id, a.date, a.session): a
+                for a in AttendanceRecord.objects.filter(
+                    student_id__in=student_ids, date__range=(min(dates), max(dates))
+                )
+            }
+        now = timezone.now()
+        to_create, to_update = [], []
+        for (student_id, date, session), r in winners.items():
+            status, code = r[5], r[6]
+            record = current.get((student_id, date, session))
+            if record is None:
+                if status != PRESENT:
+                    to_create.append(
+                        AttendanceRecord(
+                            student_id=student_id,
+                            date=date,
+                            session=session,
+                            status=status,
+                            original_code=code,
+                            source=o.source,
+                            recorded_by_id=o.recorded_by_id,
+                        )
+                    )
+            elif (record.status, record.original_code) != (status, code):
+                record.status, record.original_code = status, code
+                record.source, record.recorded_by_id, record.updated_at = (
+                    o.source,
+                    o.recorded_by_id,
+                    now,
+                )
+                to_update.append(record)
+        AttendanceRecord.objects.bulk_create(to_create, batch_size=1000)
+        AttendanceRecord.objects.bulk_update(
+            to_update,
+            ["status", "original_code", "source", "recorded_by", "updated_at"],
+            batch_size=1000,
+        )
+        report.attendance["created"] += len(to_create)
+        report.attendance["updated"] += len(to_update)
+        report.attendance["unchanged"] += len(winners) - len(to_create) - len(to_update)
