@@ -195,6 +195,28 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
+# --- web pages (issue 4) -------------------------------------------------------------------
+# A strict Content-Security-Policy: pages load only the project's own scripts and styles.
+MIDDLEWARE.append("core.middleware.ContentSecurityPolicyMiddleware")
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'self'; object-src 'none'"
+    ),
+)
+# The Swagger UI page of drf-spectacular starts itself with an inline script.
+CSP_EXEMPT_PATH_PREFIXES = env.list("CSP_EXEMPT_PATH_PREFIXES", default=["/api/docs/"])
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "schools.views.nav_context",
+    "alerts.views.notices_context",
+]
+# How long a teacher may correct or withdraw their own observation.
+OBSERVATION_CORRECTION_HOURS = env.int("OBSERVATION_CORRECTION_HOURS", default=24)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
+# --- end web pages -------------------------------------------------------------------------
+
 # --- Warning-sign rules and cases (alerts; issue 3) -------------------------------------
 # Beat evaluates every school once a day at this time (CELERY_TIMEZONE, i.e. TIME_ZONE), one
 # task per school; evening, so the day's register and observations are in.

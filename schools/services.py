@@ -19,9 +19,11 @@ from core.screening import NOTE_MAX_LENGTH, screen_note
 
 from .models import (
     AttendanceRecord,
+    Membership,
     Observation,
     ObservationSign,
     RecordSource,
+    Role,
     School,
     Student,
 )
@@ -270,3 +272,267 @@ def student_deactivate(*, student: Student) -> Student:
     Student.objects.filter(pk=student.pk).update(is_active=False)
     student.is_active = False
     return student
+
+
+# --- Web pages: corrections, the register, staff and students (issue 4) -------------------
+
+
+def observation_correction_hours() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+
+
+def observation_correction_deadline(observation: Observation) -> dt.datetime:
+    """Until when the member of staff who recorded `observation` may correct or withdraw it."""
+    return observation.created_at + dt.timedelta(hours=observation_correction_hours())
+
+
+def observation_can_correct(
+    *, observation: Observation, by, now: dt.datetime | None = None
+) -> bool:
+    """True while `by` recorded it, it is not withdrawn, and the correction window is open."""
+    now = now or timezone.now()
+    return (
+        observation.recorded_by_id == getattr(by, "pk", None)
+        and observation.withdrawn_at is None
+        and now <= observation_correction_deadline(observation)
+    )
+
+
+def _check_correctable(observation: Observation, by, now: dt.datetime | None) -> None:
+    if observation.recorded_by_id != getattr(by, "pk", None):
+        raise ValidationError("Only the person who recorded an observation can change it.")
+    if observation.withdrawn_at is not None:
+        raise ValidationError("This observation has already been withdrawn.")
+    if not observation_can_correct(observation=observation, by=by, now=now):
+        raise ValidationError(
+            "An observation can be corrected or withdrawn only within %(h)d hours of recording it.",
+            code="correction_window_closed",
+            params={"h": observation_correction_hours()},
+        )
+
+
+def observation_withdraw_own(
+    *, observation: Observation, by, now: dt.datetime | None = None
+) -> Observation:
+    """Withdraw one's own observation inside the correction window.
+
+    The row stays (withdrawn_at is set, it stops counting as evidence); the withdrawal is in
+    the audit trail. A second withdrawal, someone else's observation or a closed window raise
+    ValidationError and change nothing.
+    """
+    from core.audit import audit_record
+
+    _check_correctable(observation, by, now)
+    with transaction.atomic():
+        changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        if not changed:
+            raise ValidationError("This observation has already been withdrawn.")
+        audit_record(
+            actor=by,
+            action="observation.withdraw",
+            obj=observation,
+            school_id=observation.student.school_id,
+        )
+    observation.refresh_from_db(fields=["withdrawn_at"])
+    return observation
+
+
+def observation_correct(
+    *,
+    observation: Observation,
+    by,
+    observed_on: dt.date,
+    signs: Sequence[str],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Observation:
+    """Correct one's own observation inside the correction window; return the corrected one.
+
+    A correction never rewrites history: the original is withdrawn (kept, no longer counted)
+    and a new observation with the corrected date, signs and note is recorded, in one
+    transaction, so either both happen or neither. The student stays the same.
+    """
+    from core.audit import audit_record
+
+    _check_correctable(observation, by, now)
+    with transaction.atomic():
+        changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        if not changed:
+            raise ValidationError("This observation has already been withdrawn.")
+        corrected, _ = observation_create(
+            student=observation.student,
+            observed_on=observed_on,
+            signs=signs,
+            note=note,
+            recorded_by=by,
+        )
+        audit_record(
+            actor=by,
+            action="observation.correct",
+            obj=observation,
+            school_id=observation.student.school_id,
+            detail={"corrected_by_observation": corrected.pk},
+        )
+    observation.refresh_from_db(fields=["withdrawn_at"])
+    return corrected
+
+
+def register_save(
+    *,
+    marks: Sequence[AttendanceInput],
+    recorded_by,
+) -> UpsertResult:
+    """Save a register taken on the web page: everyone is present unless marked otherwise.
+
+    Only the exceptions are stored (a school day without a record counts as present), so a
+    "present" mark is written only where a record already exists and must be set back to
+    present. All or nothing, through attendance_upsert.
+    """
+    if not marks:
+        return UpsertResult(0, 0, 0)
+    existing = set(
+        AttendanceRecord.objects.filter(
+            student_id__in={m.student.pk for m in marks},
+            date__in={m.date for m in marks},
+        ).values_list("student_id", "date", "session")
+    )
+    items = [
+        m for m in marks if m.status != "present" or (m.student.pk, m.date, m.session) in existing
+    ]
+    result = attendance_upsert(items=items, recorded_by=recorded_by, source=RecordSource.REGISTER)
+    return UpsertResult(result.created, result.updated, result.unchanged + len(marks) - len(items))
+
+
+def students_create_bulk(
+    *, school: School, codes: Sequence[str], year_group: int | None = None
+) -> list[Student]:
+    """Add many students by code, all or nothing.
+
+    Every code is checked first (pattern, duplicates in the list, codes already at the
+    school); a ValidationError lists every bad code and nothing is written.
+    """
+    cleaned = [c.strip().upper() for c in codes if c.strip()]
+    if not cleaned:
+        raise ValidationError("Enter at least one code.")
+    problems = []
+    seen: set[str] = set()
+    for code in cleaned:
+        try:
+            Student(school=school, code=code, year_group=year_group).clean_fields(
+                exclude=["school", "assigned_counsellor"]
+            )
+        except ValidationError:
+            problems.append(f"{code}: not a valid code (use a pattern like S-0042)")
+        if code in seen:
+            problems.append(f"{code}: listed twice")
+        seen.add(code)
+    taken = set(
+        Student.objects.filter(school=school, code__in=cleaned).values_list("code", flat=True)
+    )
+    problems += [f"{code}: already a student here" for code in sorted(taken)]
+    if problems:
+        raise ValidationError(["Nothing was added.", *problems])
+    with transaction.atomic():
+        return Student.objects.bulk_create(
+            Student(school=school, code=code, year_group=year_group) for code in cleaned
+        )
+
+
+def _admins_left(school: School, without: Membership) -> int:
+    return (
+        Membership.objects.filter(school=school, role=Role.SCHOOL_ADMIN)
+        .exclude(pk=without.pk)
+        .count()
+    )
+
+
+def membership_add(*, school: School, email: str, role: str, by) -> tuple[Membership, bool]:
+    """Give the person with `email` a role at `school`; return the membership and whether a
+    new user account was made.
+
+    A new account has no usable password: the person sets one through the password-reset
+    e-mail. Someone who already has a role at the school is refused (one role per school).
+    """
+    from core.audit import audit_record
+    from core.models import User
+
+    email = User.objects.normalize_email(email).lower().strip()
+    if role not in Role.values:
+        raise ValidationError("Choose a role.")
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email, password=None)
+        if Membership.objects.filter(user=user, school=school).exists():
+            raise ValidationError("%(email)s already has a role here.", params={"email": email})
+        membership = Membership.objects.create(user=user, school=school, role=role)
+        audit_record(
+            actor=by,
+            action="membership.add",
+            obj=membership,
+            school_id=school.pk,
+            detail={"role": role},
+        )
+    return membership, created
+
+
+def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
+    """Change a member's role at the school. The school always keeps at least one admin."""
+    from core.audit import audit_record
+
+    if role not in Role.values:
+        raise ValidationError("Choose a role.")
+    with transaction.atomic():
+        # Lock the school's admin rows so two admins demoting each other cannot leave none.
+        list(
+            Membership.objects.select_for_update().filter(
+                school=membership.school_id, role=Role.SCHOOL_ADMIN
+            )
+        )
+        if (
+            membership.role == Role.SCHOOL_ADMIN
+            and role != Role.SCHOOL_ADMIN
+            and not _admins_left(membership.school, membership)
+        ):
+            raise ValidationError("The school needs at least one school admin.")
+        old = membership.role
+        Membership.objects.filter(pk=membership.pk).update(role=role)
+        membership.role = role
+        audit_record(
+            actor=by,
+            action="membership.change_role",
+            obj=membership,
+            school_id=membership.school_id,
+            detail={"from": old, "to": role},
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, by) -> None:
+    """Remove a member's role at the school (the account stays for the audit trail).
+    The school always keeps at least one admin."""
+    from core.audit import audit_record
+
+    with transaction.atomic():
+        list(
+            Membership.objects.select_for_update().filter(
+                school=membership.school_id, role=Role.SCHOOL_ADMIN
+            )
+        )
+        if membership.role == Role.SCHOOL_ADMIN and not _admins_left(membership.school, membership):
+            raise ValidationError("The school needs at least one school admin.")
+        audit_record(
+            actor=by,
+            action="membership.remove",
+            obj=membership,
+            school_id=membership.school_id,
+            detail={"role": membership.role, "user": membership.user_id},
+        )
+        membership.delete()

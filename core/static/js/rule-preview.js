@@ -1,0 +1,66 @@
+// The live preview of a rule being edited: as fields change, the form (unsaved) is posted to
+// the project's preview endpoint, which answers how many students the rule would flag today,
+// who, and when each would first have fired. Nothing is saved until the Save button.
+(function () {
+  "use strict";
+  var form = document.getElementById("rule-form");
+  if (!form) { return; }
+  var url = form.getAttribute("data-preview-url");
+  var count = document.getElementById("preview-count");
+  var list = document.getElementById("preview-students");
+  var status = document.getElementById("preview-status");
+  var timer = null;
+  var seq = 0;
+
+  function formatDate(iso) {
+    var d = new Date(iso + "T00:00:00");
+    return isNaN(d) ? iso : d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  }
+
+  function render(data) {
+    count.textContent = String(data.count);
+    list.innerHTML = "";
+    data.students.forEach(function (s) {
+      var li = document.createElement("li");
+      li.textContent = s.code + (s.year_group ? " (Year " + s.year_group + ")" : "") +
+        ": would first have fired on " + formatDate(s.first_fired_on);
+      list.appendChild(li);
+    });
+    status.textContent = "Preview for " + formatDate(data.on) + ", with the values on this page (not saved yet).";
+    status.className = "help";
+  }
+
+  function refresh() {
+    var mine = ++seq;
+    status.textContent = "Updating the preview…";
+    fetch(url, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    })
+      .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
+      .then(function (res) {
+        if (mine !== seq) { return; }  // an older answer arriving late
+        if (res.ok && res.data.ok) { render(res.data); return; }
+        var errors = res.data.errors || {};
+        var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ");
+        count.textContent = "–";
+        list.innerHTML = "";
+        status.textContent = "No preview: " + (text || "the values are not valid.");
+        status.className = "error";
+      })
+      .catch(function () {
+        if (mine === seq) { status.textContent = "The preview is not available right now."; }
+      });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
+
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  refresh();
+})();

@@ -1,0 +1,205 @@
+"""Forms of the web pages for recording. They validate input; services do the writing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
+
+from .models import AttendanceStatus, Role, Session, Student
+from .signs import SIGNS, Category
+
+
+def sign_choices():
+    return [(code, info.label) for code, info in SIGNS.items()]
+
+
+class ObservationForm(forms.Form):
+    """One observation: a student of the school, one or more signs, a date, an optional note."""
+
+    student = forms.CharField(
+        label="Student code",
+        max_length=17,
+        help_text="Type the start of the code, e.g. S-00, and pick the student.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    signs = forms.MultipleChoiceField(
+        label="What did you see?",
+        choices=sign_choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one sign."},
+    )
+    observed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[screen_note],
+        help_text=SCREENING_HELP,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, school=None, students=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        # The students this user may write about at this school (already scoped by the view).
+        self.students = students
+        if school is not None:
+            self.fields["observed_on"].widget.attrs["max"] = school.today().isoformat()
+        self.fields["note"].widget.attrs.update(
+            {"maxlength": NOTE_MAX_LENGTH, "data-screen": "note"}
+        )
+
+    def clean_student(self) -> Student:
+        code = self.cleaned_data["student"].strip().upper()
+        student = self.students.filter(code=code).first() if self.students is not None else None
+        if student is None:
+            raise ValidationError(
+                "There is no student %(code)s at this school.", params={"code": code}
+            )
+        return student
+
+    def clean_observed_on(self):
+        day = self.cleaned_data["observed_on"]
+        if self.school is not None and day > self.school.today():
+            raise ValidationError("That date is in the future; record what has happened.")
+        return day
+
+    def signs_by_category(self):
+        """The sign checkboxes grouped under their category, each with its description."""
+        by_code = {w.data["value"]: w for w in self["signs"]}
+        groups = []
+        for category in Category:
+            items = [
+                (by_code[code], info)
+                for code, info in SIGNS.items()
+                if info.category == category and code in by_code
+            ]
+            if items:
+                groups.append((category.label, items))
+        return groups
+
+
+def new_client_id() -> str:
+    return str(uuid.uuid4())
+
+
+class CorrectionForm(ObservationForm):
+    """The same fields, for a correction: the student stays the one originally recorded."""
+
+    def __init__(self, *args, observation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.observation = observation
+        self.fields["student"].disabled = True
+        self.fields["student"].required = False
+
+    def clean_student(self):
+        return self.observation.student
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A register mark a teacher can tap: the reason code and the status it means."""
+
+    code: str
+    label: str
+    status: str
+
+
+# England's register codes where they exist, so an imported code and a web mark read alike.
+REGISTER_MARKS = [
+    Mark("/", "Present", AttendanceStatus.PRESENT),
+    Mark("L", "Late (L)", AttendanceStatus.LATE),
+    Mark("U", "Late after the register closed (U)", AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("I", "Absent: illness (I)", AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("M", "Absent: medical appointment (M)", AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("C", "Absent: other authorised (C)", AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("G", "Absent: holiday not agreed (G)", AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("O", "Absent: unauthorised (O)", AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("N", "Absent: no reason yet (N)", AttendanceStatus.UNAUTHORISED_ABSENCE),
+]
+MARKS_BY_CODE = {m.code: m for m in REGISTER_MARKS}
+# For records whose code is not one of ours (imported), the mark that stands for the status.
+MARK_FOR_STATUS = {
+    AttendanceStatus.PRESENT: "/",
+    AttendanceStatus.LATE: "L",
+    AttendanceStatus.AUTHORISED_ABSENCE: "C",
+    AttendanceStatus.UNAUTHORISED_ABSENCE: "O",
+    AttendanceStatus.NOT_REQUIRED: "/",
+}
+
+
+def mark_of(record) -> str:
+    """The register mark that shows an existing attendance record."""
+    if record is None:
+        return "/"
+    mark = MARKS_BY_CODE.get(record.original_code)
+    if mark is not None and mark.status == record.status:
+        return mark.code
+    return MARK_FOR_STATUS.get(record.status, "/")
+
+
+class RegisterPickForm(forms.Form):
+    """Which register: a year group, a date and a session."""
+
+    year_group = forms.TypedChoiceField(label="Year group", coerce=int)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    session = forms.ChoiceField(label="Session", choices=Session.choices)
+
+    def __init__(self, *args, school=None, year_groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["year_group"].choices = [(y, f"Year {y}") for y in year_groups]
+        if school is not None:
+            self.fields["date"].widget.attrs["max"] = school.today().isoformat()
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if self.school is not None and day > self.school.today():
+            raise ValidationError("That date is in the future.")
+        return day
+
+
+STAFF_ROLE_CHOICES = [
+    (Role.TEACHER.value, Role.TEACHER.label),
+    (Role.COUNSELLOR.value, Role.COUNSELLOR.label),
+    (Role.SCHOOL_ADMIN.value, Role.SCHOOL_ADMIN.label),
+]
+
+
+class StaffAddForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(label="Role", choices=STAFF_ROLE_CHOICES)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class StudentAddForm(forms.Form):
+    code = forms.CharField(label="Code", max_length=17, help_text="For example S-0042.")
+    year_group = forms.IntegerField(label="Year group", min_value=1, max_value=14, required=False)
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+
+class StudentBulkForm(forms.Form):
+    codes = forms.CharField(
+        label="Codes, one per line",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="Pseudonymous codes only (like S-0042), never names.",
+    )
+    year_group = forms.IntegerField(
+        label="Year group for all of them", min_value=1, max_value=14, required=False
+    )
+
+    def clean_codes(self):
+        return [line.strip() for line in self.cleaned_data["codes"].splitlines() if line.strip()]

@@ -1,0 +1,28 @@
+"""Web routes for recording (teachers and every member of staff) and the school admin's
+staff and students pages."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("observe/", views.observe, name="observe"),
+    path("observe/students/", views.student_search, name="student-search"),
+    path("observations/", views.my_observations, name="my-observations"),
+    path("observations/<int:pk>/correct/", views.observation_correct, name="observation-correct"),
+    path(
+        "observations/<int:pk>/withdraw/", views.observation_withdraw, name="observation-withdraw"
+    ),
+    path("register/", views.register, name="register"),
+    path("school/staff/", views.staff, name="staff"),
+    path("school/staff/<int:pk>/role/", views.staff_role, name="staff-role"),
+    path("school/staff/<int:pk>/remove/", views.staff_remove, name="staff-remove"),
+    path("school/students/", views.students, name="students"),
+    path(
+        "school/students/<int:pk>/deactivate/",
+        views.student_deactivate,
+        name="student-deactivate",
+    ),
+]
