@@ -1,14 +1,16 @@
 """The outbox in the admin: where a school admin sees notifications that could not be sent.
 
-Replaces the plain Notification page of alerts/admin.py with one that opens on the failed
-notifications, shows each attempt and its error, and can put a failed notification back in
-the queue once the cause (a mail server, an address) is fixed. Scoped like every admin page
-(SchoolScopedAdmin): an admin sees the outbox of their own school(s) only.
+Replaces the plain Notification page of alerts/admin.py with one that lists the failed
+notifications first (and filters to them), shows each attempt and its error, and can put a
+failed notification back in the queue once the cause (a mail server, an address) is fixed.
+Scoped like every admin page (SchoolScopedAdmin): an admin sees the outbox of their own
+school(s) only.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Case, Value, When
 from django.utils.translation import ngettext
 
 from schools.admin import SchoolScopedAdmin
@@ -28,31 +30,6 @@ class DeliveryAttemptInline(admin.TabularInline):
         return False
 
 
-class StatusFilter(admin.SimpleListFilter):
-    """Opens on the failed ones: those are what an admin has to act on."""
-
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [*NotificationStatus.choices, ("all", "All")]
-
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": self.value() == value
-                or (self.value() is None and value == NotificationStatus.FAILED),
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or NotificationStatus.FAILED
-        if value == "all":
-            return queryset
-        return queryset.filter(status=value)
-
-
 class OutboxAdmin(SchoolScopedAdmin):
     list_display = [
         "created_at",
@@ -64,7 +41,13 @@ class OutboxAdmin(SchoolScopedAdmin):
         "next_attempt_at",
         "last_error",
     ]
-    list_filter = [StatusFilter, "kind"]
+    list_filter = ["status", "kind"]
+    # Failed first: those are what an admin has to act on (filter "status: failed" for only
+    # them); then the newest.
+    ordering = [
+        Case(When(status=NotificationStatus.FAILED, then=Value(0)), default=Value(1)).asc(),
+        "-created_at",
+    ]
     list_select_related = ["case__student", "recipient"]
     search_fields = ["case__student__code", "recipient__email"]
     inlines = [DeliveryAttemptInline]
