@@ -8,6 +8,7 @@ from . import tenancy
 from .models import (
     AttendanceRecord,
     ClosureDay,
+    ImportJob,
     Membership,
     Observation,
     ObservationSign,
@@ -124,3 +125,18 @@ class ObservationAdmin(SchoolScopedAdmin):
     search_fields = ["student__code"]
     readonly_fields = ["client_id", "created_at", "updated_at"]
     inlines = [ObservationSignInline]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(SchoolScopedAdmin):
+    """Imports are made by upload or command; here they are read (the report says why)."""
+
+    list_display = ["id", "school", "format", "status", "uploaded_by", "created_at", "finished_at"]
+    list_filter = ["status", "format"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

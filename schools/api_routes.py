@@ -1,4 +1,4 @@
-from . import api
+from . import api, api_imports
 
 
 def register(router) -> None:
@@ -6,3 +6,4 @@ def register(router) -> None:
     router.register("students", api.StudentViewSet, basename="student")
     router.register("observations", api.ObservationViewSet, basename="observation")
     router.register("attendance", api.AttendanceViewSet, basename="attendance")
+    router.register("imports", api_imports.ImportJobViewSet, basename="import-job")
