@@ -12,11 +12,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from schools import tenancy
 from schools.models import Role
-from schools.permissions import ScopedViewSetMixin
+from schools.permissions import SchoolRolePermission, ScopedViewSetMixin
 
 from . import services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
@@ -58,6 +59,17 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(status=CaseStatus.RESOLVED)
 
 
+class CaseworkPermission(SchoolRolePermission):
+    """Cases do not exist for anyone without a casework role there: a teacher asking for a
+    case, or for an action on one, gets 404 (from the scoped queryset), like a case of
+    another school. Only the list answers 403, as every list of the API does."""
+
+    def has_permission(self, request, view) -> bool:
+        if view.detail:
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+
 def _case_error(error: DjangoValidationError) -> Response:
     code = status.HTTP_409_CONFLICT if isinstance(error, services.CaseConflict) else 400
     return Response({"detail": " ".join(error.messages)}, status=code)
@@ -77,6 +89,7 @@ class CaseViewSet(
     )
     read_roles = tenancy.CASEWORK_ROLES
     write_roles = tenancy.CASEWORK_ROLES
+    permission_classes = [IsAuthenticated, CaseworkPermission]
     filterset_class = CaseFilter
 
     def get_serializer_class(self):

@@ -78,11 +78,11 @@ def rule_create(*, school: School, by, **fields) -> WarningRule:
 def rule_update(*, rule: WarningRule, by, fields: Iterable[str] | None = None) -> WarningRule:
     """Save the edited `rule` and raise its version by one (in the database, so two edits
     at once make two versions). Nothing changed: nothing is saved and the version stays."""
-    changed = [f for f in (fields if fields is not None else RULE_EDITABLE_FIELDS)]
-    changed = [f for f in changed if f in RULE_EDITABLE_FIELDS]
-    if fields is None:
-        current = WarningRule.objects.get(pk=rule.pk)
-        changed = [f for f in changed if getattr(current, f) != getattr(rule, f)]
+    wanted = set(RULE_EDITABLE_FIELDS if fields is None else fields)
+    current = WarningRule.objects.get(pk=rule.pk)
+    changed = [
+        f for f in RULE_EDITABLE_FIELDS if f in wanted and getattr(current, f) != getattr(rule, f)
+    ]
     if not changed:
         return rule
     rule.full_clean()
