@@ -61,3 +61,9 @@ def grand_bend(db):
     }
     import_file(edfi("EducationOrgCalendar.xml"))
     return schools
+
+
+@pytest.fixture(autouse=True)
+def _import_dir(settings, tmp_path):
+    """Uploaded files wait in a per-test directory, not under the repository's var/."""
+    settings.IMPORT_DIR = tmp_path / "imports"
