@@ -24,6 +24,7 @@ from .serializers import (
     StudentWriteSerializer,
     UpsertResultSerializer,
     batch_errors,
+    error_messages,
     observation_input,
 )
 from .signs import Sign
@@ -45,17 +46,31 @@ BatchErrorResponse = inline_serializer(
 )
 
 
-def _refuse_batch(errors) -> Response:
-    flat = batch_errors(errors)
+def _refuse_batch(errors: dict, rows_key: str) -> Response:
+    """400 naming each bad row (counted from 1) and why; errors about the batch as a whole
+    (missing, empty, too long, not a list) are reported as row 0."""
+    row_errors = errors.get(rows_key)
+    flat = batch_errors(row_errors) if isinstance(row_errors, list | dict) else []
     rows = sorted({e["row"] for e in flat})
+    if not flat:
+        flat = [
+            {"row": 0, "field": "batch" if field == "non_field_errors" else field, "message": m}
+            for field, messages in errors.items()
+            for m in error_messages(messages)
+        ]
     detail = (
         f"Nothing was written: {len(rows)} row(s) have a problem ({', '.join(map(str, rows))})."
         if rows
         else "Nothing was written: the batch is not valid."
     )
-    if not flat:
-        flat = [{"row": 0, "field": k, "message": str(v)} for k, v in errors.items()]
     return Response({"detail": detail, "errors": flat}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _rows(data, key: str) -> list:
+    """The rows of a batch body, for preloading; the serializer reports a body of the wrong
+    shape."""
+    rows = data.get(key) if isinstance(data, dict) else None
+    return rows if isinstance(rows, list) else []
 
 
 class DateRangeFilterSet(django_filters.FilterSet):
@@ -202,10 +217,10 @@ class ObservationViewSet(
     def batch(self, request):
         """Record up to 500 observations at once: all of them, or none and the reasons."""
         context = self.get_serializer_context()
-        context["resolver"].preload(request.data.get("observations") or [])
+        context["resolver"].preload(_rows(request.data, "observations"))
         serializer = ObservationBatchSerializer(data=request.data, context=context)
         if not serializer.is_valid():
-            return _refuse_batch(serializer.errors.get("observations", serializer.errors))
+            return _refuse_batch(serializer.errors, "observations")
         items = [observation_input(row) for row in serializer.validated_data["observations"]]
         try:
             observations, created = services.observations_create_batch(
@@ -245,11 +260,10 @@ class AttendanceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def batch(self, request):
         """Insert or update up to 5,000 marks: all of them, or none and the reasons."""
         resolver = StudentResolver(request.user, self.write_roles)
-        rows = request.data.get("records") if isinstance(request.data, dict) else None
-        resolver.preload(rows or [])
+        resolver.preload(_rows(request.data, "records"))
         serializer = AttendanceBatchSerializer(data=request.data, context={"resolver": resolver})
         if not serializer.is_valid():
-            return _refuse_batch(serializer.errors.get("records", serializer.errors))
+            return _refuse_batch(serializer.errors, "records")
         items = [
             services.AttendanceInput(
                 student=row["student"],

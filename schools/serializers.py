@@ -205,10 +205,31 @@ def observation_input(data: dict) -> services.ObservationInput:
     )
 
 
+def _repeats(rows, key, field: str, what: str) -> None:
+    """Refuse a batch in which two rows share `key(row)`, naming the later row, so a batch
+    does not fail on the database's unique constraint with a 500."""
+    seen: dict = {}
+    errors: list[dict] = [{} for _ in rows]
+    for i, row in enumerate(rows):
+        k = key(row)
+        if k is None:
+            continue
+        if k in seen:
+            errors[i] = {field: [f"Row {i + 1} repeats row {seen[k] + 1}: {what}."]}
+        else:
+            seen[k] = i
+    if any(errors):
+        raise serializers.ValidationError(errors)
+
+
 class ObservationBatchSerializer(serializers.Serializer):
     observations = ObservationWriteSerializer(
         many=True, allow_empty=False, max_length=OBSERVATION_BATCH_MAX
     )
+
+    def validate_observations(self, rows):
+        _repeats(rows, lambda row: row.get("client_id"), "client_id", "the same client id")
+        return rows
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -246,14 +267,12 @@ class AttendanceBatchSerializer(serializers.Serializer):
     )
 
     def validate_records(self, rows):
-        seen: dict[tuple, int] = {}
-        for i, row in enumerate(rows, start=1):
-            key = (row["student"].pk, row["date"], row["session"])
-            if key in seen:
-                raise serializers.ValidationError(
-                    f"Row {i} repeats row {seen[key]}: the same student, date and session."
-                )
-            seen[key] = i
+        _repeats(
+            rows,
+            lambda row: (row["student"].pk, row["date"], row["session"]),
+            "non_field_errors",
+            "the same student, date and session",
+        )
         return rows
 
 
@@ -282,14 +301,15 @@ def _row_errors(row: int, row_errors) -> list[dict]:
     if isinstance(row_errors, dict):
         for field, messages in row_errors.items():
             name = "row" if field == "non_field_errors" else field
-            for message in _messages(messages):
+            for message in error_messages(messages):
                 out.append({"row": row, "field": name, "message": message})
     return out
 
 
-def _messages(messages) -> list[str]:
+def error_messages(messages) -> list[str]:
+    """DRF's nested error details as plain strings."""
     if isinstance(messages, dict):
-        return [f"{k}: {m}" for k, v in messages.items() for m in _messages(v)]
+        return [f"{k}: {m}" for k, v in messages.items() for m in error_messages(v)]
     if isinstance(messages, list):
-        return [m for item in messages for m in _messages(item)]
+        return [m for item in messages for m in error_messages(item)]
     return [str(messages)]
