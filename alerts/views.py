@@ -335,18 +335,14 @@ def overview(request):
     counts = defaultdict(int)
     for row in case_qs.values("stage", "status").annotate(n=Count("id")):
         counts[(row["stage"], row["status"])] += row["n"]
-    statuses = list(CaseStatus)
+    stages = list(Stage)
+    # Statuses down, stages across: three columns fit a phone.
     table = [
-        {
-            "stage": stage,
-            "cells": [counts[(stage.value, s.value)] for s in statuses],
-            "open": sum(
-                counts[(stage.value, s.value)] for s in statuses if s != CaseStatus.RESOLVED
-            ),
-        }
-        for stage in Stage
+        {"status": status, "cells": [counts[(stage.value, status.value)] for stage in stages]}
+        for status in CaseStatus
     ]
-    totals = [sum(counts[(st.value, s.value)] for st in Stage) for s in statuses]
+    totals = [sum(counts[(stage.value, s.value)] for s in CaseStatus) for stage in stages]
+    open_total = sum(n for (_stage, status), n in counts.items() if status != CaseStatus.RESOLVED)
     today = school.today()
     weeks = weekly_series(school=school, start=today - dt.timedelta(weeks=12), end=today)
     return render(
@@ -355,10 +351,10 @@ def overview(request):
         {
             "school": school,
             "schools": list(tenancy.schools_for(request.user, roles=CASEWORK)),
-            "statuses": statuses,
+            "stages": stages,
             "table": table,
             "totals": totals,
-            "open_total": sum(r["open"] for r in table),
+            "open_total": open_total,
             "chart": chart_geometry(weeks),
             "weeks": weeks,
         },
@@ -466,9 +462,8 @@ def rule_preview_data(*, rule: WarningRule) -> dict:
 
 
 def _my_notices(request):
-    return tenancy.scope(
-        Notice.objects.filter(user=request.user), request.user, roles=tenancy.ALL_ROLES
-    )
+    # As in the notices API: the user's own notices, at schools where they do casework.
+    return tenancy.scope(Notice.objects.filter(user=request.user), request.user, roles=CASEWORK)
 
 
 def _mark_case_notices_read(request, case: Case) -> None:

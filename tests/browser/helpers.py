@@ -1,0 +1,30 @@
+"""Steps the browser tests share: log an observation through the form, data for a case."""
+
+from __future__ import annotations
+
+import re
+
+from schools.calendar import last_school_days
+from schools.signs import SIGNS
+
+
+def log_observation(page, *, code: str, day, signs, note: str = "") -> None:
+    """Fill the observation form the way a teacher does: type the start of the code, tap
+    the student offered, tap the signs, set the date, save."""
+    page.goto("/observe/")
+    page.get_by_label("Student code").press_sequentially(code[:4])
+    page.get_by_role("option", name=re.compile(re.escape(code))).click()
+    for sign in signs:
+        page.get_by_role("checkbox", name=re.compile("^" + re.escape(SIGNS[sign].label))).check()
+    page.get_by_label("Date", exact=True).fill(day.isoformat())
+    if note:
+        page.get_by_label("Note (optional)").fill(note)
+    page.get_by_role("button", name="Save observation").click()
+    page.get_by_text(re.compile(rf"Recorded: {re.escape(code)}")).wait_for()
+
+
+def three_school_weeks(school):
+    """The last 15 school days up to today, as three windows of five (the rules' weeks)."""
+    days = last_school_days(school, school.today(), 15)
+    assert len(days) == 15
+    return [days[0:5], days[5:10], days[10:15]]

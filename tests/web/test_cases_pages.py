@@ -1,0 +1,159 @@
+"""The counsellor's pages: the case list order and filters, the case page (why flagged,
+chart, timeline, the case forms), the overview, and the notices bell."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.charts import weekly_series
+from alerts.models import CaseEvent, CaseEvidence, CaseStatus, EventKind, Notice, WarningRule
+from core.models import AuditEvent
+from tests.factories import AttendanceRecordFactory, ObservationFactory, StudentFactory
+
+from .conftest import make_case
+
+
+def _codes(response) -> list[str]:
+    return [c.student.code for c in response.context["cases"]]
+
+
+@pytest.mark.django_db
+def test_cases_new_first_then_severity_stage_and_age(as_user, carol, school_a):
+    def student(code, year=9):
+        return StudentFactory(school=school_a, code=code, year_group=year)
+
+    old = dt.date(2026, 3, 2)
+    young = dt.date(2026, 10, 5)
+    make_case(student("S-0001"), status="acknowledged", severity="high", since=young)
+    make_case(student("S-0002"), status="new", severity="low", since=young)
+    make_case(student("S-0003"), status="monitoring", severity="high", since=old)
+    make_case(student("S-0004"), status="new", severity="critical", since=young)
+    make_case(
+        student("S-0005"), status="in_progress", severity="high", stage="persistent", since=young
+    )
+    make_case(
+        student("S-0006", year=10),
+        status="resolved",
+        severity="critical",
+        resolved_at=timezone.now(),
+    )
+    client = as_user(carol)
+    # New first; then severity; within high, the later stage; within watch, the older pattern.
+    assert _codes(client.get(reverse("cases"))) == [
+        "S-0004",
+        "S-0002",
+        "S-0005",
+        "S-0003",
+        "S-0001",
+    ]
+    assert _codes(client.get(reverse("cases"), {"status": "resolved"})) == ["S-0006"]
+    assert _codes(client.get(reverse("cases"), {"status": "all", "year_group": 10})) == ["S-0006"]
+    assert _codes(client.get(reverse("cases"), {"stage": "persistent"})) == ["S-0005"]
+    assert _codes(client.get(reverse("cases"), {"status": "new", "severity": "low"})) == ["S-0002"]
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_why_flagged_chart_and_is_audited(
+    as_user, carol, alice, case_a, student_a
+):
+    rule = WarningRule.objects.get(school=student_a.school, key="persistent_withdrawal")
+    day = dt.date(2026, 9, 9)  # a Wednesday in term
+    obs = ObservationFactory(
+        student=student_a, recorded_by=alice, observed_on=day, signs=["ISOLATION"]
+    )
+    mark = AttendanceRecordFactory(student=student_a, date=day, session="PM")
+    for record in ({"observation": obs}, {"attendance": mark}):
+        CaseEvidence.objects.create(
+            case=case_a,
+            rule=rule,
+            on_date=day,
+            window_start=dt.date(2026, 9, 7),
+            window_end=dt.date(2026, 9, 11),
+            **record,
+        )
+    response = as_user(carol).get(reverse("case-detail", args=[case_a.pk]))
+    html = response.content.decode()
+    assert "Persistent withdrawal" in html
+    assert "Alone at breaks" in html and "alice@north.test" in html
+    assert "Unauthorised absence" in html
+    assert 'data-testid="evidence-chart"' in html and 'class="bar-withdrawal"' in html
+    assert AuditEvent.objects.filter(actor=carol, action="case.read", object_id=case_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_case_forms_write_the_timeline(as_user, carol, case_a):
+    client = as_user(carol)
+    url = lambda name: reverse(name, args=[case_a.pk])  # noqa: E731
+    client.post(url("case-acknowledge"))
+    client.post(url("case-note"), {"note-text": "Spoke with the tutor."})
+    client.post(url("case-note"), {"note-text": "Write to dad@example.org"})
+    client.post(url("case-action"), {"action-action_type": "talk_with_family"})
+    client.post(url("case-status"), {"status-status": "in_progress"})
+    client.post(url("case-resolve"), {"resolve-reason": "Attending again for six weeks."})
+    case_a.refresh_from_db()
+    assert case_a.status == CaseStatus.RESOLVED and case_a.resolved_by == carol
+    events = list(CaseEvent.objects.filter(case=case_a).order_by("at", "id"))
+    assert [(e.kind, e.to_status or e.action_type or e.text) for e in events] == [
+        (EventKind.STATUS_CHANGE, "acknowledged"),
+        (EventKind.NOTE, "Spoke with the tutor."),
+        (EventKind.ACTION, "talk_with_family"),
+        (EventKind.STATUS_CHANGE, "in_progress"),
+        (EventKind.STATUS_CHANGE, "resolved"),
+    ]
+    page = client.get(url("case-detail")).content.decode()
+    assert "Spoke with the tutor." in page and "dad@example.org" not in page
+    assert url("case-note") not in page  # a resolved case offers no forms
+
+
+@pytest.mark.django_db
+def test_weekly_series_counts_signs_by_category_and_the_attendance_rate(school_a, student_a, alice):
+    monday = dt.date(2026, 9, 7)
+    ObservationFactory(
+        student=student_a, recorded_by=alice, observed_on=monday, signs=["ISOLATION", "LATE"]
+    )
+    ObservationFactory(
+        student=student_a, recorded_by=alice, observed_on=monday + dt.timedelta(days=8)
+    )
+    withdrawn = ObservationFactory(student=student_a, recorded_by=alice, observed_on=monday)
+    withdrawn.withdrawn_at = timezone.now()
+    withdrawn.save()
+    AttendanceRecordFactory(student=student_a, date=monday, session="AM")
+    AttendanceRecordFactory(student=student_a, date=monday, session="PM")
+    AttendanceRecordFactory(student=student_a, date=monday + dt.timedelta(days=1), status="late")
+    weeks = weekly_series(
+        school=school_a, start=monday, end=monday + dt.timedelta(days=11), student=student_a
+    )
+    assert [w.starts_on for w in weeks] == [monday, monday + dt.timedelta(days=7)]
+    first, second = weeks
+    assert (first.signs["withdrawal"], first.signs["sleep"]) == (1, 1)
+    assert second.signs["withdrawal"] == 1
+    # 5 school days x 2 sessions, 2 missed (late is present): 80 %. Week 2: nothing missed.
+    assert (first.possible, first.absent, first.rate) == (10, 2, 80.0)
+    assert second.rate == 100.0
+
+
+@pytest.mark.django_db
+def test_overview_counts_cases_by_stage_and_status(as_user, adam, school_a):
+    for i, (status, stage) in enumerate(
+        [("new", "watch"), ("new", "watch"), ("monitoring", "persistent")]
+    ):
+        make_case(StudentFactory(school=school_a, code=f"S-080{i}"), status=status, stage=stage)
+    context = as_user(adam).get(reverse("overview")).context
+    cells = {row["status"].value: row["cells"] for row in context["table"]}
+    assert cells["new"] == [2, 0, 0]
+    assert cells["monitoring"] == [0, 0, 1]
+    assert context["open_total"] == 3
+
+
+@pytest.mark.django_db
+def test_the_bell_counts_unread_notices_and_opening_the_case_reads_them(as_user, carol, case_a):
+    Notice.objects.create(user=carol, case=case_a, text=f"New case {case_a.student.code}")
+    client = as_user(carol)
+    assert client.get(reverse("notices")).context["notices_unread"] == 1
+    client.get(reverse("case-detail", args=[case_a.pk]))
+    assert client.get(reverse("notices")).context["notices_unread"] == 0
+    assert Notice.objects.get().read_at is not None
