@@ -6,33 +6,23 @@ school: his change list shows A's row and never B's; B's object answers 404 on i
 history and delete pages, a POST to them changes nothing, the delete action skips it; and the
 add form offers no school, student or other school-owned object of school B.
 
-Objects are built by `build()`: an explicit maker where a model needs one (MAKERS), otherwise
-every required field is filled generically, so a new model is usually covered without an edit.
-When it cannot be built, the test fails and says to add a maker.
+Objects are made by helpers.build(), generically for most models, so a new model is usually
+covered without an edit; when it cannot be built, the test fails and says what to add.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-import decimal
-import itertools
-import uuid
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
-from django.utils import timezone
 
-from schools.models import ClosureDay, Membership, Observation, School, Student, Term
-from tests.factories import MembershipFactory, StudentFactory, UserFactory
+from schools.models import ClosureDay, Membership, School, Student, Term
+from tests.factories import MembershipFactory, UserFactory
 
-from .helpers import PROJECT_APPS
-
-_serial = itertools.count(1)
+from .helpers import PROJECT_APPS, build, unique
 
 
 def _is_school_scoped(model) -> bool:
@@ -47,94 +37,6 @@ SCOPED_ADMINS = sorted(
     ),
     key=lambda pair: pair[0]._meta.label,
 )
-
-
-def _student(school, member):
-    return StudentFactory(school=school, code=f"S-A{next(_serial):04d}")
-
-
-def _membership(school, member):
-    return MembershipFactory(
-        school=school, user=UserFactory(email=f"member{next(_serial)}@school.test")
-    )
-
-
-# Models a generic build cannot make (a code pattern, a unique pair, ...).
-MAKERS = {
-    School: lambda school, member: school,
-    Student: _student,
-    Membership: _membership,
-    Term: lambda school, member: Term.objects.create(
-        school=school, name="Summer", starts_on=dt.date(2030, 4, 1), ends_on=dt.date(2030, 7, 20)
-    ),
-    ClosureDay: lambda school, member: ClosureDay.objects.create(
-        school=school, date=dt.date(2030, 5, 6), reason="Bank holiday"
-    ),
-}
-
-
-# Fields a generic build must set although they may be null, by model label (a check
-# constraint asks for one of them, say).
-OVERRIDES = {
-    "alerts.CaseEvidence": lambda school, member: {
-        "observation": build(Observation, school, member)
-    },
-}
-
-
-def _value(field, school):
-    if field.choices:
-        return field.choices[0][0]
-    if isinstance(field, models.EmailField):
-        return f"x{next(_serial)}@school.test"
-    if isinstance(field, models.UUIDField):
-        return uuid.uuid4()
-    if isinstance(field, models.DateTimeField):
-        return timezone.now()
-    if isinstance(field, models.DateField):
-        return school.today() - dt.timedelta(days=1)
-    if isinstance(field, models.BooleanField):
-        return False
-    if isinstance(field, models.DecimalField):
-        return decimal.Decimal("0.5")
-    if isinstance(field, models.FloatField):
-        return 0.5
-    if isinstance(field, models.IntegerField):
-        return 1
-    if isinstance(field, models.JSONField):
-        return {}
-    if isinstance(field, models.CharField | models.TextField):
-        return f"t{next(_serial)}"[: field.max_length or 10]
-    raise TypeError(f"no generic value for {field!r}")
-
-
-def build(model, school, member):
-    """One saved `model` row owned by `school`, its foreign keys built at the same school."""
-    if model in MAKERS:
-        return MAKERS[model](school, member)
-    if model is get_user_model():
-        return member
-    first_hop = getattr(model, "SCHOOL_PATH", "").split("__")[0]
-    kwargs = OVERRIDES.get(model._meta.label, lambda school, member: {})(school, member)
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in kwargs:
-            continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            continue
-        if field.is_relation:
-            if field.null and field.name != first_hop:
-                continue
-            kwargs[field.name] = build(field.related_model, school, member)
-        elif not field.has_default() and not field.null:
-            kwargs[field.name] = _value(field, school)
-    try:
-        with transaction.atomic():
-            return model._default_manager.create(**kwargs)
-    except (IntegrityError, TypeError, ValueError) as e:
-        pytest.fail(
-            f"Cannot build a {model._meta.label} for the admin tenancy test ({e}): add a maker "
-            "for it to MAKERS in tests/schools/test_tenancy_admin.py."
-        )
 
 
 def _url(model, view, pk=None):
@@ -255,7 +157,7 @@ def test_admin_add_form_offers_nothing_of_another_school(
             continue
         related = queryset.model
         if related is get_user_model():
-            bella_only = UserFactory(email=f"only-south{next(_serial)}@school.test")
+            bella_only = UserFactory(email=f"only-south{unique()}@school.test")
             MembershipFactory(user=bella_only, school=school_b)
             assert not form_field.queryset.filter(pk=bella_only.pk).exists(), name
         elif _is_school_scoped(related):

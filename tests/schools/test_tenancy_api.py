@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.urls import resolve
 
 from core.routers import api_router
-from schools.models import AttendanceRecord, Observation, School, Student
+from schools.models import AttendanceRecord, ImportJob, Observation, School, Student
 from tests.factories import AttendanceRecordFactory, ObservationFactory, StudentFactory
 
 from .helpers import changed_tables, result_ids, table_counts
@@ -107,6 +108,16 @@ def _notice(school, member):
     return Notice.objects.create(user=member, case=case, text="A case was opened: S-T005")
 
 
+def _import_job(school, member):
+    return ImportJob.objects.create(school=school, uploaded_by=member, format="csv")
+
+
+def _upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "register.csv", b"student,date,session,status\nS-T001,2025-11-03,AM,O\n", "text/csv"
+    )
+
+
 # Every case action reads what it needs from one body.
 CASE_POST_BODY = {
     "status": "acknowledged",
@@ -128,6 +139,7 @@ RESOURCES: dict[str, Resource] = {
     "attendance": Resource(model=AttendanceRecord, make=_attendance),
     "case": Resource(model=None, make=_case_obj, detail_bodies={"post": CASE_POST_BODY}),
     "notice": Resource(model=None, make=_notice),
+    "import-job": Resource(model=ImportJob, make=_import_job),
     "rule": Resource(
         model=None,
         make=_rule,
@@ -157,7 +169,11 @@ def _att_row(school_code: str, student_code: str) -> dict:
     }
 
 
+# Bodies sent as multipart rather than JSON, by (route name, method).
+MULTIPART = {("import-job-list", "post")}
+
 FOREIGN_WRITES: dict[tuple[str, str], Callable[[Any], list[dict]]] = {
+    ("import-job-list", "post"): lambda b: [{"school": "south", "file": _upload()}],
     ("student-list", "post"): lambda b: [
         {"school": "south", "code": "S-NEW1", "year_group": 8},
     ],
@@ -333,8 +349,12 @@ def test_a_write_aimed_at_another_school_is_refused_and_writes_nothing(api, worl
     StudentFactory(school=world.b, code="S-BONLY")
     url = route.url()
     client = api.as_(world.user(resource.actor))
+    fmt = "multipart" if (route.name, route.method) in MULTIPART else "json"
     for body in FOREIGN_WRITES[(route.name, route.method)](foreign):
         counts = table_counts()
-        response = getattr(client, route.method)(url, body, format="json")
+        response = getattr(client, route.method)(url, body, format=fmt)
         assert response.status_code == 400, (body, response.content)
+        # Refused for the school or the student, not for some other fault of the body.
+        answer = response.content.decode()
+        assert "school" in answer or "student" in answer, answer
         assert not changed_tables(counts), body
