@@ -195,6 +195,9 @@ class RuleSerializer(serializers.ModelSerializer):
         model = WarningRule
         fields = ["id", "school", "key", "version", "created_at", "updated_at", *RULE_FIELDS]
         read_only_fields = ["id", "key", "version", "created_at", "updated_at"]
+        # The model's own full_clean (in validate) checks the unique constraints, once the
+        # school is known; DRF's generated validator would demand `school` on every call.
+        validators: list = []
 
     def _admin_schools(self) -> dict[str, tenancy.School]:
         user = self.context["request"].user

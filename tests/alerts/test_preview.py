@@ -1,0 +1,90 @@
+"""rule_preview: who a rule would flag, and on which past school day each would first have
+fired, for saved or unsaved, enabled or disabled rules; one pass, not one evaluation per day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from alerts.engine import evaluate
+from alerts.models import WarningRule
+from alerts.services import rule_preview
+from schools.calendar import school_days_between
+from tests.factories import StudentFactory
+
+from .conftest import ON, observe, rule, weeks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_firing_day_of_a_daily_pattern(north, student, alice, tom):
+    # A withdrawal sign every school day from the first day of five weeks back, alternating
+    # staff and two signs: each window holds once it has two of these days.
+    start = weeks(north, count=5)[0][0]
+    days = school_days_between(north, start, ON)
+    for i, day in enumerate(days):
+        observe(student, day, ["ISOLATION" if i % 2 else "DISTRESS"], alice if i % 2 else tom)
+    preview = rule_preview(rule=rule(north, "persistent_withdrawal"), on_date=ON)
+    (row,) = preview.students
+    # The oldest of three 5-day windows must hold two pattern days: it ends on day index 1
+    # of the pattern, so the rule first fires 10 school days after that.
+    assert row.first_fired_on == days[1 + 10]
+    assert row.flagged_on_date
+    assert row.episodes == (days[11],)
+    assert row.school_days_fired == len(days) - 11
+
+
+def test_preview_agrees_with_evaluating_day_by_day(north, student, alice, tom):
+    other = StudentFactory(school=north, code="S-0102")
+    w = weeks(north, count=6)
+    for week in (w[0], w[1], w[2], w[4], w[5]):
+        for day in week[:3]:
+            observe(student, day, ["FATIGUE"], alice)
+    for week in w[2:4]:
+        for day in week[1:4]:
+            observe(other, day, ["LATE"], tom)
+    sleep = rule(north, "irregular_sleep")
+    preview = rule_preview(rule=sleep, on_date=ON, history_school_days=30)
+    found = {s.code: s for s in preview.students}
+    span = [d for week in w for d in week]
+    for code, who in (("S-0101", student), ("S-0102", other)):
+        fired = [
+            d
+            for d in span
+            if any(
+                m.student_id == who.pk
+                for m in evaluate(school=north, on_date=d, rules=[sleep]).matches
+            )
+        ]
+        assert fired, code
+        assert found[code].first_fired_on == fired[0]
+        assert found[code].school_days_fired == len(fired)
+        assert found[code].flagged_on_date == (fired[-1] == ON)
+    # S-0101: two episodes, broken by the week without signs.
+    assert len(found["S-0101"].episodes) == 2
+
+
+def test_a_disabled_rule_and_an_unsaved_rule_can_be_previewed(north, student, alice):
+    for week in weeks(north, count=2):
+        for day in week[:2]:
+            observe(student, day, ["FATIGUE"], alice)
+    sleep = rule(north, "irregular_sleep")
+    WarningRule.objects.filter(pk=sleep.pk).update(enabled=False)
+    sleep.refresh_from_db()
+    assert rule_preview(rule=sleep, on_date=ON).students == []
+    sleep.min_events_per_window = 2  # edited, not saved
+    assert [s.code for s in rule_preview(rule=sleep, on_date=ON).flagged_on_date] == ["S-0101"]
+    draft = WarningRule(
+        school=north,
+        name="Draft",
+        kind="sign_pattern",
+        signs=["FATIGUE"],
+        min_events_per_window=2,
+        consecutive_windows=1,
+    )
+    preview = rule_preview(rule=draft, on_date=ON)
+    assert [s.code for s in preview.students] == ["S-0101"]
+    assert preview.students[0].first_fired_on == weeks(north, count=2)[0][1]
+    assert not WarningRule.objects.filter(name="Draft").exists()
+    assert isinstance(preview.first_day, dt.date)
