@@ -145,13 +145,24 @@ def observations_create_batch(
     """
     cleaned = [(_observation_clean(item), item) for item in items]
     ids = [item.client_id for item in items if item.client_id]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("The batch repeats a client id.", code="repeated_client_id")
+    try:
+        return _observations_insert(cleaned, ids, recorded_by)
+    except IntegrityError:
+        # The same rows arrived at once in another request (a retry) and it won the insert of
+        # a client id; ours rolled back whole. Once more: those rows now count as already
+        # recorded, or as a conflict when they are somebody else's.
+        return _observations_insert(cleaned, ids, recorded_by)
+
+
+def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], int]:
     existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
     if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
         raise ClientIdConflict("A client id in this batch belongs to another observation.")
     result: list[Observation] = []
-    created = 0
+    new = []
     with transaction.atomic():
-        new = []
         for (codes, note), item in cleaned:
             if item.client_id in existing:
                 result.append(existing[item.client_id])
@@ -169,8 +180,7 @@ def observations_create_batch(
         ObservationSign.objects.bulk_create(
             ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
         )
-        created = len(new)
-    return result, created
+    return result, len(new)
 
 
 def observation_withdraw(*, observation: Observation, by) -> Observation:
