@@ -1,0 +1,94 @@
+"""An upload is imported by a real Celery worker (Redis broker, the test PostgreSQL database)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from schools.models import AttendanceRecord, ImportJob, Membership, Role, School, Student, Term
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """A Celery worker process on this test's database; stopped after the test."""
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        IMPORT_DIR=str(settings.IMPORT_DIR),
+        PSEUDONYM_KEY=settings.PSEUDONYM_KEY,
+    )
+    queue = f"imports-test-{os.getpid()}"
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "core",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "worker.log", "w"),  # noqa: SIM115
+    )
+    # Only this test's worker listens on this queue, so no other worker takes the job.
+    from core.celery import app
+
+    previous = app.conf.task_routes
+    app.conf.task_routes = {"schools.tasks.import_job_run": {"queue": queue}}
+    try:
+        yield queue
+    finally:
+        app.conf.task_routes = previous
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_an_uploaded_file_is_imported_by_the_worker(api, worker):
+    school = School.objects.create(code="north", name="North")
+    Term.objects.create(school=school, name="Year", starts_on="2025-09-01", ends_on="2027-07-31")
+    ivan = UserFactory(email="ivan@north.test")
+    Membership.objects.create(user=ivan, school=school, role=Role.INTEGRATION)
+    body = "student_ref,date,session,code\n1,2026-03-02,AM,N\n2,2026-03-02,PM,I\n"
+    upload = SimpleUploadedFile("marks.csv", body.encode(), content_type="text/csv")
+
+    response = api.as_(ivan).post(
+        "/api/imports/", {"file": upload, "create_students": "true"}, format="multipart"
+    )
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = api.get(f"/api/imports/{job_id}/").json()["status"]
+        if status not in ("queued", "running"):
+            break
+        time.sleep(0.3)
+    assert status == "succeeded"
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.report["attendance_records"]["created"] == 2
+    assert AttendanceRecord.objects.count() == 2 and Student.objects.count() == 2
+    assert not (Path(settings.IMPORT_DIR) / job.stored_name).exists()
