@@ -15,6 +15,7 @@ from .serializers import (
     AttendanceBatchSerializer,
     AttendanceSerializer,
     ObservationBatchSerializer,
+    ObservationCreatedSerializer,
     ObservationSerializer,
     ObservationWriteSerializer,
     SchoolSerializer,
@@ -181,8 +182,8 @@ class ObservationViewSet(
 
     @extend_schema(
         responses={
-            201: ObservationSerializer,
-            200: OpenApiResponse(ObservationSerializer, description="Already recorded."),
+            201: ObservationCreatedSerializer,
+            200: OpenApiResponse(ObservationCreatedSerializer, description="Already recorded."),
             409: OpenApiResponse(description="The client id is used by another observation."),
         }
     )
@@ -201,8 +202,11 @@ class ObservationViewSet(
             )
         except services.ClientIdConflict as e:
             return Response({"detail": str(e)}, status=status.HTTP_409_CONFLICT)
-        data = dict(ObservationSerializer(observation).data, duplicate=not created)
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        observation.duplicate = not created
+        return Response(
+            ObservationCreatedSerializer(observation).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         responses={

@@ -165,6 +165,18 @@ class ObservationSerializer(serializers.ModelSerializer):
         return sorted(s.sign for s in obj.signs.all())
 
 
+class ObservationCreatedSerializer(ObservationSerializer):
+    """The answer to a create: the observation, and whether it was already recorded."""
+
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="True when this client id was recorded before: no new row."
+    )
+
+    class Meta(ObservationSerializer.Meta):
+        fields = [*ObservationSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+
 class ObservationWriteSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(
         required=False, help_text="Chosen by the client; a retry with the same id makes no copy."
