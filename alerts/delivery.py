@@ -354,11 +354,16 @@ def _nudge() -> None:
         return
     from core.celery import app
 
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    # Bounded in every way a broker can fail: refused (at once), unreachable (connect
+    # timeout), or accepting and then silent, like a hung Redis (read timeout). This
+    # connection only, not the workers': their blocking reads must not time out.
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(connect_timeout=timeout, transport_options=options) as conn:
             # max_retries=0: one attempt. Celery's default publish would retry the connection
             # (and, in kombu, wait between retries), holding the request up.
-            conn.ensure_connection(max_retries=0, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+            conn.ensure_connection(max_retries=0, timeout=timeout)
             app.send_task(DELIVER_TASK, connection=conn, retry=False)
     except Exception as exc:  # the broker is down or refusing: beat will pick the rows up
         _broker_down_until = time.monotonic() + BROKER_DOWN_BACKOFF_SECONDS
