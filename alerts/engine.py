@@ -35,6 +35,10 @@ CONTEXT_SCHOOL_DAYS = 40
 CALENDAR_LOOKBACK = dt.timedelta(days=550)
 
 ABSENT = {AttendanceStatus.AUTHORISED_ABSENCE.value, AttendanceStatus.UNAUTHORISED_ABSENCE.value}
+# Plain strings for the row loop: an enum member's attribute access costs more than the rest
+# of the loop body together.
+_LATE, _NOT_REQUIRED = AttendanceStatus.LATE.value, AttendanceStatus.NOT_REQUIRED.value
+_SIGN_LATE, _SIGN_ABSENCE = Sign.LATE.value, Sign.ABSENCE.value
 
 
 def spec_of(rule: WarningRule) -> counting.Spec:
@@ -194,17 +198,15 @@ def load_rows(
             if day is None:
                 continue
             absent = status in ABSENT
-            not_required = status == AttendanceStatus.NOT_REQUIRED
+            not_required = status == _NOT_REQUIRED
             rows.marks.append(counting.Mark(student_id, day, absent, not_required, record_id))
             ref = ("attendance", record_id)
             rows.ref_dates[ref] = on
             # A register mark is also a sign for the rules that count the register.
-            sign = (
-                Sign.LATE if status == AttendanceStatus.LATE else Sign.ABSENCE if absent else None
-            )
+            sign = _SIGN_LATE if status == _LATE else _SIGN_ABSENCE if absent else None
             if sign is not None:
                 rows.events.append(
-                    counting.SignEvent(student_id, day, sign.value, counting.REGISTER, ref)
+                    counting.SignEvent(student_id, day, sign, counting.REGISTER, ref)
                 )
     return rows
 
