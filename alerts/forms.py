@@ -49,7 +49,7 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Open (not resolved)"), *CaseStatus.choices, ("all", "All")],
+        choices=[("", "Open"), *CaseStatus.choices, ("all", "All")],
     )
     stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any"), *Stage.choices])
     severity = forms.ChoiceField(

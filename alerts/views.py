@@ -227,6 +227,7 @@ def case_detail(request, pk: int):
             "case": case,
             "student": case.student,
             "rules": why_flagged(case),
+            "context_signs": [SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
             "chart": chart_geometry(weeks),
             "events": events,
             "note_form": NoteForm(prefix="note"),

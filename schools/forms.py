@@ -35,7 +35,9 @@ class ObservationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one sign."},
     )
-    observed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    observed_on = forms.DateField(
+        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     note = forms.CharField(
         label="Note (optional)",
         required=False,
@@ -150,7 +152,9 @@ class RegisterPickForm(forms.Form):
     """Which register: a year group, a date and a session."""
 
     year_group = forms.TypedChoiceField(label="Year group", coerce=int)
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     session = forms.ChoiceField(label="Session", choices=Session.choices)
 
     def __init__(self, *args, school=None, year_groups=(), **kwargs):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core.screening import SCREENING_HELP
 
 from . import services, tenancy
+from .calendar import is_school_day, last_school_days
 from .forms import (
     MARKS_BY_CODE,
     REGISTER_MARKS,
@@ -265,13 +266,31 @@ def register(request):
     data = request.POST if request.method == "POST" else request.GET
     pick = RegisterPickForm(
         data if "date" in data else None,
-        initial={"date": school.today(), "session": "AM"},
+        initial={
+            "date": (last_school_days(school, school.today(), 1) or [school.today()])[0],
+            "session": "AM",
+        },
         school=school,
         year_groups=year_groups,
     )
     rows = []
     if pick.is_bound and pick.is_valid():
         year, day, session = (pick.cleaned_data[k] for k in ("year_group", "date", "session"))
+        if not is_school_day(school, day):
+            # No register on a weekend, a holiday or a closure: nobody can miss that session.
+            messages.info(request, f"{day:%a %d %b %Y} is not a school day at {school.name}.")
+            return render(
+                request,
+                "schools/register.html",
+                {
+                    "pick": pick,
+                    "rows": [],
+                    "marks": REGISTER_MARKS,
+                    "school": school,
+                    "schools": _school_choices(request, tenancy.STAFF_ROLES),
+                    "not_school_day": True,
+                },
+            )
         group = list(students.filter(year_group=year).order_by("code"))
         current = {
             r.student_id: r

@@ -69,3 +69,16 @@ def test_an_unknown_mark_saves_nothing(as_user, alice, year9, school_a):
     data[f"mark-{year9[1].pk}"] = "O"
     as_user(alice).post(reverse("register"), data)
     assert not AttendanceRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_no_register_on_a_day_the_school_is_closed(as_user, alice, year9, school_a):
+    saturday = _day(school_a)
+    while saturday.weekday() != 5:
+        saturday -= dt.timedelta(days=1)
+    response = as_user(alice).get(
+        reverse("register"), {"year_group": 9, "date": saturday.isoformat(), "session": "AM"}
+    )
+    html = response.content.decode()
+    assert "is not a school day" in html
+    assert year9[0].code not in html
