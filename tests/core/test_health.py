@@ -1,0 +1,76 @@
+"""/health/ reports whether the service reaches its database and its broker (real Redis)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from contextlib import contextmanager
+
+import pytest
+from django.db import OperationalError, connection
+
+from core.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+def _closed_port() -> int:
+    """A local port nobody listens on: bound, read, released."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def broker_at(monkeypatch, url: str):
+    """Point the Celery app at another broker for the duration, then put it back.
+
+    Celery reads CELERY_BROKER_URL from the environment before its own configuration (and
+    make test sets it), so both are changed.
+    """
+    conf = celery_app.conf
+    saved = conf.broker_url
+    with monkeypatch.context() as m:
+        m.setenv("CELERY_BROKER_URL", url)
+        conf.broker_url = url
+        try:
+            yield
+        finally:
+            conf.broker_url = saved
+
+
+def test_healthy_with_postgresql_and_redis(client, settings):
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test runs against Redis"
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_an_unreachable_broker_is_reported_quickly(client, monkeypatch):
+    with broker_at(monkeypatch, f"redis://127.0.0.1:{_closed_port()}/0"):
+        started = time.monotonic()
+        response = client.get("/health/")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}
+    # A health check that hangs is as bad as none: the load balancer times out instead.
+    assert elapsed < 10, elapsed
+    # And the app is back on the real broker afterwards.
+    assert client.get("/health/").json()["broker"] == "ok"
+
+
+def test_an_unreachable_database_is_reported(client):
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("connection refused")
+
+    with connection.execute_wrapper(refuse):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable", "broker": "ok"}
+
+
+def test_health_needs_no_login_and_says_nothing_else(client):
+    """Load balancers call it anonymously; it must not tell them more than reachability."""
+    body = client.get("/health/").json()
+    assert set(body) == {"status", "database", "broker"}
