@@ -123,9 +123,12 @@ LEFT, RIGHT, TOP, BOTTOM = 34, 40, 12, 34
 def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict:
     """Shapes for the template: stacked bars (signs per week by category), the attendance
     rate as a polyline on a 0-100% axis at the right, axis ticks and week labels."""
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
     n = max(len(weeks), 1)
+    # Few weeks make a narrower drawing, so that on a phone (where it is scaled down to the
+    # screen) its text stays readable; many weeks scroll sideways instead (see app.css).
+    width = min(max(48 * n + LEFT + RIGHT, 360), WIDTH)
+    plot_w = width - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
     slot = plot_w / n
     bar_w = max(min(slot * 0.6, 36), 2)
     top_count = max([w.total_signs for w in weeks] + [4])
@@ -167,18 +170,22 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
                     f"Week of {week.starts_on:%d %b}: attendance {week.rate:g}%",
                 )
             )
-        # Label every week when there are few, else every other one, so labels never overlap.
-        if n <= 14 or i % 2 == 0:
+        # Label every week when there are few, else every second or third, so that labels
+        # never overlap, counting from the newest week (the one a reader looks for).
+        step = 1 if n <= 8 else 2 if n <= 16 else 3
+        if (n - 1 - i) % step == 0:
             labels.append((round(cx, 1), f"{week.starts_on:%d %b}"))
     count_ticks = [
         (round(y_count(v), 1), v) for v in range(0, top_count + 1, max(top_count // 4, 1))
     ]
     rate_ticks = [(round(y_rate(v), 1), v) for v in (0, 50, 100)]
     return {
-        "width": WIDTH,
+        "width": width,
+        # On a wide screen a narrow drawing is not blown up past about 1.3 times its size.
+        "size": "s" if width <= 420 else "m" if width <= 540 else "l",
         "height": HEIGHT,
         "left": LEFT,
-        "right": WIDTH - RIGHT,
+        "right": width - RIGHT,
         "top": TOP,
         "bottom": TOP + plot_h,
         "bars": bars,

@@ -221,8 +221,11 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
     for i in range(12):
         StudentFactory(school=school_a, code=f"S-05{i:02d}", year_group=9)
     weeks = three_school_weeks(school_a)
-    ObservationFactory(student=student_a, recorded_by=alice, observed_on=weeks[2][0])
-    case = make_case(student_a)
+    for week in weeks:  # a real case, with evidence, from the engine
+        for day, who, sign in ((week[0], alice, "ISOLATION"), (week[2], carol, "DISTRESS")):
+            ObservationFactory(student=student_a, recorded_by=who, observed_on=day, signs=[sign])
+    evaluation_run(school=school_a)
+    case = Case.objects.get(student=student_a)
     rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
     day = weeks[2][0].isoformat()
     pages = {
