@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +26,7 @@ from .serializers import (
     StudentWriteSerializer,
     UpsertResultSerializer,
     batch_errors,
+    drf_errors,
     error_messages,
     observation_input,
 )
@@ -124,7 +126,10 @@ class StudentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        student = services.student_create(**serializer.validated_data)
+        try:
+            student = services.student_create(**serializer.validated_data)
+        except DjangoValidationError as e:
+            raise serializers.ValidationError(drf_errors(e)) from e
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: StudentSerializer})

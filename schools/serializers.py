@@ -95,6 +95,16 @@ def _resolver(serializer: serializers.Serializer) -> StudentResolver:
     return serializer.context["resolver"]
 
 
+def drf_errors(error: DjangoValidationError) -> dict | list:
+    """A service's ValidationError in DRF's shape: by field where it names fields."""
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return error.messages
+
+
 def _django_to_drf(field: str, error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({field: list(error.messages)})
 

@@ -222,6 +222,16 @@ def attendance_upsert(
     keys = {(i.student.pk, i.date, i.session) for i in items}
     if len(keys) != len(items):
         raise ValidationError("The batch names the same student, date and session twice.")
+    try:
+        return _attendance_write(items, recorded_by, source)
+    except IntegrityError:
+        # The same marks arrived at once in another request (a retry) and it inserted some of
+        # them first; ours rolled back whole. Once more: those marks now exist and are updated
+        # or left unchanged.
+        return _attendance_write(items, recorded_by, source)
+
+
+def _attendance_write(items: Sequence[AttendanceInput], recorded_by, source: str) -> UpsertResult:
     student_ids = {i.student.pk for i in items}
     dates = {i.date for i in items}
     current = {
@@ -273,7 +283,14 @@ def student_create(
         school=school, code=code, year_group=year_group, assigned_counsellor=assigned_counsellor
     )
     student.full_clean()
-    student.save()
+    try:
+        with transaction.atomic():
+            student.save()
+    except IntegrityError as e:
+        # The same code was added by another request at the same moment (full_clean saw no row).
+        raise ValidationError(
+            {"code": [f"{code} is already a student at {school.code}."]}, code="unique"
+        ) from e
     return student
 
 
