@@ -196,3 +196,35 @@ def test_a_double_batch_at_the_same_instant_makes_one_row_each():
         assert 201 in statuses, statuses
         ids = [r["client_id"] for r in rows]
         assert Observation.objects.filter(client_id__in=ids).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_attendance_batch_twice_at_once_writes_each_mark_once():
+    school = SchoolFactory(code="north")
+    TermFactory(school=school)
+    for n in range(10):
+        StudentFactory(school=school, code=f"S-{n:04d}")
+    system = MembershipFactory(school=school, role=Role.INTEGRATION).user
+    for days_ago in (1, 2, 3):
+        day = (school.today() - dt.timedelta(days=days_ago)).isoformat()
+        body = {
+            "records": [
+                {"student": f"S-{n:04d}", "date": day, "session": s, "status": "late"}
+                for n in range(10)
+                for s in ("AM", "PM")
+            ]
+        }
+        statuses = _post_together(system, [body, body], "/api/attendance/batch/")
+        assert statuses == [200, 200], statuses
+        assert AttendanceRecord.objects.filter(date=day).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_student_created_twice_at_once_is_one_student():
+    school = SchoolFactory(code="north")
+    admin = MembershipFactory(school=school, role=Role.SCHOOL_ADMIN).user
+    for n in range(5):
+        body = {"code": f"S-{n:04d}", "year_group": 7}
+        statuses = _post_together(admin, [body, body, body], "/api/students/")
+        assert sorted(statuses) == [201, 400, 400], statuses
+        assert school.students.filter(code=f"S-{n:04d}").count() == 1
