@@ -504,9 +504,17 @@ def _case_update(
         Case.objects.filter(pk=case.pk).update(**changed)
         for name, value in changed.items():
             setattr(case, name, value)
+    new_rules = [
+        {"rule": m.rule.pk, "version": m.rule.version}
+        for m in assessment.matches
+        if (case.pk, m.rule.pk, m.rule.version) not in fired
+    ]
     _write_fired_rules(case, assessment, ev.on_date, fired)
     if new_evidence:
         CaseEvidence.objects.bulk_create(new_evidence, ignore_conflicts=True)
+    if new_evidence or new_rules:
+        # One timeline entry per run that added something: the records, and any rule (or
+        # rule version) that fired on this case for the first time.
         CaseEvent.objects.create(
             case=case,
             kind=EventKind.EVIDENCE,
@@ -514,6 +522,7 @@ def _case_update(
                 "added": len(new_evidence),
                 "observations": sum(1 for e in new_evidence if e.observation_id),
                 "attendance": sum(1 for e in new_evidence if e.attendance_id),
+                "new_rules": new_rules,
                 "on_date": ev.on_date.isoformat(),
             },
         )

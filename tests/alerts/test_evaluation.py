@@ -339,3 +339,38 @@ def test_a_run_waits_while_another_holds_the_schools_lock(north, student, alice,
     assert done.wait(timeout=30)
     thread.join()
     assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_context_sign_recorded_later_raises_severity_and_tells_once(north, student, alice, tom):
+    pattern(student, north, first=alice, second=tom)
+    evaluation_run(school=north, on_date=ON)
+    monday = ON + dt.timedelta(days=3)
+    observe(student, monday, ["SETBACK"], alice)
+    observe(student, monday, ["SELF_CARE"], tom)
+    for day in (monday, monday + dt.timedelta(days=1)):
+        evaluation_run(school=north, on_date=day)
+    case = Case.objects.get()
+    assert case.severity == Severity.HIGH
+    keys = list(Notification.objects.order_by("created_at").values_list("kind", "change_key"))
+    assert keys == [("opened", "opened:1"), ("severity_raised", "severity:high:1")]
+    assert case.events.filter(kind=EventKind.SEVERITY_CHANGE).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_second_rule_firing_on_an_open_case_joins_it_on_the_timeline(north, student, alice, tom):
+    pattern(student, north, first=alice, second=tom)
+    evaluation_run(school=north, on_date=ON)
+    later = ON + dt.timedelta(weeks=1)
+    for week in weeks(north, on=later, count=2):
+        for day in week[:3]:
+            observe(student, day, ["FATIGUE"], alice)
+    evaluation_run(school=north, on_date=later)
+    case = Case.objects.get()
+    assert set(case.fired_rules.values_list("rule__key", flat=True)) == {
+        "persistent_withdrawal",
+        "irregular_sleep",
+    }
+    (added,) = case.events.filter(kind=EventKind.EVIDENCE)
+    assert added.detail["new_rules"] == [{"rule": rule(north, "irregular_sleep").pk, "version": 1}]
+    assert Case.objects.count() == 1
