@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -151,15 +151,23 @@ def school_days_until(school: School, on_date: dt.date, count: int) -> list[dt.d
 
 
 def load_rows(
-    school: School, days: Sequence[dt.date], *, signs: Iterable[str], register: bool = True
+    school: School,
+    days: Sequence[dt.date],
+    *,
+    signs: Iterable[str],
+    register: bool = True,
+    last_days: int | None = None,
+    students: Collection[int] | None = None,
 ) -> Rows:
     """Read the observation signs in `signs` and the register exceptions of the school's
-    active students on `days`: two queries, whatever the number of students."""
+    active students on `days` (only the last `last_days` of them, and only `students`, when
+    given): two queries, whatever the number of students. Day indices are into `days`."""
     rows = Rows(days=list(days))
-    if not days:
+    if not days or (students is not None and not students):
         return rows
     index = {d: i for i, d in enumerate(days)}
-    start, end = days[0], days[-1]
+    start, end = days[-min(last_days, len(days))] if last_days else days[0], days[-1]
+    student_filter = {"student_id__in": list(students)} if students is not None else {}
     signs = sorted(set(signs))
     if signs:
         observed = ObservationSign.objects.filter(
@@ -169,6 +177,7 @@ def load_rows(
             observation__withdrawn_at__isnull=True,
             observation__observed_on__range=(start, end),
             sign__in=signs,
+            **{f"observation__{k}": v for k, v in student_filter.items()},
         ).values_list(
             "observation__student_id",
             "observation__observed_on",
@@ -186,7 +195,10 @@ def load_rows(
     if register:
         marks = (
             AttendanceRecord.objects.filter(
-                student__school=school, student__is_active=True, date__range=(start, end)
+                student__school=school,
+                student__is_active=True,
+                date__range=(start, end),
+                **student_filter,
             )
             # Only the exceptions matter: a session with no record, or marked present,
             # counts as attended.
@@ -271,24 +283,52 @@ def evaluate(
 
     `not_before` maps a student to a date on or before which their records do not count
     (the resolution date of their resolved case: only newer evidence may reopen it).
-    A fixed number of queries: rules (unless given), calendar (2), observations, register.
+
+    Two passes, each a fixed number of queries: first the rows of every student over the
+    rules' own span (a few school weeks), which decides who matches; then, for the students
+    who matched only, the rows of the last 26 school weeks, to measure how long each
+    pattern has persisted and to find context signs. In all: rules (unless given),
+    calendar (2), and two queries per pass, whatever the number of students.
     """
     if rules is None:
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
     span = max((r.span_days for r in rules), default=0)
     needed = max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
     days = school_days_until(school, on_date, needed)
-    signs = {s for r in rules for s in (r.signs or ())} | set(CONTEXT_SIGNS)
+    signs = {s for r in rules for s in (r.signs or ())}
     register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
-    all_rows = load_rows(school, days, signs=signs, register=register)
+    matched: set[int] = set()
+    if days and rules:
+        recent = load_rows(school, days, signs=signs, register=register, last_days=span)
+        recent = recent.without_before(not_before or {})
+        for rule in rules:
+            hits = counting.rule_hits(
+                spec_of(rule),
+                events=events_for(rule, recent),
+                marks=recent.marks,
+                ends=[len(days) - 1],
+            )
+            matched.update(hits)
+    # The second pass, over the long span for the matched students only: the same windows
+    # (so the same matches), now also measured back as far as they go.
+    all_rows = load_rows(
+        school,
+        days,
+        signs=signs | set(CONTEXT_SIGNS),
+        register=register,
+        students=matched,
+    )
     rows = all_rows.without_before(not_before or {})
     matches: list[RuleMatch] = []
-    if days:
+    if matched:
         last = len(days) - 1
         for rule in rules:
-            spec = spec_of(rule)
             hits = counting.rule_hits(
-                spec, events=events_for(rule, rows), marks=rows.marks, ends=[last], extend=True
+                spec_of(rule),
+                events=events_for(rule, rows),
+                marks=rows.marks,
+                ends=[last],
+                extend=True,
             )
             for student_hits in hits.values():
                 matches.extend(hit_to_match(rule, h, rows) for h in student_hits)
