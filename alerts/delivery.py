@@ -317,6 +317,18 @@ def notifications_deliver_due(
     return report
 
 
+def notifications_drain(*, batch_size: int = 100, max_seconds: float = 45.0) -> int:
+    """Deliver batch after batch until nothing is due for this sender, or `max_seconds` have
+    passed (then the next beat run carries on rather than overlapping this one for long).
+    Returns how many notifications this call handled."""
+    started, handled = time.monotonic(), 0
+    while True:
+        batch = notifications_deliver_due(limit=batch_size).handled
+        handled += batch
+        if batch < batch_size or time.monotonic() - started > max_seconds:
+            return handled
+
+
 def notification_retry(*, notification: Notification) -> bool:
     """Put a failed notification back in the queue (an admin fixed the cause): due now, with
     a fresh count of attempts. Returns False when it was not failed any more."""
@@ -336,6 +348,10 @@ def notification_retry(*, notification: Notification) -> bool:
 # change: beat delivers everything within a minute of the broker coming back anyway.
 BROKER_DOWN_BACKOFF_SECONDS = 30.0
 _broker_down_until = 0.0
+# An evaluation that opens many cases commits them at once, and each registered a nudge: one
+# delivery task takes them all (it works until the outbox is empty), so the rest are skipped.
+NUDGE_DEBOUNCE_SECONDS = 1.0
+_last_nudge_at = float("-inf")
 
 
 def deliver_soon() -> None:
@@ -349,8 +365,9 @@ def deliver_soon() -> None:
 
 
 def _nudge() -> None:
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
+    global _broker_down_until, _last_nudge_at
+    now = time.monotonic()
+    if now < _broker_down_until or now - _last_nudge_at < NUDGE_DEBOUNCE_SECONDS:
         return
     from core.celery import app
 
@@ -365,6 +382,7 @@ def _nudge() -> None:
             # (and, in kombu, wait between retries), holding the request up.
             conn.ensure_connection(max_retries=0, timeout=timeout)
             app.send_task(DELIVER_TASK, connection=conn, retry=False)
+        _last_nudge_at = time.monotonic()
     except Exception as exc:  # the broker is down or refusing: beat will pick the rows up
         _broker_down_until = time.monotonic() + BROKER_DOWN_BACKOFF_SECONDS
         logger.warning("could not nudge delivery (%s); beat will deliver", exc)

@@ -73,9 +73,9 @@ def evaluate_all() -> int:
 def deliver_notifications() -> int:
     """Deliver the notifications that are due (every minute from beat, and nudged after each
     case change). Safe to run in parallel: each row is claimed by one sender."""
-    from .delivery import notifications_deliver_due
+    from .delivery import notifications_drain
 
-    return notifications_deliver_due(limit=settings.NOTIFY_BATCH_SIZE).handled
+    return notifications_drain(batch_size=settings.NOTIFY_BATCH_SIZE)
 
 
 @shared_task(name="alerts.tasks.escalate_cases", ignore_result=True)

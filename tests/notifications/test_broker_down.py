@@ -41,6 +41,7 @@ def private_broker(monkeypatch, settings):
     monkeypatch.setattr(app.conf, "broker_url", server.url)
     settings.CELERY_BROKER_URL = server.url
     monkeypatch.setattr(delivery, "_broker_down_until", 0.0)
+    monkeypatch.setattr(delivery, "_last_nudge_at", float("-inf"))
     yield server
     server.stop()
 

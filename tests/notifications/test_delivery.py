@@ -11,13 +11,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from alerts.delivery import case_link, notifications_deliver_due
+from alerts.delivery import case_link, notifications_deliver_due, notifications_drain
 from alerts.models import DeliveryAttempt, Notice, Notification, NotificationStatus
 from schools.models import Membership
 from tests.factories import ObservationFactory
 
 from .backends import FlakyBackend
-from .conftest import make_notification
+from .conftest import make_case, make_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,12 @@ def test_oldest_due_first_and_at_most_limit_per_run(case_a, carol, adam):
 
     assert report.sent == 1
     assert Notification.objects.get(status=NotificationStatus.SENT) == older
+
+
+def test_the_delivery_task_drains_the_outbox_batch_by_batch(carol, more_students):
+    for student in more_students(5):
+        make_notification(make_case(student), carol)
+
+    assert notifications_drain(batch_size=2) == 5
+    assert not Notification.objects.exclude(status=NotificationStatus.SENT).exists()
+    assert len(mail.outbox) == 5

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _broker_not_known_down(monkeypatch):
     monkeypatch.setattr(delivery, "_broker_down_until", 0.0)
+    monkeypatch.setattr(delivery, "_last_nudge_at", float("-inf"))
 
 
 @pytest.fixture
@@ -54,6 +55,16 @@ def test_after_commit_one_delivery_task_is_queued(queue, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         delivery.deliver_soon()
         assert _tasks(queue) == []  # nothing before the commit
+
+    assert _tasks(queue) == [delivery.DELIVER_TASK]
+
+
+def test_many_changes_committed_together_queue_one_task(queue, django_capture_on_commit_callbacks):
+    # An evaluation opening many cases: one delivery task drains them all.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for _ in range(20):
+            with transaction.atomic():  # each case in its own savepoint, as evaluation does
+                delivery.deliver_soon()
 
     assert _tasks(queue) == [delivery.DELIVER_TASK]
 
