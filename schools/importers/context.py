@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from ..models import ClosureDay, School, Term
 from .codes import RANK
@@ -49,9 +50,9 @@ class ImportContext:
         self._calendars: dict[int, _Calendar] = {}
 
     def calendar(self, school: School) -> _Calendar:
-        cal = self._calendars.get(school.pk)
+        cal = self._calendars.get(school.id)
         if cal is None:
-            cal = self._calendars[school.pk] = _Calendar(school)
+            cal = self._calendars[school.id] = _Calendar(school)
         return cal
 
     def student_code(self, school: School, reference: str) -> str:
@@ -61,7 +62,7 @@ class ImportContext:
         self,
         *,
         number: int,
-        where: str,
+        where: str | Callable[[int], str],
         school: School,
         student_code: str,
         date: dt.date,
@@ -69,9 +70,14 @@ class ImportContext:
         status: str,
         original_code: str,
     ) -> None:
-        """Stage the marks of one record that has been read and counted as applied."""
+        """Stage the marks of one record that has been read and counted as applied.
+
+        `where` names the record in a problem; a function of `number` is called only then,
+        which spares a string per row of a large CSV.
+        """
         cal = self.calendar(school)
         if date > cal.today:
+            where = where(number) if callable(where) else where
             self.report.problem(where, f"{date.isoformat()} is in the future at the school")
             return
         why = cal.reason(date)
@@ -81,5 +87,5 @@ class ImportContext:
         rank = RANK[status]
         for session in sessions:
             self.sink.add(
-                number, school.pk, student_code, date, session, status, original_code, rank
+                number, school.id, student_code, date, session, status, original_code, rank
             )

@@ -20,7 +20,7 @@ from typing import BinaryIO
 from ..models import RecordSource, School, Session
 from .codes import csv_status
 from .context import ImportContext
-from .report import ImportRefused
+from .report import ImportRefused, SchoolTally
 
 FORMAT = "csv"
 SOURCE = RecordSource.IMPORT_CSV
@@ -90,6 +90,7 @@ def parse(
         i_ref, i_date, i_session, i_code = (index[c] for c in COLUMNS)
         width = max(index.values()) + 1
         dates: dict[str, dt.date | None] = {}
+        tally = report.schools.setdefault(school.code, SchoolTally())
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
@@ -105,25 +106,29 @@ def parse(
             day = _parse_date(row[i_date], dates)
             session = SESSIONS.get(row[i_session].strip().upper())
             status = csv_status(row[i_code])
-            bad = [
-                msg
-                for ok, msg in (
-                    (ref, "the student reference is empty"),
-                    (day, "the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
-                    (session, "the session is not AM or PM"),
-                    (status, "the code is not a register code or status name (docs/IMPORTS.md)"),
-                )
-                if not ok
-            ]
-            if bad:
+            if not (ref and day and session and status):
+                bad = [
+                    msg
+                    for ok, msg in (
+                        (ref, "the student reference is empty"),
+                        (day, "the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+                        (session, "the session is not AM or PM"),
+                        (
+                            status,
+                            "the code is not a register code or status name (docs/IMPORTS.md)",
+                        ),
+                    )
+                    if not ok
+                ]
                 report.problem(where(number), "; ".join(bad))
                 continue
             report.by_category[status] += 1
             code = ctx.student_code(school, ref)
-            report.tally(school.code, code)
+            tally.events += 1
+            tally.students.add(code)
             ctx.mark(
                 number=number,
-                where=where(number),
+                where=where,
                 school=school,
                 student_code=code,
                 date=day,

@@ -96,13 +96,29 @@ def test_every_bad_row_is_reported(school_a, tmp_path):
     ]
 
 
-def test_the_same_session_twice_refuses_the_file_naming_both_lines(school_a, tmp_path):
-    day = MONDAY.isoformat()
-    rows = [("1", day, "AM", "I"), ("2", day, "AM", "I"), ("1", day, "AM", "N")]
+@pytest.mark.parametrize("python_sink", [False, True], ids=["postgresql", "python"])
+def test_the_same_session_twice_refuses_the_file_naming_the_lines(school_a, tmp_path, python_sink):
+    day, other = MONDAY.isoformat(), (MONDAY + dt.timedelta(days=1)).isoformat()
+    rows = [
+        ("1", day, "AM", "I"),
+        ("2", day, "AM", "I"),
+        ("1", day, "AM", "N"),
+        ("3", other, "PM", "N"),
+        ("3", other, "PM", "N"),
+        ("3", other, "pm", "/"),
+    ]
     with pytest.raises(ImportRefused) as refused:
-        import_file(write_csv(tmp_path, rows), school=school_a, create_students=True)
-    assert [p.where for p in refused.value.problems] == ["line 2 and line 4"]
-    assert not AttendanceRecord.objects.exists()
+        import_file(
+            write_csv(tmp_path, rows),
+            school=school_a,
+            create_students=True,
+            force_python_sink=python_sink,
+        )
+    assert [str(p) for p in refused.value.problems] == [
+        "line 2 and line 4: the same student, date and session appear more than once",
+        "line 5 and line 7: the same student, date and session appear more than once (3 times)",
+    ]
+    assert not AttendanceRecord.objects.exists() and not Student.objects.exists()
 
 
 def test_reimport_changes_nothing_and_an_update_changes_just_that_record(school_a, tmp_path):
