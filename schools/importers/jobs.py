@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import ImportJob, School
@@ -43,18 +45,23 @@ def import_job_create(
     directory = Path(settings.IMPORT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = f"{uuid.uuid4().hex}.upload"
-    with open(directory / stored_name, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    job = ImportJob.objects.create(
-        school=school,
-        uploaded_by=uploaded_by,
-        format=fmt,
-        create_students=create_students,
-        dry_run=dry_run,
-        stored_name=stored_name,
-        size_bytes=upload.size,
-    )
+    path = directory / stored_name
+    try:
+        with open(path, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job = ImportJob.objects.create(
+            school=school,
+            uploaded_by=uploaded_by,
+            format=fmt,
+            create_students=create_students,
+            dry_run=dry_run,
+            stored_name=stored_name,
+            size_bytes=upload.size,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # no orphan file holding raw references
+        raise
     from .. import tasks  # the task module imports this one
 
     transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
@@ -65,11 +72,18 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a queued job exactly once; its file is deleted whatever the outcome.
 
     The job is claimed with a conditional update, so a redelivered task (acks_late) or two
-    workers cannot run it twice: the loser returns None. The outcome lands on the job: the
+    workers cannot run it twice at once: the loser returns None. The outcome lands on the job: the
     report on success, the problems when refused, a generic message when it failed.
     """
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    now = timezone.now()
+    # A job left "running" longer than a task may run belongs to a worker that died (the task
+    # is redelivered: acks_late). Running it again is safe: an import is all or nothing.
+    stale = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
+        status=ImportJob.Status.RUNNING, started_at__lt=stale
+    )
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=now
     )
     if not claimed:
         return None

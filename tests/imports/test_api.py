@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from schools.models import AttendanceRecord, ImportJob
 from schools.tasks import import_job_run
@@ -80,3 +81,16 @@ def test_another_schools_import_is_not_there(api, ivan, bella, school_a, school_
     refused = upload(api.as_(bella), csv_upload([f"1,{DAY},AM,N"]), school=school_a.code)
     assert refused.status_code == 400
     assert "school" in refused.json()
+
+
+def test_a_job_left_running_by_a_dead_worker_is_run_again(api, ivan, school_a, settings):
+    job_id = upload(api.as_(ivan), csv_upload([f"1,{DAY},AM,N"]), create_students="true").json()[
+        "id"
+    ]
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job_id).update(status="running", started_at=now)
+    assert import_job_run(job_id) is None  # a live run: not taken twice
+    long_ago = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    ImportJob.objects.filter(pk=job_id).update(started_at=long_ago)
+    assert import_job_run(job_id) == "succeeded"
+    assert AttendanceRecord.objects.count() == 1
