@@ -77,6 +77,15 @@ class SchoolAdmin(SchoolScopedAdmin):
     search_fields = ["code", "name"]
     inlines = [MembershipInline, TermInline, ClosureInline]
 
+    # Opening or closing a school is operations' work. A school admin who added one would not
+    # be a member of it, so it would vanish from their list; deleting one removes its calendar
+    # and staff roles.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(Membership)
 class MembershipAdmin(SchoolScopedAdmin):
