@@ -194,3 +194,17 @@ def test_a_superuser_sees_every_school(admin_client_for, student_a, student_b):
     root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
     response = admin_client_for(root).get(_url(Student, "changelist"))
     assert {s.pk for s in response.context["cl"].queryset} >= {student_a.pk, student_b.pk}
+
+
+def test_only_operations_open_or_close_a_school(admin_client_for, staff_admin, school_a):
+    client = admin_client_for(staff_admin)
+    assert client.get(_url(School, "add")).status_code == 403
+    assert client.post(_url(School, "add"), {"code": "new", "name": "New"}).status_code == 403
+    assert client.get(_url(School, "delete", school_a.pk)).status_code == 403
+    assert not School.objects.filter(code="new").exists()
+    assert School.objects.filter(pk=school_a.pk).exists()
+    # ...while the school admin still edits their own school.
+    assert client.get(_url(School, "change", school_a.pk)).status_code == 200
+
+    root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
+    assert admin_client_for(root).get(_url(School, "add")).status_code == 200
