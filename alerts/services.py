@@ -193,8 +193,8 @@ def _assess(
 ) -> _Assessment:
     persisted_since = min(m.persisted_since for m in matches)
     dates = [ev.ref_dates[ref] for m in matches for ref in _match_refs(m)]
-    # An attendance rule can fire with no record at all in a window only if sessions were
-    # missing; there is always at least one record. Fall back to the windows to be safe.
+    # A firing rule always has records in its windows (an attendance window below its
+    # threshold holds at least one absence); the window dates are only a safety net.
     dates = dates or [w.start for m in matches for w in m.windows]
     stage = stage_for(persisted_since, ev.on_date)
     return _Assessment(
@@ -468,8 +468,15 @@ def _case_update(
     known_evidence: set,
     dry_run: bool,
 ) -> None:
+    # Persistence means without a break: when the run of windows firing now began after the
+    # last day a rule fired for this case, the pattern stopped in between and is measured
+    # afresh (the stage already reached is kept, see below).
+    if assessment.persisted_since > case.last_fired_on:
+        persisted_since = assessment.persisted_since
+    else:
+        persisted_since = min(case.persisted_since, assessment.persisted_since)
     values = {
-        "persisted_since": min(case.persisted_since, assessment.persisted_since),
+        "persisted_since": persisted_since,
         "first_evidence_on": min(case.first_evidence_on, assessment.first_evidence_on),
         "last_evidence_on": max(case.last_evidence_on, assessment.last_evidence_on),
         "last_fired_on": max(case.last_fired_on, ev.on_date),

@@ -374,3 +374,30 @@ def test_a_second_rule_firing_on_an_open_case_joins_it_on_the_timeline(north, st
     (added,) = case.events.filter(kind=EventKind.EVIDENCE)
     assert added.detail["new_rules"] == [{"rule": rule(north, "irregular_sleep").pk, "version": 1}]
     assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_persistence_is_measured_afresh_after_a_break(north, student, alice, tom):
+    pattern(student, north, first=alice, second=tom)
+    evaluation_run(school=north, on_date=ON)
+    first_since = Case.objects.get().persisted_since
+    # Two quiet school weeks, then the pattern again for three weeks.
+    later = ON + dt.timedelta(weeks=5)
+    resumed = weeks(north, on=later, count=3)
+    assert resumed[0][0] > ON + dt.timedelta(weeks=2)
+    for week in resumed:
+        withdrawal_week(student, week, alice, tom)
+    evaluation_run(school=north, on_date=later)
+    case = Case.objects.get()
+    assert first_since < ON < case.persisted_since == resumed[0][0]
+    assert case.last_fired_on == later
+
+
+@pytest.mark.django_db
+def test_persistence_continues_while_the_pattern_does(north, student, alice, tom):
+    pattern(student, north, count=4, first=alice, second=tom)
+    three_weeks_in = weeks(north, count=4)[2][-1]
+    evaluation_run(school=north, on_date=three_weeks_in)
+    since = Case.objects.get().persisted_since
+    evaluation_run(school=north, on_date=ON)
+    assert Case.objects.get().persisted_since == since == weeks(north, count=4)[0][0]
