@@ -215,3 +215,21 @@ def test_every_list_is_paginated(api, adam, school_a):
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert body["next"]
+
+
+def test_an_admin_elsewhere_cannot_write_this_schools_students(api, school_a, school_b, student_a):
+    """Admin at B, teacher at A: reads A's students, writes none of them."""
+    dual = UserFactory(email="dual@both.test")
+    MembershipFactory(user=dual, school=school_a, role=Role.TEACHER)
+    MembershipFactory(user=dual, school=school_b, role=Role.SCHOOL_ADMIN)
+    client = api.as_(dual)
+    assert client.get(f"/api/students/{student_a.pk}/").status_code == 200
+    counts = table_counts()
+    assert client.patch(f"/api/students/{student_a.pk}/", {"year_group": 11}).status_code == 403
+    assert client.post(f"/api/students/{student_a.pk}/deactivate/").status_code == 403
+    refused = client.post("/api/students/", {"school": "north", "code": "S-7002"})
+    assert refused.status_code == 400
+    assert "school" in refused.json()
+    assert not changed_tables(counts)
+    student_a.refresh_from_db()
+    assert (student_a.year_group, student_a.is_active) == (9, True)

@@ -358,3 +358,15 @@ def test_a_write_aimed_at_another_school_is_refused_and_writes_nothing(api, worl
         answer = response.content.decode()
         assert "school" in answer or "student" in answer, answer
         assert not changed_tables(counts), body
+
+
+@pytest.mark.parametrize("route", LIST_ROUTES, ids=str)
+def test_every_list_is_paginated(api, world, route):
+    resource = _case(route)
+    resource.make(world.a, world.user("adam"))
+    response = api.as_(world.user(resource.actor)).get(route.url(), {"page_size": 1})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) >= {"count", "next", "previous", "results"}, body
+    assert body["count"] >= 1
+    assert len(body["results"]) == 1
