@@ -9,6 +9,7 @@ stored records. The same file is then imported again, which must change nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import resource
 import tempfile
@@ -105,7 +106,8 @@ def run() -> dict:
     machine = (
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"PostgreSQL {connection.pg_version // 10000}, {platform.machine()}, "
-        f"{_cpus()} CPUs, measured {dt.date.today().isoformat()}"
+        f"{_cpus()} CPUs, load average {os.getloadavg()[0]:.1f} at the end (other work shared "
+        f"the machine), measured {dt.date.today().isoformat()}"
     )
     rows = "\n".join(
         f"| {k} | {v:,} |" if isinstance(v, int) and not isinstance(v, bool) else f"| {k} | {v} |"
@@ -129,6 +131,4 @@ Target: at least 25,000 rows/s, peak memory under 300 MB. Machine: {machine}.
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
