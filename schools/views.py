@@ -112,7 +112,8 @@ def observe(request):
                 messages.success(
                     request,
                     f"{verb}: {observation.student.code} on {observation.observed_on:%d %b} "
-                    f"({labels}). You can correct it under My observations for 24 hours.",
+                    f"({labels}). You can correct it under My observations for "
+                    f"{services.observation_correction_hours()} hours.",
                 )
                 return redirect(_with_school(reverse("observe"), school, request))
     else:

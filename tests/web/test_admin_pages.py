@@ -124,3 +124,24 @@ def test_the_preview_endpoint_answers_for_the_unsaved_values(as_user, adam, scho
     assert bad.status_code == 400 and "window_days" in bad.json()["errors"]
     rule.refresh_from_db()
     assert rule.version == 1  # a preview never saves
+
+
+@pytest.mark.django_db
+def test_a_colleague_without_a_password_yet_can_still_reset_it(client, adam, school_a):
+    as_admin = client
+    as_admin.force_login(adam)
+    as_admin.post(reverse("staff"), {"email": "late@north.test", "role": "counsellor"})
+    as_admin.logout()
+    mail.outbox.clear()
+    response = client.post(reverse("password_reset"), {"email": "LATE@north.test"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["late@north.test"]]
+    link = re.search(r"https?://[^/\s]+(/password-reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"]
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a long new passphrase", "new_password2": "a long new passphrase"},
+    )
+    assert done.status_code == 302
+    assert User.objects.get(email="late@north.test").check_password("a long new passphrase")
