@@ -233,3 +233,17 @@ def test_an_admin_elsewhere_cannot_write_this_schools_students(api, school_a, sc
     assert not changed_tables(counts)
     student_a.refresh_from_db()
     assert (student_a.year_group, student_a.is_active) == (9, True)
+
+
+def test_an_integration_authenticates_with_a_token(api, ivan, student_a):
+    response = api.post(
+        "/api/auth/token/", {"username": "ivan@north.test", "password": "correct horse battery"}
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["token"]
+    client = type(api)()
+    assert client.get("/api/students/").status_code in (401, 403)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert result_ids(client.get("/api/students/")) == {student_a.pk}
+    wrong = api.post("/api/auth/token/", {"username": "ivan@north.test", "password": "nope"})
+    assert wrong.status_code == 400
