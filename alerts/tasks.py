@@ -84,3 +84,21 @@ def escalate_cases() -> int:
     from .escalation import cases_escalate_due
 
     return len(cases_escalate_due())
+
+
+# --- retention ----------------------------------------------------------------------------
+
+
+@shared_task(name="alerts.tasks.purge_expired_records", ignore_result=True)
+def purge_expired_records() -> dict:
+    """Delete records past RETENTION_DAYS that are not evidence on an open case (nightly)."""
+    from .retention import records_purge_expired
+
+    result = records_purge_expired()
+    log.info(
+        "retention purge before %s: %d observations, %d attendance marks",
+        result.cutoff,
+        result.observations,
+        result.attendance,
+    )
+    return {"observations": result.observations, "attendance": result.attendance}

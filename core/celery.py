@@ -1,7 +1,9 @@
 """The Celery application, configured from Django settings (the CELERY_ prefix).
 
 The beat schedule is declared here, in code, so a change to it is reviewed like code. Tasks
-are thin: each loads ids and calls a service function of its app.
+are thin: each loads ids and calls a service function of its app. Every due time that matters
+(notification retries, escalation) is a database column that these periodic tasks scan, so a
+missed beat delays work and never loses it; nothing relies on broker countdowns.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 
@@ -19,36 +22,25 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
+    # Daily evaluation of every school's warning-sign rules, fanned out one task per school.
+    "alerts-evaluate-all": {
+        "task": "alerts.tasks.evaluate_all",
+        "schedule": crontab(
+            hour=settings.ALERTS_EVALUATION_HOUR, minute=settings.ALERTS_EVALUATION_MINUTE
+        ),
+    },
+    # The notification outbox.
+    "alerts-deliver-notifications": {
+        "task": "alerts.tasks.deliver_notifications",
+        "schedule": 60.0,
+    },
+    "alerts-escalate-cases": {
+        "task": "alerts.tasks.escalate_cases",
+        "schedule": crontab(minute=7),
+    },
+    # Retention: old records that are not evidence on an open case.
+    "alerts-purge-expired-records": {
+        "task": "alerts.tasks.purge_expired_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
-
-
-def _alerts_schedule() -> dict:
-    from django.conf import settings
-
-    return {
-        # Daily evaluation of every school's warning-sign rules, one task per school.
-        "alerts-evaluate-all": {
-            "task": "alerts.tasks.evaluate_all",
-            "schedule": crontab(
-                hour=settings.ALERTS_EVALUATION_HOUR, minute=settings.ALERTS_EVALUATION_MINUTE
-            ),
-        },
-    }
-
-
-app.conf.beat_schedule.update(_alerts_schedule())
-
-# Notification delivery (the outbox) and escalation: the due times are database columns, so
-# beat only has to look often enough; a missed beat delays, never loses.
-app.conf.beat_schedule.update(
-    {
-        "alerts-deliver-notifications": {
-            "task": "alerts.tasks.deliver_notifications",
-            "schedule": 60.0,
-        },
-        "alerts-escalate-cases": {
-            "task": "alerts.tasks.escalate_cases",
-            "schedule": crontab(minute=7),
-        },
-    }
-)

@@ -75,3 +75,24 @@ def test_running_the_purge_again_changes_nothing(student_a, alice):
     records_purge_expired(today=TODAY, days=730)
     again = records_purge_expired(today=TODAY, days=730)
     assert (again.observations, again.attendance) == (0, 0)
+
+
+def test_the_purge_is_scheduled_nightly():
+    from core.celery import app
+
+    entries = {e["task"] for e in app.conf.beat_schedule.values()}
+    assert "alerts.tasks.purge_expired_records" in entries
+    assert "alerts.tasks.purge_expired_records" in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_purge_task_uses_the_retention_setting(student_a, alice, settings):
+    from alerts.tasks import purge_expired_records
+
+    settings.RETENTION_DAYS = 5
+    ObservationFactory(
+        student=student_a, observed_on=dt.date.today() - dt.timedelta(days=6), recorded_by=alice
+    )
+    ObservationFactory(student=student_a, observed_on=dt.date.today(), recorded_by=alice)
+    assert purge_expired_records() == {"observations": 1, "attendance": 0}
+    assert Observation.objects.count() == 1
