@@ -57,12 +57,18 @@ def worker(tmp_path):
     # Only this test's worker listens on this queue, so no other worker takes the job.
     from core.celery import app
 
+    def route(routes):
+        # Celery caches its routing table and router at the first task sent in the process.
+        app.conf.task_routes = routes
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)
+
     previous = app.conf.task_routes
-    app.conf.task_routes = {"schools.tasks.import_job_run": {"queue": queue}}
+    route({"schools.tasks.import_job_run": {"queue": queue}})
     try:
         yield queue
     finally:
-        app.conf.task_routes = previous
+        route(previous)
         process.terminate()
         process.wait(timeout=20)
 
