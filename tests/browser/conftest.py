@@ -3,7 +3,8 @@ live server on PostgreSQL.
 
 Playwright's sync API runs an event loop in the test thread, and Django refuses database
 calls from a thread with a running loop unless told that this is deliberate: the test code
-here is synchronous and only waits on the browser, so the guard is lifted for these tests.
+here is synchronous and only waits on the browser, so the guard is lifted for these tests
+(and only while one of them runs).
 Each test saves screenshots of the pages it visits into tests/screenshots/ (git-ignored).
 """
 
@@ -13,8 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,8 +31,11 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "correct horse battery"  # tests/factories.py UserFactory
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture
+def chromium(monkeypatch):
+    """A headless Chromium for one test. Started and stopped per test, so Playwright's event
+    loop runs only while a browser test does: the database flush after the test, and every
+    other test of the session, run with no loop in the thread."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)")
@@ -40,9 +43,15 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # With the loop running, Django's connections are per context, not per thread: the
+        # one this test used would outlive it (and keep the test database from being
+        # dropped at the end), so it is closed here, in the context that opened it.
+        connections.close_all()
+        monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 class Browser:
