@@ -26,6 +26,7 @@ DEMO_SCHOOL_CODE = "demo"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo, documented in the README
 ADMIN_GROUP = "School admins"
 WEEKS = 12
+DEMO_EDFI_SCHOOL_ID = 255901107
 
 WITHDRAWAL = ["ISOLATION", "REFUSES_CONTACT", "DISTRESS", "LOW_MOTIVATION", "SELF_CARE"]
 
@@ -102,7 +103,12 @@ def seed_demo(*, today: dt.date | None = None) -> DemoResult:
 
 def _create(today: dt.date | None) -> DemoResult:
     school = School.objects.create(
-        code=DEMO_SCHOOL_CODE, name="Demo Secondary School", time_zone="Europe/London"
+        code=DEMO_SCHOOL_CODE,
+        name="Demo Secondary School",
+        time_zone="Europe/London",
+        # The demo claims the largest school of the public Ed-Fi sample, so the sample files
+        # import straight into it (docs/IMPORTS.md).
+        edfi_school_id=DEMO_EDFI_SCHOOL_ID,
     )
     today = today or school.today()
     terms, closures = demo_calendar(today)
