@@ -162,3 +162,19 @@ def test_preview_of_an_edited_rule_without_saving_it(api, north, student, adam, 
     assert edited["students"][0]["student"] == "S-0101"
     assert WarningRule.objects.get(pk=withdrawal.pk).min_distinct_observers == 2
     assert WarningRule.objects.get(pk=withdrawal.pk).version == 1
+
+
+def test_a_status_change_that_lost_a_race_answers_409(api, case, carol, monkeypatch):
+    from alerts import services
+
+    real = services.case_set_status
+
+    def someone_else_first(*, case, to_status, by, text=""):
+        # Another counsellor moves the case between this request's read and its write.
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.MONITORING)
+        return real(case=case, to_status=to_status, by=by, text=text)
+
+    monkeypatch.setattr(services, "case_set_status", someone_else_first)
+    response = api.as_(carol).post(f"/api/cases/{case.pk}/status/", {"status": "in_progress"})
+    assert response.status_code == 409
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.MONITORING
