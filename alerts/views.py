@@ -26,7 +26,7 @@ from core.screening import SCREENING_HELP
 from schools import tenancy
 from schools.models import Role, Student
 from schools.signs import SIGNS
-from schools.views import ADMIN_ROLES, current_school
+from schools.views import ADMIN_ROLES, current_school, with_school
 
 from . import services
 from .charts import chart_geometry, weekly_series
@@ -414,9 +414,7 @@ def rule_toggle(request, pk: int):
     rule = services.rule_update(rule=rule, by=request.user, fields=["enabled"])
     state = "enabled" if rule.enabled else "disabled"
     messages.success(request, f"{rule.name} is {state} (version {rule.version}).")
-    return redirect(
-        reverse("rules") + (f"?school={rule.school.code}" if request.GET.get("school") else "")
-    )
+    return redirect(with_school(reverse("rules"), rule.school, request))
 
 
 @login_required

@@ -115,7 +115,7 @@ def observe(request):
                     f"({labels}). You can correct it under My observations for "
                     f"{services.observation_correction_hours()} hours.",
                 )
-                return redirect(_with_school(reverse("observe"), school, request))
+                return redirect(with_school(reverse("observe"), school, request))
     else:
         form = ObservationForm(
             initial={"observed_on": school.today(), "client_id": new_client_id()},
@@ -134,7 +134,8 @@ def observe(request):
     )
 
 
-def _with_school(url: str, school: School, request) -> str:
+def with_school(url: str, school: School, request) -> str:
+    """`url` naming the school when the user has more than one, so they come back to it."""
     if len(tenancy.school_ids(request.user)) > 1:
         return f"{url}?school={school.code}"
     return url
@@ -372,7 +373,7 @@ def staff(request):
                 f"{membership.user.email} is now {membership.get_role_display().lower()}"
                 + (" (an e-mail to set a password was sent)." if created else "."),
             )
-            return redirect(_with_school(reverse("staff"), school, request))
+            return redirect(with_school(reverse("staff"), school, request))
     return render(
         request,
         "schools/staff.html",
@@ -439,7 +440,7 @@ def staff_role(request, pk: int):
             )
     else:
         messages.error(request, "Choose a role.")
-    return redirect(_with_school(reverse("staff"), membership.school, request))
+    return redirect(with_school(reverse("staff"), membership.school, request))
 
 
 @login_required
@@ -452,7 +453,7 @@ def staff_remove(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{membership.user.email} no longer has a role here.")
-    return redirect(_with_school(reverse("staff"), membership.school, request))
+    return redirect(with_school(reverse("staff"), membership.school, request))
 
 
 # --- school admin: students -----------------------------------------------------------------
@@ -482,7 +483,7 @@ def students(request):
                     _form_errors(add_form, exc)
                 else:
                     messages.success(request, f"Added {student.code}.")
-                    return redirect(_with_school(reverse("students"), school, request))
+                    return redirect(with_school(reverse("students"), school, request))
         else:
             bulk_form = StudentBulkForm(request.POST, prefix="bulk")
             if bulk_form.is_valid():
@@ -492,7 +493,7 @@ def students(request):
                     bulk_form.add_error(None, exc)
                 else:
                     messages.success(request, f"Added {len(created)} students.")
-                    return redirect(_with_school(reverse("students"), school, request))
+                    return redirect(with_school(reverse("students"), school, request))
     page = Paginator(qs.order_by("code"), 100).get_page(request.GET.get("page"))
     year_groups = sorted(
         {y for y in Student.objects.filter(school=school).values_list("year_group", flat=True) if y}
@@ -530,4 +531,4 @@ def student_deactivate(request, pk: int):
     )
     services.student_deactivate(student=student)
     messages.success(request, f"{student.code} is marked as no longer at the school.")
-    return redirect(_with_school(reverse("students"), student.school, request))
+    return redirect(with_school(reverse("students"), student.school, request))

@@ -145,3 +145,17 @@ def test_a_colleague_without_a_password_yet_can_still_reset_it(client, adam, sch
     )
     assert done.status_code == 302
     assert User.objects.get(email="late@north.test").check_password("a long new passphrase")
+
+
+@pytest.mark.django_db
+def test_an_invalid_rule_edit_saves_nothing_and_says_why(as_user, adam, school_a):
+    rule = WarningRule.objects.get(school=school_a, key="irregular_sleep")
+    page = as_user(adam).get(reverse("rule-edit", args=[rule.pk]))
+    form = page.context["form"]
+    data = {k: v for k, v in form.initial.items() if k in form.fields and v is not None}
+    data.update(signs=rule.signs, enabled="on", consecutive_windows=0)
+    response = as_user(adam).post(reverse("rule-edit", args=[rule.pk]), data)
+    assert response.status_code == 200
+    assert "consecutive_windows" in response.context["form"].errors
+    rule.refresh_from_db()
+    assert (rule.version, rule.consecutive_windows) == (1, 2)

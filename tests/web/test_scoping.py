@@ -128,3 +128,25 @@ def test_pages_need_a_login(client, case_a):
     for url in (reverse("observe"), reverse("cases"), reverse("case-detail", args=[case_a.pk])):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_a_person_with_roles_at_two_schools_gets_each_role_at_its_school(
+    as_user, alice, school_b, case_a, case_b
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=alice, school=school_b, role="counsellor")
+    client = as_user(alice)
+    # Counsellor at South: South's case. Teacher at North: never North's case.
+    assert client.get(reverse("case-detail", args=[case_b.pk])).status_code == 200
+    assert client.get(reverse("case-detail", args=[case_a.pk])).status_code == 404
+    listing = client.get(reverse("cases")).content.decode()
+    assert reverse("case-detail", args=[case_a.pk]) not in listing
+    # The observation form works at either school, chosen by ?school=.
+    south = client.get(reverse("observe"), {"school": "south"})
+    assert south.context["school"] == school_b
+    assert client.get(reverse("observe"), {"school": "nowhere"}).status_code == 404
+    StudentFactory(school=school_b, code="S-4242")
+    rows = client.get(reverse("student-search"), {"q": "4242", "school": "north"}).json()
+    assert rows["results"] == []
