@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.models import AuditEvent
 from schools.models import School, Student
 from schools.services import validate_note
 
@@ -270,6 +271,7 @@ def evaluation_run(
                 case_id__in=open_matched
             ).values_list("case_id", "observation_id", "attendance_id")
         }
+        to_open: list[tuple[Student, _Assessment]] = []
         for student_id, matches in by_student.items():
             assessment = _assess(matches, ev.context.get(student_id, set()), ev)
             case = cases.get(student_id)
@@ -278,7 +280,7 @@ def evaluation_run(
                 if dry_run:
                     summary.would_open.append(student.code)
                 else:
-                    _case_open(student, assessment, ev, summary)
+                    to_open.append((student, assessment))
             elif not case.is_open:
                 if dry_run:
                     summary.would_open.append(case.student.code)
@@ -289,6 +291,7 @@ def evaluation_run(
         for student_id, case in cases.items():
             if case.is_open and student_id not in by_student:
                 _case_quiet(case, ev, summary, dry_run)
+        _cases_open(to_open, ev, summary)
     return summary
 
 
@@ -339,38 +342,105 @@ def _write_fired_rules(case: Case, assessment: _Assessment, on_date: dt.date, fi
     return changed or bool(new)
 
 
+def _new_case(student: Student, assessment: _Assessment, on_date: dt.date) -> Case:
+    return Case(
+        student=student,
+        status=CaseStatus.NEW,
+        stage=assessment.stage,
+        severity=assessment.severity,
+        context_signs=assessment.context,
+        first_evidence_on=assessment.first_evidence_on,
+        last_evidence_on=assessment.last_evidence_on,
+        persisted_since=assessment.persisted_since,
+        last_fired_on=on_date,
+        evidence=assessment.evidence,
+    )
+
+
+def _opened_event(case: Case, assessment: _Assessment, on_date: dt.date) -> CaseEvent:
+    return CaseEvent(
+        case=case,
+        kind=EventKind.OPENED,
+        to_status=CaseStatus.NEW,
+        detail={
+            "rules": _rules_payload(assessment),
+            "stage": case.stage,
+            "severity": case.severity,
+            "on_date": on_date.isoformat(),
+        },
+    )
+
+
+def _cases_open(
+    items: list[tuple[Student, _Assessment]], ev: engine.Evaluation, summary: EvaluationSummary
+) -> None:
+    """Open a case for each (student, assessment): a handful of bulk inserts for all of them
+    (the first evaluation of a school may open hundreds), then the notification hook per
+    case. Should the constraint refuse any of them (a case opened outside this run's lock),
+    nothing of the batch stays and each is opened on its own instead."""
+    if not items:
+        return
+    try:
+        with transaction.atomic():
+            cases = Case.objects.bulk_create(
+                _new_case(student, assessment, ev.on_date) for student, assessment in items
+            )
+            pairs = list(zip(cases, (a for _s, a in items), strict=True))
+            CaseRule.objects.bulk_create(
+                row for case, assessment in pairs for row in _rule_rows(case, assessment, ev)
+            )
+            CaseEvidence.objects.bulk_create(
+                row for case, a in pairs for row in _new_evidence_rows(case, a, set())
+            )
+            CaseEvent.objects.bulk_create(_opened_event(c, a, ev.on_date) for c, a in pairs)
+            # The same entries audit_record() writes, in one insert.
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    action="case.open",
+                    object_type=case._meta.label_lower,
+                    object_id=case.pk,
+                    school_id=case.student.school_id,
+                    detail={"rules": _rules_payload(assessment)},
+                )
+                for case, assessment in pairs
+            )
+            notified = sum(
+                len(notify.case_changed(case=case, change="opened")) for case, _a in pairs
+            )
+    except IntegrityError:
+        for student, assessment in items:
+            _case_open(student, assessment, ev, summary)
+        return
+    summary.notifications += notified
+    summary.opened.extend(student.code for student, _a in items)
+
+
+def _rule_rows(case: Case, assessment: _Assessment, ev: engine.Evaluation) -> list[CaseRule]:
+    return [
+        CaseRule(
+            case=case,
+            rule=match.rule,
+            rule_name=match.rule.name,
+            rule_version=match.rule.version,
+            first_fired_on=ev.on_date,
+            last_fired_on=ev.on_date,
+        )
+        for match in assessment.matches
+    ]
+
+
 def _case_open(
     student: Student, assessment: _Assessment, ev: engine.Evaluation, summary: EvaluationSummary
 ) -> None:
+    """Open one case in its own savepoint: if the constraint refuses it, the rest of this
+    run still stands."""
     try:
-        # A savepoint: should the constraint refuse the case (a run outside this lock opened
-        # one meanwhile), the rest of this run still stands.
         with transaction.atomic():
-            case = Case.objects.create(
-                student=student,
-                status=CaseStatus.NEW,
-                stage=assessment.stage,
-                severity=assessment.severity,
-                context_signs=assessment.context,
-                first_evidence_on=assessment.first_evidence_on,
-                last_evidence_on=assessment.last_evidence_on,
-                persisted_since=assessment.persisted_since,
-                last_fired_on=ev.on_date,
-                evidence=assessment.evidence,
-            )
-            _write_fired_rules(case, assessment, ev.on_date, {})
+            case = _new_case(student, assessment, ev.on_date)
+            case.save()
+            CaseRule.objects.bulk_create(_rule_rows(case, assessment, ev))
             CaseEvidence.objects.bulk_create(_new_evidence_rows(case, assessment, set()))
-            CaseEvent.objects.create(
-                case=case,
-                kind=EventKind.OPENED,
-                to_status=CaseStatus.NEW,
-                detail={
-                    "rules": _rules_payload(assessment),
-                    "stage": case.stage,
-                    "severity": case.severity,
-                    "on_date": ev.on_date.isoformat(),
-                },
-            )
+            _opened_event(case, assessment, ev.on_date).save()
             audit_record(
                 actor=None,
                 action="case.open",

@@ -401,3 +401,37 @@ def test_persistence_continues_while_the_pattern_does(north, student, alice, tom
     since = Case.objects.get().persisted_since
     evaluation_run(school=north, on_date=ON)
     assert Case.objects.get().persisted_since == since == weeks(north, count=4)[0][0]
+
+
+@pytest.mark.django_db
+def test_the_constraint_is_the_last_line_when_a_case_appears_mid_run(
+    north, student, alice, tom, monkeypatch
+):
+    """A case opened for one student by something outside the run's lock, between the run
+    reading the cases and writing its own: the other student's case still opens, and the
+    first student keeps the one case."""
+    from alerts import engine
+
+    other = StudentFactory(school=north, code="S-0102")
+    for who in (student, other):
+        pattern(who, north, first=alice, second=tom)
+    real = engine.evaluate
+
+    def evaluate_then_someone_opens(**kwargs):
+        result = real(**kwargs)
+        Case.objects.create(
+            student=student,
+            first_evidence_on=ON,
+            last_evidence_on=ON,
+            persisted_since=ON,
+            last_fired_on=ON,
+        )
+        return result
+
+    monkeypatch.setattr(engine, "evaluate", evaluate_then_someone_opens)
+    summary = evaluation_run(school=north, on_date=ON)
+    assert summary.opened == ["S-0102"] and summary.unchanged == ["S-0101"]
+    assert Case.objects.filter(student=student).count() == 1
+    assert Case.objects.filter(student=other).count() == 1
+    assert Notification.objects.filter(case__student=other).count() == 1
+    assert not Notification.objects.filter(case__student=student).exists()
