@@ -122,10 +122,17 @@ def observe(request):
             school=school,
             students=students,
         )
+    # One tap for the students this person wrote about lately: most entries are follow-ups.
+    recent = list(
+        Observation.objects.filter(recorded_by=request.user, student__in=students)
+        .order_by("-created_at")
+        .values_list("student__code", flat=True)[:30]
+    )
     return render(
         request,
         "schools/observe.html",
         {
+            "recent_codes": list(dict.fromkeys(recent))[:6],
             "form": form,
             "school": school,
             "schools": _school_choices(request, tenancy.STAFF_ROLES),

@@ -8,12 +8,17 @@ from schools.calendar import last_school_days
 from schools.signs import SIGNS
 
 
-def log_observation(page, *, code: str, day, signs, note: str = "") -> None:
-    """Fill the observation form the way a teacher does: type the start of the code, tap
-    the student offered, tap the signs, set the date, save."""
+def log_observation(page, *, code: str, day, signs, note: str = "", recent=False) -> None:
+    """Fill the observation form the way a teacher does: type the start of the code and tap
+    the student offered (or tap the student under "Recently"), tap the signs, set the date,
+    save."""
     page.goto("/observe/")
-    page.get_by_label("Student code").press_sequentially(code[:4])
-    page.get_by_role("option", name=re.compile(re.escape(code))).click()
+    if recent:
+        page.get_by_role("group", name="Recently:").get_by_role("button", name=code).click()
+    else:
+        page.get_by_label("Student code").press_sequentially(code[:4])
+        page.get_by_role("option", name=re.compile(re.escape(code))).click()
+    assert page.get_by_label("Student code").input_value() == code
     for sign in signs:
         page.get_by_role("checkbox", name=re.compile("^" + re.escape(SIGNS[sign].label))).check()
     page.get_by_label("Date", exact=True).fill(day.isoformat())

@@ -58,9 +58,13 @@ def test_1_observations_become_a_case_the_counsellor_works(
     teacher = open_browser()
     teacher.login(alice)
     signs = [["ISOLATION"], ["REFUSES_CONTACT", "ISOLATION"]]
-    for week in weeks:
+    for w, week in enumerate(weeks):
         for i, day in enumerate((week[0], week[3])):
-            log_observation(teacher.page, code=student_a.code, day=day, signs=signs[i])
+            # The first time by typing the code, then from the "Recently" buttons.
+            recent = w + i > 0
+            log_observation(
+                teacher.page, code=student_a.code, day=day, signs=signs[i], recent=recent
+            )
     teacher.shot("desktop-observe-saved")
     assert Observation.objects.filter(student=student_a, recorded_by=alice).count() == 6
 

@@ -92,5 +92,14 @@
       else if (e.key === "Escape") { close(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
+    // The "recently" buttons fill the code in one tap.
+    box.querySelectorAll("[data-pick-code]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        input.value = button.getAttribute("data-pick-code");
+        close();
+        var next = document.querySelector(".signs input");
+        if (next) { next.focus(); }
+      });
+    });
   });
 })();
