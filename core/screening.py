@@ -18,6 +18,14 @@ EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # nine or more digits in all (the shortest national numbers in common use).
 PHONE_RE = re.compile(r"(?<![\w])\+?\(?\d(?:[\s().-]*\d){8,}")
 DIGIT_RUN_RE = re.compile(r"\d{6,}")
+# Dates and times are what teachers write most often with digits in a note ("on 03.11 at
+# 10:30", "2025-11-03"); they are set aside before looking for a phone number, so that they
+# are not mistaken for one. A run of six digits is still refused wherever it stands.
+DATE_OR_TIME_RE = re.compile(
+    r"(?<![\d./:-])"  # stands alone: not the middle of a longer run of digits and dots
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?|\d{1,2}[:h]\d{2})"
+    r"(?!\d|[./:-]\d)"
+)
 
 WHY = (
     "Notes must not identify a student or a family: write what you saw, and use the "
@@ -36,7 +44,7 @@ def find_identifiers(text: str) -> list[str]:
     found = []
     if EMAIL_RE.search(text):
         found.append("an e-mail address")
-    if PHONE_RE.search(text):
+    if PHONE_RE.search(DATE_OR_TIME_RE.sub(" ~ ", text)):
         found.append("a phone number")
     elif DIGIT_RUN_RE.search(text):
         found.append("a run of six or more digits")

@@ -56,9 +56,25 @@ class SchoolScopedAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Staff of a school, for superusers setting a school up. A school admin manages staff on
+    the Staff page, where only their own school's people are offered: a raw user id here
+    would show the e-mail of anyone the id names."""
+
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 class TermInline(admin.TabularInline):

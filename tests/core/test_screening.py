@@ -19,6 +19,11 @@ REFUSED = [
     ("555-123-4567", "a phone number"),
     ("Social care ref 4471829", "a run of six or more digits"),
     ("UPN 123456 mentioned", "a run of six or more digits"),
+    # Dates are set aside before the phone check, but a phone number written with dots is
+    # not a date: it does not stand alone.
+    ("Call 01.23.45.67.89", "a phone number"),
+    ("Call 01.12.45.67.89", "a phone number"),
+    ("0770-090-0123", "a phone number"),
 ]
 
 ALLOWED = [
@@ -30,6 +35,11 @@ ALLOWED = [
     "Said 'nobody would notice if I was not here'.",
     "Five digits is fine: 12345.",
     "Talked about games at home (up at 3 am).",
+    # Dates and times, the digits teachers write most, are not phone numbers.
+    "On 2025-11-03 10:30 asleep in class.",
+    "Absent 3.11 4.11 5.11, late 6.11.",
+    "Seen 12/11/2026 and 13/11/2026 at 9:15.",
+    "Came in at 10h30 on 3/11.",
 ]
 
 

@@ -208,3 +208,18 @@ def test_only_operations_open_or_close_a_school(admin_client_for, staff_admin, s
 
     root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
     assert admin_client_for(root).get(_url(School, "add")).status_code == 200
+
+
+def test_the_staff_inline_of_a_school_is_for_operations_only(
+    admin_client_for, staff_admin, school_a, bob
+):
+    # bob works at school B; a raw user id in the inline would show his e-mail to adam.
+    client = admin_client_for(staff_admin)
+    response = client.get(_url(School, "change", school_a.pk))
+    assert response.status_code == 200
+    assert b"memberships-TOTAL_FORMS" not in response.content
+    assert bob.email.encode() not in response.content
+
+    root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
+    response = admin_client_for(root).get(_url(School, "change", school_a.pk))
+    assert b"memberships-TOTAL_FORMS" in response.content
