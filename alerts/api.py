@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -60,14 +61,15 @@ class CaseFilter(django_filters.FilterSet):
 
 
 class CaseworkPermission(SchoolRolePermission):
-    """Cases do not exist for anyone without a casework role there: a teacher asking for a
-    case, or for an action on one, gets 404 (from the scoped queryset), like a case of
-    another school. Only the list answers 403, as every list of the API does."""
+    """Cases do not exist for anyone without a casework role: a teacher asking for the list,
+    a case, or an action on one gets 404, like a case of another school."""
 
     def has_permission(self, request, view) -> bool:
-        if view.detail:
-            return bool(request.user and request.user.is_authenticated)
-        return super().has_permission(request, view)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if not tenancy.school_ids(request.user, view.read_roles):
+            raise NotFound()
+        return True
 
 
 def _case_error(error: DjangoValidationError) -> Response:
