@@ -21,6 +21,7 @@ run: install ## The service on the embedded default: SQLite, file-system broker,
 	@mkdir -p var/broker/out var/broker/processed
 	@DEBUG=true $(BIN)/python manage.py migrate --no-input -v 0
 	@DEBUG=true $(BIN)/python manage.py seed_demo
+	@DEBUG=true $(BIN)/python manage.py evaluate_rules --school demo
 	@DEBUG=true bash scripts/run-embedded
 
 test: install ## The whole suite, against PostgreSQL and Redis.
