@@ -35,7 +35,9 @@ urlpatterns = [
     ),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("api/", include(api_router.urls)),
+    # Namespaced: the API's route names (case-detail, rule-preview, ...) must not shadow the
+    # web pages of the same name.
+    path("api/", include((api_router.urls, "api"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

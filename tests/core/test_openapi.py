@@ -72,3 +72,18 @@ def test_the_schema_and_docs_are_served(client, db):
     assert docs.status_code == 200
     # Swagger UI comes from this service (drf-spectacular-sidecar), never from a CDN.
     assert b"cdn" not in docs.content.lower()
+
+
+def test_api_route_names_do_not_shadow_the_web_pages():
+    from django.urls import reverse
+
+    assert reverse("case-detail", args=[1]) == "/cases/1/"
+    assert reverse("api:case-detail", args=[1]) == "/api/cases/1/"
+    assert reverse("rule-preview", args=[1]) == "/rules/1/preview/"
+    assert reverse("api:rule-preview", args=[1]) == "/api/rules/1/preview/"
+
+
+def test_the_api_root_lists_the_namespaced_routes(api, alice):
+    response = api.as_(alice).get("/api/")
+    assert response.status_code == 200
+    assert response.json()["cases"].endswith("/api/cases/")
