@@ -8,7 +8,6 @@ no longer reads about its cases. Another user's notice is a 404.
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 
 from schools import tenancy
 
+from . import services
 from .delivery import case_link
 from .models import Notice
 
@@ -83,7 +83,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def read(self, request, pk=None):
         """Mark one notice read (marking it again keeps the first time)."""
         notice = self.get_object()
-        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+        services.notices_mark_read(notices=Notice.objects.filter(pk=notice.pk))
         notice.refresh_from_db(fields=["read_at"])
         return Response(self.get_serializer(notice).data)
 
@@ -97,5 +97,5 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         notices = self.get_queryset().filter(read_at__isnull=True)
         if "school" in body.validated_data:
             notices = notices.filter(case__student__school_id=body.validated_data["school"])
-        marked = notices.update(read_at=timezone.now())
+        marked = services.notices_mark_read(notices=notices)
         return Response({"marked": marked})

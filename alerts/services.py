@@ -753,11 +753,6 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
     return case
 
 
-def case_change_status(*, case: Case, by, to: str, text: str = "") -> Case:
-    """case_set_status under the name the web pages use."""
-    return case_set_status(case=case, to_status=to, by=by, text=text)
-
-
 def case_acknowledge(*, case: Case, by) -> Case:
     """Acknowledge a new case (stops its escalation clock). A case already past "new" is
     returned as it is: acknowledging twice is not an error."""
@@ -879,3 +874,10 @@ def rule_preview(
         school_days=len(days),
         students=students,
     )
+
+
+def notices_mark_read(*, notices) -> int:
+    """Mark the unread notices of `notices` (a queryset the caller has scoped to the user)
+    read, in one update; a notice already read keeps the time it was first read. Returns how
+    many were marked."""
+    return notices.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -304,7 +304,7 @@ def case_status(request, pk: int):
     if not form.is_valid():
         return _after(request, case, error=_form_error(form))
     try:
-        services.case_change_status(case=case, by=request.user, to=form.cleaned_data["status"])
+        services.case_set_status(case=case, by=request.user, to_status=form.cleaned_data["status"])
     except ValidationError as exc:
         return _after(request, case, error=exc)
     return _after(request, case, "Status changed.")
@@ -466,11 +466,7 @@ def _my_notices(request):
 
 
 def _mark_case_notices_read(request, case: Case) -> None:
-    ids = list(
-        _my_notices(request).filter(case=case, read_at__isnull=True).values_list("pk", flat=True)
-    )
-    if ids:
-        _notices_mark_read(request.user, ids)
+    services.notices_mark_read(notices=_my_notices(request).filter(case=case))
 
 
 @login_required
@@ -483,16 +479,8 @@ def notices(request):
 @require_POST
 def notices_read(request):
     ids = [int(i) for i in request.POST.getlist("notice") if i.isdigit()]
-    qs = _my_notices(request).filter(read_at__isnull=True)
+    notices = _my_notices(request)
     if ids:
-        qs = qs.filter(pk__in=ids)
-    _notices_mark_read(request.user, list(qs.values_list("pk", flat=True)))
+        notices = notices.filter(pk__in=ids)
+    services.notices_mark_read(notices=notices)
     return redirect("notices")
-
-
-def _notices_mark_read(user, ids: list[int]) -> int:
-    """Mark the user's own unread notices `ids` as read; a notice already read keeps the
-    time it was first read."""
-    return Notice.objects.filter(user=user, pk__in=ids, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
