@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import User
-from schools.calendar import school_days_from
-from schools.models import ClosureDay, Membership, Role, School, Term
+from schools.calendar import calendar_rows, school_days_from
+from schools.models import Membership, Role, School
 
 from .delivery import deliver_soon
 from .models import Case, CaseEvent, CaseStatus, EventKind, Notification, NotificationKind
@@ -69,18 +69,7 @@ def escalation_deadline(
 
 
 def _calendar(school: School, start: dt.date, last_opened_on: dt.date) -> tuple[list, set]:
-    end = last_opened_on + dt.timedelta(days=LOOKAHEAD_DAYS + 1)
-    terms = list(
-        Term.objects.filter(school=school, starts_on__lte=end, ends_on__gte=start).values_list(
-            "starts_on", "ends_on"
-        )
-    )
-    closed = set(
-        ClosureDay.objects.filter(school=school, date__range=(start, end)).values_list(
-            "date", flat=True
-        )
-    )
-    return terms, closed
+    return calendar_rows(school, start, last_opened_on + dt.timedelta(days=LOOKAHEAD_DAYS + 1))
 
 
 def case_escalate_at(*, case: Case) -> dt.datetime | None:

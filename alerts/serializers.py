@@ -21,6 +21,7 @@ from .models import (
     CaseStatus,
     WarningRule,
 )
+from .services import RULE_EDITABLE_FIELDS
 
 
 def django_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -162,22 +163,8 @@ class CaseResolveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
-RULE_FIELDS = [
-    "name",
-    "description",
-    "enabled",
-    "kind",
-    "signs",
-    "count_unit",
-    "use_register",
-    "window_days",
-    "min_events_per_window",
-    "min_distinct_signs",
-    "min_distinct_observers",
-    "consecutive_windows",
-    "attendance_threshold",
-    "severity",
-]
+# The fields a school admin edits: the ones whose change makes a new version of the rule.
+RULE_FIELDS = list(RULE_EDITABLE_FIELDS)
 
 
 class RuleSerializer(serializers.ModelSerializer):

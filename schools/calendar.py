@@ -19,6 +19,15 @@ def school_days_between(school: School, start: dt.date, end: dt.date) -> list[dt
     """Every school day from `start` to `end` inclusive, in order."""
     if end < start:
         return []
+    terms, closed = calendar_rows(school, start, end)
+    return school_days_from(terms, closed, start, end)
+
+
+def calendar_rows(
+    school: School, start: dt.date, end: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], set[dt.date]]:
+    """The school's terms overlapping `start`..`end` (as (start, end) pairs) and its closure
+    days in that span: the rows school_days_from() needs. Two queries."""
     terms = list(
         Term.objects.filter(school=school, starts_on__lte=end, ends_on__gte=start).values_list(
             "starts_on", "ends_on"
@@ -29,7 +38,7 @@ def school_days_between(school: School, start: dt.date, end: dt.date) -> list[dt
             "date", flat=True
         )
     )
-    return school_days_from(terms, closed, start, end)
+    return terms, closed
 
 
 def school_days_from(

@@ -214,23 +214,6 @@ class PythonSink:
     def add(self, line, school_id, code, date, session, status, original_code, rank) -> None:
         self.rows.append((line, school_id, code, date, session, status, original_code, rank))
 
-    def _name_duplicates(self, report: ImportReport) -> None:
-        c, where = self._cursor, self.options.where
-        c.execute(
-            f"SELECT min(line), max(line), count(*), count(*) OVER () FROM {self.final} "
-            "GROUP BY student_id, date, session HAVING count(*) > 1 "
-            "ORDER BY min(line) LIMIT 50"
-        )
-        groups = c.fetchall()
-        for first, last, times, _ in groups:
-            more = f" ({times} times)" if times > 2 else ""
-            report.problem(
-                f"{where(first)} and {where(last)}",
-                f"the same student, date and session appear more than once{more}",
-            )
-        report.problem_count += groups[0][3] - len(groups)
-        report.refuse_if_problems("file")
-
     def finish(self, report: ImportReport) -> None:
         o = self.options
         keys = {(r[1], r[2]) for r in self.rows}
