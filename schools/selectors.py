@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
 
 from . import tenancy
-from .models import Observation, Role
+from .calendar import school_days_between
+from .models import AttendanceRecord, AttendanceStatus, Observation, Role, Session, Student
 
 
 def observations_visible_to(user) -> QuerySet[Observation]:
@@ -21,4 +26,165 @@ def observations_visible_to(user) -> QuerySet[Observation]:
         )
         .select_related("student__school", "recorded_by")
         .prefetch_related("signs")
+    )
+
+
+# --- a student's attendance and observations over a span of school weeks --------------------
+
+DEFAULT_WEEKS = 12
+MAX_WEEKS = 52
+SESSIONS_PER_DAY = len(Session.values)
+
+
+@dataclass(frozen=True)
+class AttendanceWeek:
+    """One school week (a Monday-based week with at least one school day) of one student.
+
+    present + late + authorised + unauthorised == possible: a session with no mark on a school
+    day is present, and a "not required" mark takes the session out of the possible ones.
+    """
+
+    starts_on: dt.date
+    school_days: int
+    possible: int
+    present: int
+    late: int
+    authorised: int
+    unauthorised: int
+
+    @property
+    def attended(self) -> int:
+        """Late is attended: the student was there."""
+        return self.present + self.late
+
+    @property
+    def rate(self) -> float | None:
+        """Attended sessions in percent of the possible ones; None when none was possible."""
+        if self.possible <= 0:
+            return None
+        return round(100.0 * self.attended / self.possible, 1)
+
+
+def week_monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def last_school_weeks(school_days: Iterable[dt.date], count: int) -> list[dt.date]:
+    """The school days of the last `count` school weeks among `school_days`, in order."""
+    by_week: dict[dt.date, list[dt.date]] = {}
+    for day in sorted(school_days):
+        by_week.setdefault(week_monday(day), []).append(day)
+    kept = sorted(by_week)[-count:] if count > 0 else []
+    return [day for monday in kept for day in by_week[monday]]
+
+
+def attendance_weeks_from(
+    *,
+    school_days: Iterable[dt.date],
+    marks: Iterable[tuple[dt.date, str, str]],
+) -> list[AttendanceWeek]:
+    """The pure counting of student_attendance_weeks: no database, easy to test.
+
+    `marks` are (date, session, status) of one student. A mark on a date that is not among
+    `school_days` (a weekend, a holiday, a closure) is not a session of the school and is not
+    counted; a second mark for the same date and session replaces the first.
+    """
+    days = set(school_days)
+    by_session: dict[tuple[dt.date, str], str] = {}
+    for day, session, status in marks:
+        if day in days:
+            by_session[(day, session)] = status
+    tally: dict[dt.date, dict[str, int]] = {}
+    for day in sorted(days):
+        week = tally.setdefault(week_monday(day), dict.fromkeys(AttendanceStatus.values, 0))
+        week["days"] = week.get("days", 0) + 1
+    for (day, _session), status in by_session.items():
+        week = tally[week_monday(day)]
+        week[status] = week.get(status, 0) + 1
+    weeks = []
+    for monday in sorted(tally):
+        t = tally[monday]
+        possible = t["days"] * SESSIONS_PER_DAY - t[AttendanceStatus.NOT_REQUIRED]
+        late = t[AttendanceStatus.LATE]
+        authorised = t[AttendanceStatus.AUTHORISED_ABSENCE]
+        unauthorised = t[AttendanceStatus.UNAUTHORISED_ABSENCE]
+        weeks.append(
+            AttendanceWeek(
+                starts_on=monday,
+                school_days=t["days"],
+                possible=possible,
+                present=possible - late - authorised - unauthorised,
+                late=late,
+                authorised=authorised,
+                unauthorised=unauthorised,
+            )
+        )
+    return weeks
+
+
+@dataclass(frozen=True)
+class StudentAttendance:
+    start: dt.date  # the Monday of the first school week shown
+    end: dt.date
+    weeks: list[AttendanceWeek]
+    # Every stored mark of the span, newest first: the exceptions the weeks are counted from.
+    marks: list[AttendanceRecord] = field(default_factory=list)
+
+    @property
+    def totals(self) -> AttendanceWeek | None:
+        if not self.weeks:
+            return None
+        return AttendanceWeek(
+            starts_on=self.start,
+            **{
+                name: sum(getattr(w, name) for w in self.weeks)
+                for name in (
+                    "school_days",
+                    "possible",
+                    "present",
+                    "late",
+                    "authorised",
+                    "unauthorised",
+                )
+            },
+        )
+
+
+def student_attendance_weeks(
+    *, student: Student, until: dt.date, weeks: int = DEFAULT_WEEKS
+) -> StudentAttendance:
+    """The student's attendance per school week for the last `weeks` school weeks up to
+    `until`, and the marks behind it. Three queries whatever the span or the number of marks
+    (terms, closures, marks): the counting is done in attendance_weeks_from."""
+    weeks = max(1, min(weeks, MAX_WEEKS))
+    # A year of slack beyond the weeks asked for, so a span reaching across the summer holiday
+    # still finds its school weeks; the calendar is read in two queries however long it is.
+    days = school_days_between(student.school, until - dt.timedelta(weeks=weeks + 52), until)
+    span = last_school_weeks(days, weeks)
+    start = week_monday(span[0]) if span else week_monday(until) - dt.timedelta(weeks=weeks - 1)
+    marks = list(
+        AttendanceRecord.objects.filter(student=student, date__range=(start, until)).order_by(
+            "-date", "session"
+        )
+    )
+    return StudentAttendance(
+        start=start,
+        end=until,
+        weeks=attendance_weeks_from(
+            school_days=span, marks=((m.date, m.session, m.status) for m in marks)
+        ),
+        marks=marks,
+    )
+
+
+def student_observations(
+    *, student: Student, start: dt.date, end: dt.date
+) -> QuerySet[Observation]:
+    """The student's observations from `start` to `end`, newest first, withdrawn ones
+    included (the page marks them): two queries with their signs."""
+    return (
+        Observation.objects.filter(student=student, observed_on__range=(start, end))
+        .select_related("recorded_by")
+        .prefetch_related("signs")
+        .order_by("-observed_on", "-created_at")
     )

@@ -1,5 +1,5 @@
 """Web routes for recording (teachers and every member of staff) and the school admin's
-staff and students pages."""
+staff and students pages; the student page of counsellors and school admins."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("school/staff/<int:pk>/role/", views.staff_role, name="staff-role"),
     path("school/staff/<int:pk>/remove/", views.staff_remove, name="staff-remove"),
     path("school/students/", views.students, name="students"),
+    path("students/find/", views.student_find, name="student-find"),
+    path("students/<int:pk>/", views.student_detail, name="student-detail"),
     path(
         "school/students/<int:pk>/deactivate/",
         views.student_deactivate,

@@ -1,5 +1,5 @@
-"""Web pages for recording: log an observation, my observations, the register, and the
-school admin's staff and students pages.
+"""Web pages for recording: log an observation, my observations, the register, the school
+admin's staff and students pages, and the student page of counsellors and school admins.
 
 Thin: every queryset goes through schools.tenancy.scope(), so a page simply does not find
 another school's rows (404), and a page for a role the user does not hold at any school is a
@@ -8,6 +8,7 @@ another school's rows (404), and a page for a role the user does not hold at any
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
@@ -19,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.audit import audit_record
 from core.screening import SCREENING_HELP
 
-from . import services, tenancy
+from . import selectors, services, tenancy
 from .calendar import is_school_day, last_school_days
 from .forms import (
     MARKS_BY_CODE,
@@ -539,3 +541,100 @@ def student_deactivate(request, pk: int):
     services.student_deactivate(student=student)
     messages.success(request, f"{student.code} is marked as no longer at the school.")
     return redirect(with_school(reverse("students"), student.school, request))
+
+
+# --- the student page (counsellors and school admins) ---------------------------------------
+
+
+class StudentSpanForm(forms.Form):
+    """Which school weeks the student page shows: the `weeks` school weeks up to `until`."""
+
+    until = forms.DateField(
+        label="Up to",
+        required=False,
+        help_text="Empty: today.",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    weeks = forms.IntegerField(
+        label="School weeks",
+        required=False,
+        min_value=1,
+        max_value=selectors.MAX_WEEKS,
+        help_text=f"1 to {selectors.MAX_WEEKS}.",
+    )
+
+
+def _casework_students(request):
+    return tenancy.scope(
+        Student.objects.select_related("school"), request.user, roles=tenancy.CASEWORK_ROLES
+    )
+
+
+@login_required
+def student_detail(request, pk: int):
+    """A student's attendance per school week, the marks behind it, and the observations, for
+    a span the reader chooses (older spans too, such as an imported school year)."""
+    student = get_object_or_404(_casework_students(request), pk=pk)
+    school = student.school
+    until, weeks = school.today(), selectors.DEFAULT_WEEKS
+    form = StudentSpanForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        until = form.cleaned_data["until"] or until
+        weeks = form.cleaned_data["weeks"] or weeks
+    if not form.is_bound:
+        form = StudentSpanForm(initial={"until": until, "weeks": weeks})
+    attendance = selectors.student_attendance_weeks(student=student, until=until, weeks=weeks)
+    observations = [
+        {"obs": obs, "signs": [SIGNS[s.sign] for s in obs.signs.all() if s.sign in SIGNS]}
+        for obs in selectors.student_observations(
+            student=student, start=attendance.start, end=attendance.end
+        )
+    ]
+    # Reading a student's record is in the audit trail, like reading a case.
+    audit_record(
+        actor=request.user,
+        action="student.read",
+        obj=student,
+        school_id=school.pk,
+        detail={"until": until.isoformat(), "weeks": weeks},
+    )
+    return render(
+        request,
+        "schools/student_detail.html",
+        {
+            "student": student,
+            "school": school,
+            "form": form,
+            "until": until,
+            "weeks": weeks,
+            "attendance": attendance,
+            "totals": attendance.totals,
+            "observations": observations,
+        },
+    )
+
+
+@login_required
+def student_find(request):
+    """The "Find a student by code" box: straight to the page of the one student whose code matches
+    (exactly, or else as a part), otherwise a list of the matches among the user's schools."""
+    if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
+        raise Http404("No such page.")
+    code = request.GET.get("code", "").strip().upper()[:17]
+    matches = []
+    if code:
+        students = _casework_students(request)
+        matches = list(students.filter(code=code).order_by("school__code")) or list(
+            students.filter(code__contains=code).order_by("code", "school__code")[:50]
+        )
+        if len(matches) == 1:
+            return redirect("student-detail", pk=matches[0].pk)
+    return render(
+        request,
+        "schools/student_find.html",
+        {"code": code, "matches": matches, "many_schools": _many_casework_schools(request)},
+    )
+
+
+def _many_casework_schools(request) -> bool:
+    return len(tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES)) > 1
