@@ -17,7 +17,8 @@ from schools.importers import import_file
 from tests.factories import SchoolFactory
 
 # The samples live beside the repository (../shared/data, see its SOURCES.md); EDFI_SAMPLE_DIR
-# points elsewhere. A missing sample is a visible skip (pytest -ra lists it), never a pass.
+# points elsewhere. A missing sample is a visible skip (pytest -ra lists it), never a pass, and
+# in CI (CI=true), where the samples are always beside the clone, a failure.
 EDFI_DIR = Path(
     os.environ.get("EDFI_SAMPLE_DIR")
     or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "edfi-grand-bend"
@@ -29,7 +30,10 @@ SCHOOL_IDS = {"gb1001": 255901001, "gb1044": 255901044, "gb1107": 255901107}
 def edfi(name: str) -> Path:
     path = EDFI_DIR / name
     if not path.exists():
-        pytest.skip(f"sample file {path} is not present")
+        message = f"sample file {path} is not present"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
