@@ -246,6 +246,7 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
             [
                 ("cases", "/cases/"),
                 ("case", f"/cases/{case.pk}/"),
+                ("student", f"/students/{student_a.pk}/"),
                 ("overview", "/overview/"),
                 ("notices", "/notices/"),
             ],

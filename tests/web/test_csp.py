@@ -34,6 +34,7 @@ def test_every_page_is_csp_clean(client, as_user, alice, carol, adam, case_a):
         (as_user(alice), reverse("register")),
         (as_user(carol), reverse("cases")),
         (as_user(carol), reverse("case-detail", args=[case_a.pk])),
+        (as_user(carol), reverse("student-detail", args=[case_a.student_id])),
         (as_user(carol), reverse("overview")),
         (as_user(carol), reverse("notices")),
         (as_user(adam), reverse("rules")),
