@@ -181,6 +181,42 @@ def test_stage_rises_with_persistence_and_the_counsellor_is_told_once(
 
 
 @pytest.mark.django_db
+def test_at_six_months_the_case_is_persistent_critical_and_the_counsellor_is_told_again(
+    north, student, alice, tom, carol
+):
+    """WARNING_SIGNS.md, "Prolonged pattern": 3 months -> high, 6 months -> critical, and the
+    counsellor is told again. Twenty-seven school weeks of the pattern up to ON (no holiday
+    in school_a's calendar), evaluated as the weeks go by."""
+    w = weeks(north, count=27)
+    pattern(student, north, count=27, first=alice, second=tom)
+    seen = []
+    for on in (w[3][-1], w[14][-1], w[20][-1], ON):
+        evaluation_run(school=north, on_date=on)
+        case = Case.objects.get()
+        seen.append((case.stage, case.severity))
+    assert seen == [
+        (Stage.WATCH, Severity.MEDIUM),
+        (Stage.PRE_WITHDRAWAL, Severity.HIGH),
+        (Stage.PRE_WITHDRAWAL, Severity.HIGH),
+        (Stage.PERSISTENT, Severity.CRITICAL),
+    ]
+    assert case.persisted_since == w[0][0]
+    told = list(
+        Notification.objects.order_by("created_at").values_list("recipient", "kind", "change_key")
+    )
+    assert told == [
+        (carol.pk, "opened", "opened:1"),
+        (carol.pk, "stage_raised", "stage:pre_withdrawal:1"),
+        (carol.pk, "stage_raised", "stage:persistent:1"),
+    ]
+    assert Notification.objects.get(change_key="stage:persistent:1").severity == "critical"
+    # Evaluating again, the same day and the next school day, tells nobody again.
+    evaluation_run(school=north, on_date=ON)
+    evaluation_run(school=north, on_date=ON + dt.timedelta(days=3))
+    assert Notification.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_a_case_opened_late_on_a_long_pattern_starts_at_its_stage(north, student, alice, tom):
     pattern(student, north, count=14, first=alice, second=tom)
     evaluation_run(school=north, on_date=ON)
