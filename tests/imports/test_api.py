@@ -9,8 +9,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from schools.models import AttendanceRecord, ImportJob
+from schools.importers import import_file
+from schools.models import AttendanceRecord, ImportJob, Student
 from schools.tasks import import_job_run
+
+from .conftest import edfi, plain_school_events
 
 DAY = dt.date(2026, 3, 2)
 
@@ -94,3 +97,28 @@ def test_a_job_left_running_by_a_dead_worker_is_run_again(api, ivan, school_a, s
     ImportJob.objects.filter(pk=job_id).update(started_at=long_ago)
     assert import_job_run(job_id) == "succeeded"
     assert AttendanceRecord.objects.count() == 1
+
+
+def test_an_edfi_upload_writes_only_to_the_uploaders_school(api, ivan, school_a, school_b):
+    # The sample holds three schools; north and south each claim one. North's integration
+    # uploads it: only north's events are written, south's are skipped, never imported there.
+    school_a.edfi_school_id, school_b.edfi_school_id = 255901001, 255901044
+    for school in (school_a, school_b):
+        school.save(update_fields=["edfi_school_id"])
+    calendar = edfi("EducationOrgCalendar.xml")
+    import_file(calendar, school=school_a)
+    import_file(calendar, school=school_b)
+    path = edfi("StudentSchoolAttendance.xml")
+    file = SimpleUploadedFile("sis.xml", path.read_bytes(), content_type="application/xml")
+
+    response = upload(api.as_(ivan), file, create_students="true")
+    assert response.status_code == 202, response.content
+    assert import_job_run(response.json()["id"]) == "succeeded"
+
+    events = plain_school_events(path)
+    north = [e for e in events if e["school"] == 255901001]
+    report = api.get(f"/api/imports/{response.json()['id']}/").json()["report"]
+    assert report["skipped"]["other_school"] == len(events) - len(north)
+    assert Student.objects.filter(school=school_a).count() == len({e["student"] for e in north})
+    assert not Student.objects.filter(school=school_b).exists()
+    assert not AttendanceRecord.objects.filter(student__school=school_b).exists()
