@@ -155,6 +155,10 @@ def case_escalate(*, case: Case, now: dt.datetime | None = None) -> bool:
                     change_key=key,
                     stage=case.stage,
                     severity=case.severity,
+                    # Due at the escalation's own time, not the wall clock's: a scan run for
+                    # a given `now` (a test, a catch-up) delivers on the same timeline.
+                    created_at=now,
+                    next_attempt_at=now,
                 )
                 for user in recipients
             ],

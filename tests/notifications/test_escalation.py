@@ -102,6 +102,8 @@ def test_an_unacknowledged_case_escalates_to_the_deputy_once(new_case, dora, car
     events = CaseEvent.objects.filter(case=new_case, kind=EventKind.ESCALATION)
     assert events.count() == 1
     assert events.get().detail["recipient_ids"] == [dora.pk]
+    # Due from the escalation time itself, whatever the wall clock says when the test runs.
+    assert Notification.objects.get(kind=NotificationKind.ESCALATED).next_attempt_at == DUE
 
     notifications_deliver_due(now=DUE)
     to_dora = [m for m in mail.outbox if m.to == [dora.email]]
