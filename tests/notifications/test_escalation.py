@@ -151,3 +151,64 @@ def test_escalation_can_be_switched_off(settings, new_case, dora):
     settings.ESCALATE_AFTER_SCHOOL_DAYS = 0
     assert cases_escalate_due(now=DUE + dt.timedelta(days=30)) == []
     assert _escalations(new_case) == []
+
+
+class FrozenClock:
+    """Django's clock stopped at a given instant, moved on by hand (no library: every piece
+    of this path reads the time through django.utils.timezone.now)."""
+
+    def __init__(self, at: dt.datetime):
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from django.utils import timezone
+
+    frozen = FrozenClock(OPENED)
+    monkeypatch.setattr(timezone, "now", frozen)
+    return frozen
+
+
+def _deputy_mail(dora):
+    return [m for m in mail.outbox if m.to == [dora.email]]
+
+
+def test_frozen_clock_unacknowledged_the_beat_tasks_tell_the_deputy_once(
+    clock, new_case, dora, carol
+):
+    from alerts.tasks import deliver_notifications, escalate_cases
+
+    clock.at = DUE - dt.timedelta(minutes=1)
+    assert escalate_cases() == 0
+    clock.at = DUE + dt.timedelta(minutes=7)  # the hourly scan after the deadline
+    assert escalate_cases() == 1
+    deliver_notifications()
+    for hours in (1, 2, 24):  # later scans and deliveries
+        clock.at = DUE + dt.timedelta(hours=hours)
+        assert escalate_cases() == 0
+        deliver_notifications()
+    assert len(_deputy_mail(dora)) == 1
+    assert _escalations(new_case) == [dora.email]
+    new_case.refresh_from_db()
+    assert new_case.escalated_at == DUE + dt.timedelta(minutes=7)
+
+
+def test_frozen_clock_acknowledged_in_time_nobody_is_told(clock, new_case, dora, carol):
+    from alerts.tasks import deliver_notifications, escalate_cases
+
+    # Monday morning, inside the two school days.
+    clock.at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    case_acknowledge(case=new_case, by=carol)
+    new_case.refresh_from_db()
+    assert new_case.acknowledged_at == clock.at < DUE
+    for hours in (0, 1, 24, 24 * 7):
+        clock.at = DUE + dt.timedelta(hours=hours)
+        assert escalate_cases() == 0
+        deliver_notifications()
+    assert _deputy_mail(dora) == []
+    assert _escalations(new_case) == []
+    assert not CaseEvent.objects.filter(case=new_case, kind=EventKind.ESCALATION).exists()
