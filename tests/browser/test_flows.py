@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from alerts.delivery import notifications_deliver_due
 from alerts.models import Case, CaseStatus, EventKind, WarningRule
-from alerts.services import evaluation_run
+from alerts.services import evaluation_run, rule_preview
 from core.screening import SCREENING_HELP
 from schools.models import Observation
 from tests.factories import ObservationFactory, StudentFactory
@@ -148,8 +149,18 @@ def test_2_admin_previews_a_lower_threshold_then_saves_a_new_version(
     page.wait_for_function(
         "() => document.querySelector('[data-testid=preview-count]').textContent === '1'"
     )
-    assert student_a.code in page.get_by_test_id("rule-preview").inner_text()
+    preview_text = page.get_by_test_id("rule-preview").inner_text()
+    assert student_a.code in preview_text
     assert count.inner_text() == "1"
+    # ... and when the student would first have fired, as the service computes it for the
+    # edited rule (the date as the page writes it, e.g. "9 Nov 2026").
+    edited = WarningRule.objects.get(pk=rule.pk)
+    edited.min_events_per_window = 1
+    (flagged,) = rule_preview(rule=edited).flagged_on_date
+    first = flagged.first_fired_on
+    assert re.search(
+        rf"{student_a.code}.*would first have fired on {first.day} \w+ {first.year}", preview_text
+    ), preview_text
     admin.shot("desktop-rule-preview")
     rule.refresh_from_db()
     assert (rule.version, rule.min_events_per_window) == (1, 2)  # nothing saved yet
@@ -232,12 +243,14 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
     case = Case.objects.get(student=student_a)
     rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
     day = weeks[2][0].isoformat()
+    mine = Observation.objects.filter(recorded_by=alice).first()
     pages = {
         "teacher": (
             alice,
             [
                 ("observe", "/observe/"),
                 ("my-observations", "/observations/"),
+                ("correct", f"/observations/{mine.pk}/correct/"),
                 ("register", f"/register/?year_group=9&date={day}&session=AM"),
             ],
         ),
@@ -262,10 +275,11 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
         ),
     }
     anonymous = open_browser(phone=True)
-    anonymous.page.goto("/login/")
-    width, client = _no_horizontal_scroll(anonymous.page)
-    assert width <= client == 390
-    anonymous.shot("phone-login")
+    for name, url in (("login", "/login/"), ("password-reset", "/password-reset/")):
+        assert anonymous.page.goto(url).status == 200, url
+        width, client = _no_horizontal_scroll(anonymous.page)
+        assert width <= client == 390, (url, width)
+        anonymous.shot(f"phone-{name}")
     for role, (user, urls) in pages.items():
         phone = open_browser(phone=True)
         phone.login(user)
@@ -276,3 +290,30 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
             width, client = _no_horizontal_scroll(phone.page)
             assert client == 390 and width <= client, (url, width)
             phone.shot(f"phone-{role}-{name}")
+
+
+def test_a_teacher_who_knows_what_they_saw_is_done_in_under_15_seconds(
+    open_browser, school_a, alice, student_a
+):
+    """The issue's yardstick for *Log an observation*, on a phone, with only what the teacher
+    must do: four keystrokes of the code (typed at a human pace), tap the student, tap the
+    sign, Save. The date is not touched: it defaults to today at the school."""
+    for i in range(30):  # a realistic list to pick from: others share the code's prefix
+        StudentFactory(school=school_a, code=f"S-01{i:02d}")
+    phone = open_browser(phone=True)
+    phone.login(alice)
+    page = phone.page
+
+    started = time.monotonic()
+    page.goto("/observe/")
+    page.get_by_label("Student code").press_sequentially("0042", delay=150)
+    page.get_by_role("option", name=re.compile(student_a.code)).click()
+    page.get_by_role("checkbox", name=re.compile("^Alone at breaks")).click()
+    page.get_by_role("button", name="Save observation").click()
+    page.get_by_text(re.compile(rf"Recorded: {student_a.code}")).wait_for()
+    elapsed = time.monotonic() - started
+
+    observation = Observation.objects.get()
+    assert observation.student == student_a and observation.sign_codes == ["ISOLATION"]
+    assert observation.observed_on == school_a.today()
+    assert elapsed < 15, elapsed
