@@ -260,3 +260,14 @@ def test_an_event_dated_in_the_future_refuses_the_file(grand_bend, tmp_path):
     assert problem.where == "element StudentSchoolAttendanceEvent #1"
     assert "in the future" in problem.reason
     assert not AttendanceRecord.objects.exists()
+
+
+def test_section_tardies_after_the_daily_file_change_nothing(grand_bend):
+    # docs/IMPORTS.md: the sample's section tardies are the daily file's tardies again.
+    import_file(edfi("StudentSchoolAttendance.xml"), create_students=True)
+    before = _snapshot()
+    report = import_file(edfi("StudentSectionAttendance-Tardy.xml"))
+    assert (report.created, report.updated) == (0, 0)
+    assert report.attendance["unchanged"] == 63
+    assert dict(report.skipped) == {"weekend": 3}
+    assert _snapshot() == before
