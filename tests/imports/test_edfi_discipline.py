@@ -41,6 +41,15 @@ def test_the_sample_has_no_student_victim_and_creates_no_observation(grand_bend)
 
     assert report.skipped["participation_perpetrator"] == 21
     assert report.skipped["participation_witness"] == 2
+    # Everything else in the file is skipped by reason too (docs/IMPORTS.md, the sample table).
+    root = ET.parse(path).getroot()  # noqa: S314
+    assert dict(report.skipped) == {
+        "participation_perpetrator": 21,
+        "participation_witness": 2,
+        "incident_details": len(root.findall(f"{NS}DisciplineIncident")),
+        "discipline_action": len(root.findall(f"{NS}DisciplineAction")),
+        "staff_association": len(root.findall(f"{NS}StaffDisciplineIncidentAssociation")),
+    }
     assert report.applied == 0
     assert report.applied + sum(report.skipped.values()) == report.read
     assert report.observations["created"] == 0
