@@ -52,11 +52,23 @@ def test_every_page_is_csp_clean(client, as_user, alice, carol, adam, case_a):
 
 
 @pytest.mark.django_db
-def test_every_form_field_has_a_label(as_user, alice, adam, carol, case_a):
+def test_every_form_field_has_a_label(client, as_user, alice, adam, carol, case_a):
     from alerts.models import WarningRule
+    from schools.calendar import last_school_days
+    from tests.factories import ObservationFactory
 
-    rule = WarningRule.objects.filter(school=case_a.student.school).first()
+    student = case_a.student
+    school = student.school
+    rule = WarningRule.objects.filter(school=school).first()
+    day = last_school_days(school, school.today(), 1)[0]
+    register = f"{reverse('register')}?year_group={student.year_group}&date={day}&session=AM"
+    mine = ObservationFactory(student=student, recorded_by=alice)
     for c, url in [
+        (client, reverse("login")),
+        (client, reverse("password_reset")),
+        (as_user(alice), register),
+        (as_user(alice), reverse("observation-correct", args=[mine.pk])),
+        (as_user(carol), reverse("student-detail", args=[student.pk])),
         (as_user(alice), reverse("observe")),
         (as_user(carol), reverse("case-detail", args=[case_a.pk])),
         (as_user(carol), reverse("cases")),
@@ -64,7 +76,11 @@ def test_every_form_field_has_a_label(as_user, alice, adam, carol, case_a):
         (as_user(adam), reverse("staff")),
         (as_user(adam), reverse("students")),
     ]:
-        html = c.get(url).content.decode()
+        response = c.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        if url == register:  # the register with its rows: one mark per student
+            assert f">{student.code}<" in html and "<select" in html
         labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
         for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
             if re.search(r'type="(?:hidden|submit)"', tag):
