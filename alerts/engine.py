@@ -121,6 +121,9 @@ class Rows:
     marks: list[counting.Mark] = field(default_factory=list)
     # The date of each record, for evidence rows.
     ref_dates: dict[tuple[str, int], dt.date] = field(default_factory=dict)
+    # Context signs (student, date, sign) on any day, school or not: bullying or strain at
+    # home is reported on the day it happened, and it is not counted in a rule's windows.
+    context: list[tuple[int, dt.date, str]] = field(default_factory=list)
 
     def without_before(self, cutoffs: Mapping[int, dt.date]) -> Rows:
         """These rows minus each student's rows dated on or before their cutoff date."""
@@ -134,6 +137,7 @@ class Rows:
             events=[e for e in self.events if e.day > limits.get(e.student, -1)],
             marks=[m for m in self.marks if m.day > limits.get(m.student, -1)],
             ref_dates=self.ref_dates,
+            context=self.context,
         )
 
 
@@ -186,6 +190,8 @@ def load_rows(
             "observation_id",
         )
         for student_id, on, sign, observer, obs_id in observed.iterator(chunk_size=5000):
+            if sign in CONTEXT_SIGNS:
+                rows.context.append((student_id, on, sign))
             day = index.get(on)
             if day is None:
                 continue
@@ -343,11 +349,15 @@ def evaluate(
 
 
 def _context(rows: Rows) -> dict[int, set[str]]:
-    first = len(rows.days) - CONTEXT_SCHOOL_DAYS
+    """Context signs per student dated from the first of the last CONTEXT_SCHOOL_DAYS school
+    days on (weekends and holidays in between included)."""
+    if not rows.days:
+        return {}
+    first = rows.days[max(len(rows.days) - CONTEXT_SCHOOL_DAYS, 0)]
     context: dict[int, set[str]] = defaultdict(set)
-    for event in rows.events:
-        if event.sign in CONTEXT_SIGNS and event.day >= first:
-            context[event.student].add(event.sign)
+    for student_id, on, sign in rows.context:
+        if on >= first:
+            context[student_id].add(sign)
     return dict(context)
 
 

@@ -148,6 +148,27 @@ def test_a_context_sign_in_the_last_eight_weeks_raises_severity_one_step(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "context_day",
+    [ON - dt.timedelta(days=13), dt.date(2026, 3, 18)],
+    ids=["a-saturday", "a-closure-day"],
+)
+def test_a_context_sign_dated_on_a_day_without_school_still_counts(
+    north, student, alice, tom, context_day
+):
+    """Bullying or strain at home is reported on the day it happened, school or not: unlike
+    the signs a rule counts in its windows, context is not about a school day."""
+    from schools.models import ClosureDay
+
+    ClosureDay.objects.create(school=north, date=dt.date(2026, 3, 18), reason="INSET")
+    pattern(student, north, first=alice, second=tom)
+    observe(student, context_day, ["FAMILY_STRAIN"], alice)
+    evaluation_run(school=north, on_date=ON)
+    case = Case.objects.get()
+    assert (case.severity, case.context_signs) == (Severity.HIGH, ["FAMILY_STRAIN"])
+
+
+@pytest.mark.django_db
 def test_a_context_sign_older_than_eight_school_weeks_does_not(north, student, alice, tom):
     pattern(student, north, first=alice, second=tom)
     observe(student, weeks(north, count=9)[0][0], ["FAMILY_STRAIN"], alice)
