@@ -192,6 +192,11 @@ def test_3_a_teacher_typing_counsellor_or_admin_urls_gets_404(
         assert response.status == 404, url
         assert student_a.code not in teacher.page.content()
     teacher.shot("desktop-404")
+    # Logging out ends the session: the teacher's own pages ask for a login again.
+    teacher.page.goto("/observe/")
+    teacher.logout()
+    teacher.page.goto("/observe/")
+    assert "/login/" in teacher.page.url
 
 
 def test_4_screening_shows_first_and_an_email_cannot_be_sent(
