@@ -223,3 +223,80 @@ def test_the_staff_inline_of_a_school_is_for_operations_only(
     root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
     response = admin_client_for(root).get(_url(School, "change", school_a.pk))
     assert b"memberships-TOTAL_FORMS" in response.content
+
+
+# --- admin pages of models that belong to no school ----------------------------------------
+
+UNSCOPED_ADMINS = sorted(
+    (
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if not _is_school_scoped(model)
+    ),
+    key=lambda pair: pair[0]._meta.label,
+)
+
+
+@pytest.fixture
+def admin_with_every_permission(adam):
+    """adam, a school admin whose group was given every permission there is: a deployment
+    that granted too much must still not open what belongs to no school."""
+    group = Group.objects.create(name="Every permission")
+    group.permissions.set(Permission.objects.all())
+    adam.is_staff = True
+    adam.save(update_fields=["is_staff"])
+    adam.groups.add(group)
+    return adam
+
+
+def test_the_unscoped_admin_pages_are_read():
+    labels = {model._meta.label for model, _ in UNSCOPED_ADMINS}
+    assert {"core.User", "core.AuditEvent", "authtoken.TokenProxy", "auth.Group"} <= labels
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), UNSCOPED_ADMINS, ids=[m._meta.label for m, _ in UNSCOPED_ADMINS]
+)
+def test_a_page_of_no_school_is_for_operations_only(
+    admin_client_for, admin_with_every_permission, model, model_admin
+):
+    """Accounts, API tokens, permission groups and the audit trail span schools: only a
+    superuser opens them, whatever permissions a school admin's group holds."""
+    client = admin_client_for(admin_with_every_permission)
+    for view in ("changelist", "add"):
+        assert client.get(_url(model, view)).status_code == 403, view
+    index = client.get("/admin/")
+    assert _url(model, "changelist").encode() not in index.content
+
+    root = get_user_model().objects.create_superuser(email="ops@service.test", password="x")
+    assert admin_client_for(root).get(_url(model, "changelist")).status_code == 200
+
+
+def test_another_schools_api_token_is_never_shown(
+    admin_client_for, admin_with_every_permission, school_b
+):
+    from rest_framework.authtoken.models import Token
+
+    integration = UserFactory(email="sis@south.test")
+    MembershipFactory(user=integration, school=school_b, role="integration")
+    token = Token.objects.create(user=integration)
+    client = admin_client_for(admin_with_every_permission)
+    for url in ("/admin/authtoken/tokenproxy/", f"/admin/authtoken/tokenproxy/{token.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code in (403, 404), url
+        assert token.key.encode() not in response.content, url
+    assert client.post(f"/admin/authtoken/tokenproxy/{token.pk}/delete/", {"post": "yes"})
+    assert Token.objects.filter(key=token.key).exists()
+
+
+def test_a_school_admin_cannot_grant_themselves_a_permission(
+    admin_client_for, admin_with_every_permission
+):
+    group = Group.objects.create(name="Teachers")
+    client = admin_client_for(admin_with_every_permission)
+    everything = list(Permission.objects.values_list("pk", flat=True))
+    response = client.post(
+        f"/admin/auth/group/{group.pk}/change/", {"name": "Teachers", "permissions": everything}
+    )
+    assert response.status_code == 403
+    assert not group.permissions.exists()
