@@ -108,6 +108,17 @@ def test_moving_all_events_by_whole_windows_moves_the_matches(spec, rows, weeks)
 
 
 @settings(max_examples=200, deadline=None)
+@given(spec=count_specs, rows=events(), weeks=st.integers(1, 4))
+def test_moving_all_events_by_whole_school_weeks_moves_the_matches(spec, rows, weeks):
+    """The issue's wording: by whole school weeks (5 school days), whatever the rule's window
+    length, since windows are counted back from each evaluation day."""
+    by = weeks * 5
+    before = counting.firing_ends(spec, events=rows, n_days=N_DAYS)
+    after = counting.firing_ends(spec, events=_shift_events(rows, by), n_days=N_DAYS + by)
+    assert _moved_back(after, by, spec.span) == before
+
+
+@settings(max_examples=200, deadline=None)
 @given(spec=attendance_specs, rows=marks(), weeks=st.integers(1, 4))
 def test_moving_all_register_marks_by_whole_windows_moves_the_matches(spec, rows, weeks):
     by = weeks * spec.window_days
