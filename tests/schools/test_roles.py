@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from schools.models import AttendanceRecord, Role, Student
+from schools.models import AttendanceRecord, Observation, Role, Student
 from tests.factories import MembershipFactory, ObservationFactory, StudentFactory, UserFactory
 
 from .helpers import changed_tables, result_ids, table_counts
@@ -247,3 +247,40 @@ def test_an_integration_authenticates_with_a_token(api, ivan, student_a):
     assert result_ids(client.get("/api/students/")) == {student_a.pk}
     wrong = api.post("/api/auth/token/", {"username": "ivan@north.test", "password": "nope"})
     assert wrong.status_code == 400
+
+
+def test_a_member_of_staff_uses_the_api_with_their_login_session(alice, school_a, student_a):
+    """Session authentication, as the browser has it: reads with the session cookie; a write
+    needs the CSRF token as well, so another site cannot post in the teacher's name."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.get("/api/students/").status_code == 403
+    page = browser.get("/login/")
+    login = browser.post(
+        "/login/",
+        {
+            "username": "alice@north.test",
+            "password": "correct horse battery",
+            "csrfmiddlewaretoken": page.context["csrf_token"],
+        },
+    )
+    assert login.status_code == 302, login.content
+    assert result_ids(browser.get("/api/students/")) == {student_a.pk}
+
+    body = {
+        "student": "S-0042",
+        "observed_on": (school_a.today() - dt.timedelta(days=1)).isoformat(),
+        "signs": ["ISOLATION"],
+    }
+    counts = table_counts()
+    forged = browser.post("/api/observations/", body, content_type="application/json")
+    assert forged.status_code == 403
+    assert "CSRF" in forged.json()["detail"]
+    assert not changed_tables(counts)
+    token = browser.cookies["csrftoken"].value
+    ok = browser.post(
+        "/api/observations/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert ok.status_code == 201, ok.content
+    assert Observation.objects.get(pk=ok.json()["id"]).recorded_by == alice
