@@ -13,7 +13,7 @@ RUN pip install --require-hashes --no-deps -r requirements/base.lock
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --no-input -v 0 \
     && groupadd --system app && useradd --system --gid app --home-dir /app app \
-    && mkdir -p /app/var && chown -R app:app /app/var
+    && mkdir -p /app/var/imports && chown -R app:app /app/var
 
 USER app
 EXPOSE 8000

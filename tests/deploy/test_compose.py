@@ -67,3 +67,25 @@ def test_settings_in_compose_are_documented_in_readme(compose):
     readme = (ROOT / "README.md").read_text()
     for name in compose["services"]["web"]["environment"]:
         assert f"`{name}`" in readme, f"{name} is not in the README's settings table"
+
+
+def test_web_and_worker_share_the_import_directory(compose):
+    """An upload is stored by web and imported by the worker (IMPORT_DIR): in two containers
+    that is one named volume, mounted where the image's IMPORT_DIR is."""
+    services = compose["services"]
+    import_dir = "/app/var/imports"  # core/settings.py: VAR_DIR / "imports", BASE_DIR /app
+    mounts = {}
+    for name in ("web", "worker"):
+        assert services[name]["environment"].get("IMPORT_DIR", import_dir) == import_dir
+        mounts[name] = {
+            volume.split(":")[0]
+            for volume in services[name].get("volumes", [])
+            if volume.split(":")[1] == import_dir
+        }
+        assert mounts[name], f"{name} does not mount {import_dir}"
+    shared = mounts["web"] & mounts["worker"]
+    assert shared and shared <= set(compose["volumes"]), "one named volume for both"
+    # A named volume takes its owner from the image: the directory must exist, owned by the
+    # non-root user, or the app cannot write to it.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"mkdir -p \S*/app/var/imports\b.*chown -R app:app /app/var", dockerfile)
