@@ -89,3 +89,11 @@ def test_web_and_worker_share_the_import_directory(compose):
     # non-root user, or the app cannot write to it.
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"mkdir -p \S*/app/var/imports\b.*chown -R app:app /app/var", dockerfile)
+
+
+def test_the_secrets_file_never_goes_into_the_image():
+    """The Dockerfile copies the whole directory; .env (SECRET_KEY, PSEUDONYM_KEY, the
+    database password) sits beside it and must stay out of every image layer."""
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored
+    assert "COPY . ." in (ROOT / "Dockerfile").read_text()  # why the line above matters
