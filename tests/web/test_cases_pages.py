@@ -157,3 +157,28 @@ def test_the_bell_counts_unread_notices_and_opening_the_case_reads_them(as_user,
     client.get(reverse("case-detail", args=[case_a.pk]))
     assert client.get(reverse("notices")).context["notices_unread"] == 0
     assert Notice.objects.get().read_at is not None
+
+
+@pytest.mark.django_db
+def test_the_overview_charts_the_whole_school_signs_and_attendance(as_user, carol, alice, school_a):
+    # Two students at the school and one who has left; the last full school week before today.
+    today = school_a.today()
+    monday = today - dt.timedelta(days=today.weekday() + 7)
+    one, two = (StudentFactory(school=school_a, code=c) for c in ("S-0901", "S-0902"))
+    gone = StudentFactory(school=school_a, code="S-0903", is_active=False)
+    ObservationFactory(student=one, recorded_by=alice, observed_on=monday, signs=["ISOLATION"])
+    ObservationFactory(
+        student=two, recorded_by=alice, observed_on=monday + dt.timedelta(days=2), signs=["LATE"]
+    )
+    AttendanceRecordFactory(student=one, date=monday, session="AM")  # absent
+    AttendanceRecordFactory(student=two, date=monday, session="PM")  # absent
+    AttendanceRecordFactory(student=two, date=monday + dt.timedelta(days=1), status="late")
+    AttendanceRecordFactory(student=gone, date=monday, session="AM")  # left: not counted
+
+    context = as_user(carol).get(reverse("overview")).context
+
+    (week,) = [w for w in context["weeks"] if w.starts_on == monday]
+    assert (week.signs["withdrawal"], week.signs["sleep"]) == (1, 1)
+    # 2 students x 5 school days x 2 sessions = 20 possible, 2 missed (late is present): 90 %.
+    assert (week.possible, week.absent, week.rate) == (20, 2, 90.0)
+    assert context["chart"]["bars"], "the chart draws the week's signs"
