@@ -90,10 +90,21 @@ class School(models.Model):
         return timezone.now().astimezone(self.tz).date()
 
     def clean(self) -> None:
-        for field in ("designated_counsellor", "deputy"):
+        # Whoever is named here is told about cases, so they must be able to open one: the
+        # designated counsellor a counsellor, the deputy a counsellor or a school admin.
+        wanted = {
+            "designated_counsellor": ({Role.COUNSELLOR}, "a counsellor"),
+            "deputy": ({Role.COUNSELLOR, Role.SCHOOL_ADMIN}, "a counsellor or school admin"),
+        }
+        for field, (roles, who) in wanted.items():
             user_id = getattr(self, f"{field}_id")
-            if user_id and self.pk and not self.memberships.filter(user_id=user_id).exists():
+            if not user_id or not self.pk:
+                continue
+            role = self.memberships.filter(user_id=user_id).values_list("role", flat=True).first()
+            if role is None:
                 raise ValidationError({field: "Choose a member of staff of this school."})
+            if role not in roles:
+                raise ValidationError({field: f"Choose {who} of this school."})
 
 
 class Membership(models.Model):

@@ -116,3 +116,36 @@ def test_a_year_group_outside_1_to_14_cannot_be_stored(school_a, year_group):
     _refused_by_the_database(
         lambda: Student.objects.create(school=school_a, code="S-0099", year_group=year_group)
     )
+
+
+# --- who a school names for its cases ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "refused"),
+    [
+        ("designated_counsellor", "carol", None),
+        ("designated_counsellor", "alice", "a counsellor"),
+        ("designated_counsellor", "adam", "a counsellor"),
+        ("designated_counsellor", "cora", "member of staff of this school"),
+        ("deputy", "carol", None),
+        ("deputy", "adam", None),
+        ("deputy", "alice", "a counsellor or school admin"),
+        ("deputy", "ivan", "a counsellor or school admin"),
+        ("deputy", "bella", "member of staff of this school"),
+    ],
+)
+def test_the_school_names_people_who_can_open_a_case(
+    request, school_a, alice, carol, adam, ivan, cora, bella, field, name, refused
+):
+    """The designated counsellor and the deputy are told about cases; a teacher or the
+    integration account could not open one (teachers never see cases)."""
+    from django.core.exceptions import ValidationError
+
+    setattr(school_a, field, request.getfixturevalue(name))
+    if refused is None:
+        school_a.full_clean()
+        return
+    with pytest.raises(ValidationError) as refusal:
+        school_a.full_clean()
+    assert refused in " ".join(refusal.value.message_dict[field])
