@@ -38,6 +38,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
 
 
+def refuse_future(day: dt.date | None, school: School, field: str) -> None:
+    """A record is of what has happened: a date after today at the school is refused. The
+    API and services check this too; here it also guards the admin's forms."""
+    if day is not None and day > school.today():
+        message = f"{day.isoformat()} is in the future at {school.code}; record what has happened."
+        raise ValidationError({field: message})
+
+
 class Role(models.TextChoices):
     TEACHER = "teacher", "Teacher"
     COUNSELLOR = "counsellor", "Counsellor"
@@ -264,6 +272,10 @@ class AttendanceRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.student} {self.date} {self.session} {self.status}"
 
+    def clean(self) -> None:
+        if self.student_id:
+            refuse_future(self.date, self.student.school, "date")
+
 
 class Observation(models.Model):
     """What a member of staff saw, on one day, about one student."""
@@ -292,6 +304,10 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.observed_on}"
+
+    def clean(self) -> None:
+        if self.student_id:
+            refuse_future(self.observed_on, self.student.school, "observed_on")
 
     @property
     def sign_codes(self) -> list[str]:

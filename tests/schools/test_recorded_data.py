@@ -149,3 +149,19 @@ def test_the_school_names_people_who_can_open_a_case(
     with pytest.raises(ValidationError) as refusal:
         school_a.full_clean()
     assert refused in " ".join(refusal.value.message_dict[field])
+
+
+def test_an_observation_dated_in_the_future_fails_validation(school_a, student_a, alice):
+    """What the admin's form runs (full_clean): the school's date decides."""
+    from django.core.exceptions import ValidationError
+
+    observation = Observation(
+        student=student_a,
+        observed_on=school_a.today() + dt.timedelta(days=1),
+        recorded_by=alice,
+    )
+    with pytest.raises(ValidationError) as refusal:
+        observation.full_clean()
+    assert "future" in " ".join(refusal.value.message_dict["observed_on"])
+    observation.observed_on = school_a.today()
+    observation.full_clean()

@@ -300,3 +300,26 @@ def test_a_school_admin_cannot_grant_themselves_a_permission(
     )
     assert response.status_code == 403
     assert not group.permissions.exists()
+
+
+def test_the_admin_refuses_a_mark_dated_in_the_future(admin_client_for, staff_admin, student_a):
+    """The admin's forms meet the same rule as the API: records are of what has happened, by
+    the school's own date."""
+    import datetime as dt
+
+    from schools.models import AttendanceRecord
+
+    client = admin_client_for(staff_admin)
+    today = student_a.school.today()
+    body = {"student": student_a.pk, "session": "AM", "status": "late", "source": "register"}
+
+    refused = client.post(
+        _url(AttendanceRecord, "add"), body | {"date": (today + dt.timedelta(days=1)).isoformat()}
+    )
+    assert refused.status_code == 200
+    assert "future" in " ".join(refused.context["adminform"].form.errors["date"])
+    assert not AttendanceRecord.objects.exists()
+
+    accepted = client.post(_url(AttendanceRecord, "add"), body | {"date": today.isoformat()})
+    assert accepted.status_code == 302, accepted.context["adminform"].form.errors
+    assert AttendanceRecord.objects.get().date == today
