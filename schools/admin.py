@@ -140,6 +140,13 @@ class AttendanceRecordAdmin(SchoolScopedAdmin):
 class ObservationSignInline(admin.TabularInline):
     model = ObservationSign
     extra = 0
+    # An observation is of at least one sign, here as in the API and the pages.
+    min_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The admin passes min_num to the formset but never validate_min, without which the
+        # minimum only shapes the empty form and is not enforced.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
 @admin.register(Observation)

@@ -323,3 +323,32 @@ def test_the_admin_refuses_a_mark_dated_in_the_future(admin_client_for, staff_ad
     accepted = client.post(_url(AttendanceRecord, "add"), body | {"date": today.isoformat()})
     assert accepted.status_code == 302, accepted.context["adminform"].form.errors
     assert AttendanceRecord.objects.get().date == today
+
+
+def test_the_admin_refuses_an_observation_without_a_sign(
+    admin_client_for, staff_admin, student_a, alice
+):
+    import datetime as dt
+
+    from schools.models import Observation
+
+    client = admin_client_for(staff_admin)
+    body = {
+        "student": student_a.pk,
+        "observed_on": (student_a.school.today() - dt.timedelta(days=1)).isoformat(),
+        "recorded_by": alice.pk,
+        "note": "",
+        "signs-INITIAL_FORMS": "0",
+        "signs-MIN_NUM_FORMS": "1",
+        "signs-MAX_NUM_FORMS": "1000",
+    }
+    refused = client.post(_url(Observation, "add"), body | {"signs-TOTAL_FORMS": "0"})
+    assert refused.status_code == 200
+    assert not Observation.objects.exists()
+
+    accepted = client.post(
+        _url(Observation, "add"),
+        body | {"signs-TOTAL_FORMS": "1", "signs-0-sign": "ISOLATION"},
+    )
+    assert accepted.status_code == 302
+    assert Observation.objects.get().sign_codes == ["ISOLATION"]
