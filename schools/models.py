@@ -214,6 +214,17 @@ class Student(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def clean(self) -> None:
+        # The assigned counsellor is told about this student's cases: a counsellor here.
+        if self.assigned_counsellor_id and self.school_id:
+            is_counsellor = Membership.objects.filter(
+                user_id=self.assigned_counsellor_id, school_id=self.school_id, role=Role.COUNSELLOR
+            ).exists()
+            if not is_counsellor:
+                raise ValidationError(
+                    {"assigned_counsellor": "Choose a counsellor of this student's school."}
+                )
+
 
 class AttendanceStatus(models.TextChoices):
     PRESENT = "present", "Present"

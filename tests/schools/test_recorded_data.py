@@ -165,3 +165,22 @@ def test_an_observation_dated_in_the_future_fails_validation(school_a, student_a
     assert "future" in " ".join(refusal.value.message_dict["observed_on"])
     observation.observed_on = school_a.today()
     observation.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"), [("carol", True), ("alice", False), ("adam", False), ("cora", False)]
+)
+def test_a_students_assigned_counsellor_is_a_counsellor_of_their_school(
+    request, student_a, carol, alice, adam, cora, name, accepted
+):
+    from django.core.exceptions import ValidationError
+
+    student_a.assigned_counsellor = request.getfixturevalue(name)
+    if accepted:
+        student_a.full_clean()
+        return
+    with pytest.raises(ValidationError) as refusal:
+        student_a.full_clean()
+    assert "counsellor of this student's school" in " ".join(
+        refusal.value.message_dict["assigned_counsellor"]
+    )
