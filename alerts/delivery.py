@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.broker import publish_quickly
 from schools.models import Membership
 from schools.tenancy import CASEWORK_ROLES
 
@@ -369,20 +370,7 @@ def _nudge() -> None:
     now = time.monotonic()
     if now < _broker_down_until or now - _last_nudge_at < NUDGE_DEBOUNCE_SECONDS:
         return
-    from core.celery import app
-
-    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
-    # Bounded in every way a broker can fail: refused (at once), unreachable (connect
-    # timeout), or accepting and then silent, like a hung Redis (read timeout). This
-    # connection only, not the workers': their blocking reads must not time out.
-    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
-    try:
-        with app.connection_for_write(connect_timeout=timeout, transport_options=options) as conn:
-            # max_retries=0: one attempt. Celery's default publish would retry the connection
-            # (and, in kombu, wait between retries), holding the request up.
-            conn.ensure_connection(max_retries=0, timeout=timeout)
-            app.send_task(DELIVER_TASK, connection=conn, retry=False)
+    if publish_quickly(DELIVER_TASK):
         _last_nudge_at = time.monotonic()
-    except Exception as exc:  # the broker is down or refusing: beat will pick the rows up
+    else:  # the broker is down: beat delivers the rows once it is back
         _broker_down_until = time.monotonic() + BROKER_DOWN_BACKOFF_SECONDS
-        logger.warning("could not nudge delivery (%s); beat will deliver", exc)

@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "task": "alerts.tasks.escalate_cases",
         "schedule": crontab(minute=7),
     },
+    # Uploaded imports whose queueing failed (broker down) or whose worker died.
+    "schools-queue-waiting-imports": {
+        "task": "schools.tasks.queue_waiting_imports",
+        "schedule": 300.0,
+    },
     # Retention: old records that are not evidence on an open case.
     "alerts-purge-expired-records": {
         "task": "alerts.tasks.purge_expired_records",

@@ -12,11 +12,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.broker import publish_quickly
+
 from ..models import ImportJob, School
 from .report import ImportRefused
 from .run import import_file
 
 logger = logging.getLogger(__name__)
+
+IMPORT_TASK = "schools.tasks.import_job_run"
 
 
 def _path(job: ImportJob) -> Path:
@@ -62,10 +66,27 @@ def import_job_create(
     except BaseException:
         path.unlink(missing_ok=True)  # no orphan file holding raw references
         raise
-    from .. import tasks  # the task module imports this one
-
-    transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
+    # One bounded attempt: with the broker down the upload still answers at once, and the
+    # periodic scan (import_jobs_queue_waiting) queues the job when the broker is back.
+    transaction.on_commit(lambda: publish_quickly(IMPORT_TASK, args=[job.pk]), robust=True)
     return job
+
+
+def import_jobs_queue_waiting(*, older_than_seconds: int = 120) -> int:
+    """Queue again every job still waiting after `older_than_seconds` (its first queueing
+    failed, or its task was lost), and every job left running by a worker that died. Running
+    one job twice is safe: import_job_run claims it with a conditional update. Returns how
+    many were queued."""
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    waiting = ImportJob.objects.filter(
+        Q(
+            status=ImportJob.Status.QUEUED,
+            created_at__lt=now - dt.timedelta(seconds=older_than_seconds),
+        )
+        | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale)
+    ).values_list("pk", flat=True)
+    return sum(publish_quickly(IMPORT_TASK, args=[pk]) for pk in waiting)
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:

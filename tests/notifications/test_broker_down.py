@@ -71,13 +71,17 @@ def test_a_save_and_a_case_change_with_the_broker_down_then_one_delivery(
     assert Observation.objects.filter(student__code=code, recorded_by=teacher).exists()
 
     # The day's evaluation opens the cases; its commit tries to nudge a worker, once.
-    caplog.set_level(logging.WARNING, logger="alerts.delivery")
+    caplog.set_level(logging.WARNING, logger="core.broker")
     started = time.monotonic()
     summary = evaluation_run(school=demo.school)
     evaluation_seconds = time.monotonic() - started
     assert code in summary.opened
     assert evaluation_seconds < QUICK
-    nudges = [r for r in caplog.records if "could not nudge delivery" in r.getMessage()]
+    nudges = [
+        r
+        for r in caplog.records
+        if "could not queue alerts.tasks.deliver_notifications" in r.getMessage()
+    ]
     assert len(nudges) == 1  # one attempt, then the known outage is not paid for again
 
     # A single nudge on its own costs no more than the connection timeout: no retries.
