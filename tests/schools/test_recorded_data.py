@@ -69,7 +69,7 @@ def test_every_sign_the_context_ones_included_can_be_recorded(api, school_a, stu
 # --- invariants held by the database, written around the services on purpose ---------------
 
 
-def _refused_by_the_database(write) -> None:
+def assert_refused_by_the_database(write) -> None:
     counts = table_counts()
     with pytest.raises(IntegrityError), transaction.atomic():
         write()
@@ -78,7 +78,7 @@ def _refused_by_the_database(write) -> None:
 
 def test_one_attendance_record_per_student_date_and_session(student_a):
     mark = AttendanceRecordFactory(student=student_a, date=dt.date(2026, 1, 5), session="AM")
-    _refused_by_the_database(
+    assert_refused_by_the_database(
         lambda: AttendanceRecord.objects.create(
             student=student_a, date=mark.date, session="AM", status="late"
         )
@@ -89,7 +89,7 @@ def test_one_attendance_record_per_student_date_and_session(student_a):
 
 def test_a_client_id_makes_one_observation_only(student_a, alice):
     first = ObservationFactory(student=student_a, recorded_by=alice, client_id=uuid.uuid4())
-    _refused_by_the_database(
+    assert_refused_by_the_database(
         lambda: Observation.objects.create(
             student=student_a,
             observed_on=first.observed_on,
@@ -101,19 +101,19 @@ def test_a_client_id_makes_one_observation_only(student_a, alice):
 
 def test_an_unknown_sign_code_cannot_be_stored(student_a, alice):
     observation = ObservationFactory(student=student_a, recorded_by=alice)
-    _refused_by_the_database(
+    assert_refused_by_the_database(
         lambda: ObservationSign.objects.create(observation=observation, sign="SULKING")
     )
 
 
 def test_a_student_code_is_unique_within_its_school_only(school_a, school_b, student_a):
-    _refused_by_the_database(lambda: Student.objects.create(school=school_a, code="S-0042"))
+    assert_refused_by_the_database(lambda: Student.objects.create(school=school_a, code="S-0042"))
     assert StudentFactory(school=school_b, code="S-0042").pk
 
 
 @pytest.mark.parametrize("year_group", [0, 15])
 def test_a_year_group_outside_1_to_14_cannot_be_stored(school_a, year_group):
-    _refused_by_the_database(
+    assert_refused_by_the_database(
         lambda: Student.objects.create(school=school_a, code="S-0099", year_group=year_group)
     )
 
