@@ -209,6 +209,11 @@ class Student(models.Model):
                 condition=Q(year_group__isnull=True) | Q(year_group__gte=1, year_group__lte=14),
                 name="year_group_in_range",
             ),
+            # Every form and serializer checks the pattern too; this holds it against any
+            # write that goes around them.
+            models.CheckConstraint(
+                condition=Q(code__regex=STUDENT_CODE_PATTERN), name="student_code_pattern"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -184,3 +184,10 @@ def test_a_students_assigned_counsellor_is_a_counsellor_of_their_school(
     assert "counsellor of this student's school" in " ".join(
         refusal.value.message_dict["assigned_counsellor"]
     )
+
+
+@pytest.mark.parametrize("code", ["John Smith", "s-0042", "S-42", "604822"])
+def test_a_code_off_the_pattern_cannot_be_stored_even_around_the_forms(school_a, code):
+    assert_refused_by_the_database(
+        lambda: Student.objects.bulk_create([Student(school=school_a, code=code)])
+    )
