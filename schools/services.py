@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.screening import NOTE_MAX_LENGTH, screen_note
 
 from .models import (
@@ -183,16 +184,6 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
     return result, len(new)
 
 
-def observation_withdraw(*, observation: Observation, by) -> Observation:
-    """Withdraw an observation: it stops counting as evidence but is kept on record."""
-    if observation.withdrawn_at is None:
-        Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now()
-        )
-        observation.refresh_from_db(fields=["withdrawn_at"])
-    return observation
-
-
 @dataclass(frozen=True)
 class AttendanceInput:
     student: Student
@@ -340,6 +331,15 @@ def _check_correctable(observation: Observation, by, now: dt.datetime | None) ->
         )
 
 
+def _withdraw(observation: Observation) -> None:
+    """Set withdrawn_at once (compare-and-swap): a second withdrawal is refused."""
+    changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if not changed:
+        raise ValidationError("This observation has already been withdrawn.")
+
+
 def observation_withdraw_own(
     *, observation: Observation, by, now: dt.datetime | None = None
 ) -> Observation:
@@ -349,15 +349,9 @@ def observation_withdraw_own(
     the audit trail. A second withdrawal, someone else's observation or a closed window raise
     ValidationError and change nothing.
     """
-    from core.audit import audit_record
-
     _check_correctable(observation, by, now)
     with transaction.atomic():
-        changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now()
-        )
-        if not changed:
-            raise ValidationError("This observation has already been withdrawn.")
+        _withdraw(observation)
         audit_record(
             actor=by,
             action="observation.withdraw",
@@ -383,15 +377,9 @@ def observation_correct(
     and a new observation with the corrected date, signs and note is recorded, in one
     transaction, so either both happen or neither. The student stays the same.
     """
-    from core.audit import audit_record
-
     _check_correctable(observation, by, now)
     with transaction.atomic():
-        changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now()
-        )
-        if not changed:
-            raise ValidationError("This observation has already been withdrawn.")
+        _withdraw(observation)
         corrected, _ = observation_create(
             student=observation.student,
             observed_on=observed_on,
@@ -486,7 +474,6 @@ def membership_add(*, school: School, email: str, role: str, by) -> tuple[Member
     A new account has no usable password: the person sets one through the password-reset
     e-mail. Someone who already has a role at the school is refused (one role per school).
     """
-    from core.audit import audit_record
     from core.models import User
 
     email = User.objects.normalize_email(email).lower().strip()
@@ -512,8 +499,6 @@ def membership_add(*, school: School, email: str, role: str, by) -> tuple[Member
 
 def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
     """Change a member's role at the school. The school always keeps at least one admin."""
-    from core.audit import audit_record
-
     if role not in Role.values:
         raise ValidationError("Choose a role.")
     with transaction.atomic():
@@ -545,8 +530,6 @@ def membership_change_role(*, membership: Membership, role: str, by) -> Membersh
 def membership_remove(*, membership: Membership, by) -> None:
     """Remove a member's role at the school (the account stays for the audit trail).
     The school always keeps at least one admin."""
-    from core.audit import audit_record
-
     with transaction.atomic():
         list(
             Membership.objects.select_for_update().filter(

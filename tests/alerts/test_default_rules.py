@@ -12,7 +12,7 @@ from alerts.engine import evaluate
 from alerts.models import WarningRule
 from alerts.services import rule_preview
 from schools.models import AttendanceStatus, ClosureDay
-from schools.services import observation_withdraw
+from schools.services import observation_withdraw_own
 from tests.factories import StudentFactory
 
 from .conftest import ON, mark, observe, weeks, withdrawal_week
@@ -112,7 +112,7 @@ def test_a_withdrawn_observation_stops_counting(north, student, alice, tom):
     observe(student, w[2][0], ["ISOLATION"], alice)
     last = observe(student, w[2][1], ["SELF_CARE"], tom)
     assert fired(north) == {("S-0101", "persistent_withdrawal")}
-    observation_withdraw(observation=last, by=tom)
+    observation_withdraw_own(observation=last, by=tom)
     assert fired(north) == set()
 
 
