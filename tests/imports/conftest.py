@@ -7,7 +7,6 @@ importer, so each figure the tests assert is counted twice by different code.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import xml.etree.ElementTree as ET  # trusted sample files, read only by the tests
 from pathlib import Path
 
@@ -15,26 +14,10 @@ import pytest
 
 from schools.importers import import_file
 from tests.factories import SchoolFactory
+from tests.samples import EDFI_DIR, edfi  # noqa: F401 - the import tests take them from here
 
-# The samples live beside the repository (../shared/data, see its SOURCES.md); EDFI_SAMPLE_DIR
-# points elsewhere. A missing sample is a visible skip (pytest -ra lists it), never a pass, and
-# in CI (CI=true), where the samples are always beside the clone, a failure.
-EDFI_DIR = Path(
-    os.environ.get("EDFI_SAMPLE_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "edfi-grand-bend"
-)
 NS = "{http://ed-fi.org/5.2.0}"
 SCHOOL_IDS = {"gb1001": 255901001, "gb1044": 255901044, "gb1107": 255901107}
-
-
-def edfi(name: str) -> Path:
-    path = EDFI_DIR / name
-    if not path.exists():
-        message = f"sample file {path} is not present"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def plain_school_events(path: Path) -> list[dict]:

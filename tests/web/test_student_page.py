@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -35,6 +33,7 @@ from tests.factories import (
     SchoolFactory,
     StudentFactory,
 )
+from tests.samples import edfi
 
 from .test_csp import _check
 
@@ -44,11 +43,6 @@ LATE, PRESENT, NOT_REQ = (
     AttendanceStatus.LATE,
     AttendanceStatus.PRESENT,
     AttendanceStatus.NOT_REQUIRED,
-)
-
-EDFI_DIR = Path(
-    os.environ.get("EDFI_SAMPLE_DIR")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "edfi-grand-bend"
 )
 
 
@@ -391,18 +385,6 @@ def test_query_count_does_not_grow_with_the_marks_and_observations(as_user, caro
 # --- end to end: the Ed-Fi sample imported into the demo school -----------------------------
 
 
-def _sample(name: str) -> Path:
-    path = EDFI_DIR / name
-    if not path.exists():
-        # As in tests/imports: a visible skip on a laptop, a failure in CI, where the samples
-        # are always beside the clone.
-        message = f"sample file {path} is not present"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 def _school_days(school, start: dt.date, end: dt.date) -> list[dt.date]:
     """Counted here from the Term and ClosureDay rows, apart from schools.calendar."""
     terms = list(Term.objects.filter(school=school).values_list("starts_on", "ends_on"))
@@ -420,8 +402,8 @@ def test_the_imported_ed_fi_attendance_shows_on_the_demo_students_page(as_user, 
     from schools.demo import seed_demo
 
     calendar, attendance = (
-        _sample("EducationOrgCalendar.xml"),
-        _sample("StudentSchoolAttendance.xml"),
+        edfi("EducationOrgCalendar.xml"),
+        edfi("StudentSchoolAttendance.xml"),
     )
     settings.PSEUDONYM_KEY = settings.PSEUDONYM_KEY or "test-pseudonym-key"
     demo = seed_demo().school
