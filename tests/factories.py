@@ -90,3 +90,19 @@ class AttendanceRecordFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
     session = "AM"
     status = AttendanceStatus.UNAUTHORISED_ABSENCE
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case as the engine would have opened it; `evidence_on` sets all its evidence dates."""
+
+    class Meta:
+        model = "alerts.Case"
+
+    class Params:
+        evidence_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+
+    student = factory.SubFactory(StudentFactory)
+    first_evidence_on = factory.SelfAttribute("evidence_on")
+    last_evidence_on = factory.SelfAttribute("evidence_on")
+    persisted_since = factory.SelfAttribute("evidence_on")
+    last_fired_on = factory.SelfAttribute("evidence_on")

@@ -8,7 +8,7 @@ import pytest
 from alerts.models import Case, CaseStatus, WarningRule
 from alerts.services import evaluation_run
 from core.models import AuditEvent
-from tests.factories import StudentFactory
+from tests.factories import CaseFactory, StudentFactory
 
 from .conftest import ON, rule, weeks, withdrawal_week
 
@@ -26,13 +26,7 @@ def case(north, student, alice, tom):
 @pytest.fixture
 def case_b(school_b):
     student = StudentFactory(school=school_b, code="S-0101")
-    return Case.objects.create(
-        student=student,
-        first_evidence_on=ON,
-        last_evidence_on=ON,
-        persisted_since=ON,
-        last_fired_on=ON,
-    )
+    return CaseFactory(student=student, evidence_on=ON)
 
 
 def test_counsellor_lists_and_reads_a_case_with_its_evidence(api, case, carol):

@@ -17,6 +17,7 @@ from alerts.services import (
     case_set_status,
 )
 from core.models import AuditEvent
+from tests.factories import CaseFactory
 
 from .conftest import ON
 
@@ -25,13 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(student):
-    return Case.objects.create(
-        student=student,
-        first_evidence_on=ON,
-        last_evidence_on=ON,
-        persisted_since=ON,
-        last_fired_on=ON,
-    )
+    return CaseFactory(student=student, evidence_on=ON)
 
 
 def test_the_documented_path_new_to_resolved(case, carol):

@@ -25,7 +25,7 @@ from alerts.models import (
 )
 from alerts.services import case_resolve, evaluation_run, rule_update
 from core.models import AuditEvent
-from tests.factories import StudentFactory, UserFactory
+from tests.factories import CaseFactory, StudentFactory, UserFactory
 
 from .conftest import ON, observe, rule, weeks, withdrawal_week
 
@@ -476,13 +476,7 @@ def test_the_constraint_is_the_last_line_when_a_case_appears_mid_run(
 
     def evaluate_then_someone_opens(**kwargs):
         result = real(**kwargs)
-        Case.objects.create(
-            student=student,
-            first_evidence_on=ON,
-            last_evidence_on=ON,
-            persisted_since=ON,
-            last_fired_on=ON,
-        )
+        CaseFactory(student=student, evidence_on=ON)
         return result
 
     monkeypatch.setattr(engine, "evaluate", evaluate_then_someone_opens)

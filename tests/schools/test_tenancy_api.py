@@ -28,7 +28,7 @@ from django.urls import resolve
 
 from core.routers import api_router
 from schools.models import AttendanceRecord, ImportJob, Observation, School, Student
-from tests.factories import AttendanceRecordFactory, ObservationFactory, StudentFactory
+from tests.factories import AttendanceRecordFactory, CaseFactory, ObservationFactory, StudentFactory
 
 from .helpers import changed_tables, result_ids, table_counts
 
@@ -73,17 +73,10 @@ def _attendance(school, member):
 
 
 def _case_obj(school, member):
-    from alerts.models import Case
 
     student = StudentFactory(school=school, code="S-T004")
     day = _yesterday(school)
-    return Case.objects.create(
-        student=student,
-        first_evidence_on=day,
-        last_evidence_on=day,
-        persisted_since=day,
-        last_fired_on=day,
-    )
+    return CaseFactory(student=student, evidence_on=day)
 
 
 def _rule(school, member):
@@ -95,16 +88,10 @@ def _rule(school, member):
 
 
 def _notice(school, member):
-    from alerts.models import Case, Notice
+    from alerts.models import Notice
 
     day = _yesterday(school)
-    case = Case.objects.create(
-        student=StudentFactory(school=school, code="S-T005"),
-        first_evidence_on=day,
-        last_evidence_on=day,
-        persisted_since=day,
-        last_fired_on=day,
-    )
+    case = CaseFactory(student=StudentFactory(school=school, code="S-T005"), evidence_on=day)
     return Notice.objects.create(user=member, case=case, text="A case was opened: S-T005")
 
 
