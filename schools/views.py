@@ -290,18 +290,7 @@ def register(request):
         if not is_school_day(school, day):
             # No register on a weekend, a holiday or a closure: nobody can miss that session.
             messages.info(request, f"{day:%a %d %b %Y} is not a school day at {school.name}.")
-            return render(
-                request,
-                "schools/register.html",
-                {
-                    "pick": pick,
-                    "rows": [],
-                    "marks": REGISTER_MARKS,
-                    "school": school,
-                    "schools": _school_choices(request, tenancy.STAFF_ROLES),
-                    "not_school_day": True,
-                },
-            )
+            return _register_page(request, school, pick, [], not_school_day=True)
         group = list(students.filter(year_group=year).order_by("code"))
         current = {
             r.student_id: r
@@ -309,41 +298,50 @@ def register(request):
         }
         rows = [{"student": s, "mark": mark_of(current.get(s.pk))} for s in group]
         if request.method == "POST":
-            errors = []
-            marks = []
-            for row in rows:
-                code = request.POST.get(f"mark-{row['student'].pk}", "/")
-                mark = MARKS_BY_CODE.get(code)
-                if mark is None:
-                    errors.append(row["student"].code)
-                    continue
-                if code != row["mark"]:  # only what the teacher changed is written
-                    marks.append(
-                        AttendanceInput(
-                            student=row["student"],
-                            date=day,
-                            session=session,
-                            status=mark.status,
-                            original_code=mark.code,
-                        )
-                    )
+            marks, errors = _register_changes(rows, request.POST, day, session)
             if errors:
                 messages.error(request, f"Unknown mark for {', '.join(errors)}; nothing saved.")
-            else:
-                try:
-                    services.register_save(marks=marks, recorded_by=request.user)
-                except ValidationError as exc:
-                    messages.error(request, " ".join(exc.messages))
-                else:
-                    messages.success(
-                        request,
-                        f"Register saved for Year {year}, {day:%d %b} {session}: "
-                        f"{len(group)} students, {len(marks)} change(s).",
-                    )
-                    query = f"?year_group={year}&date={day.isoformat()}&session={session}"
-                    if len(tenancy.school_ids(request.user)) > 1:
-                        query += f"&school={school.code}"
-                    return redirect(reverse("register") + query)
+                return _register_page(request, school, pick, rows)
+            try:
+                services.register_save(marks=marks, recorded_by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return _register_page(request, school, pick, rows)
+            messages.success(
+                request,
+                f"Register saved for Year {year}, {day:%d %b} {session}: "
+                f"{len(group)} students, {len(marks)} change(s).",
+            )
+            query = f"?year_group={year}&date={day.isoformat()}&session={session}"
+            if len(tenancy.school_ids(request.user)) > 1:
+                query += f"&school={school.code}"
+            return redirect(reverse("register") + query)
+    return _register_page(request, school, pick, rows)
+
+
+def _register_changes(rows, posted, day, session) -> tuple[list[AttendanceInput], list[str]]:
+    """The marks the teacher changed (only those are written) and the codes of students whose
+    posted mark is unknown."""
+    marks, errors = [], []
+    for row in rows:
+        code = posted.get(f"mark-{row['student'].pk}", "/")
+        mark = MARKS_BY_CODE.get(code)
+        if mark is None:
+            errors.append(row["student"].code)
+        elif code != row["mark"]:
+            marks.append(
+                AttendanceInput(
+                    student=row["student"],
+                    date=day,
+                    session=session,
+                    status=mark.status,
+                    original_code=mark.code,
+                )
+            )
+    return marks, errors
+
+
+def _register_page(request, school, pick, rows, **extra):
     return render(
         request,
         "schools/register.html",
@@ -353,6 +351,7 @@ def register(request):
             "marks": REGISTER_MARKS,
             "school": school,
             "schools": _school_choices(request, tenancy.STAFF_ROLES),
+            **extra,
         },
     )
 
