@@ -7,6 +7,7 @@ evaluation_run is what makes two runs safe if the cache is unavailable or the lo
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -16,6 +17,9 @@ from django.core.cache import cache
 
 from schools.models import School
 
+from .delivery import notifications_drain
+from .escalation import cases_escalate_due
+from .retention import records_purge_expired
 from .services import evaluation_run
 
 log = logging.getLogger(__name__)
@@ -28,8 +32,6 @@ def _lock_key(school_id: int) -> str:
 @shared_task(name="alerts.tasks.evaluate_school", ignore_result=True)
 def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
     """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given)."""
-    import datetime as dt
-
     key = _lock_key(school_id)
     token = uuid.uuid4().hex
     if not cache.add(key, token, timeout=settings.ALERTS_EVALUATION_LOCK_SECONDS):
@@ -73,16 +75,12 @@ def evaluate_all() -> int:
 def deliver_notifications() -> int:
     """Deliver the notifications that are due (every minute from beat, and nudged after each
     case change). Safe to run in parallel: each row is claimed by one sender."""
-    from .delivery import notifications_drain
-
     return notifications_drain(batch_size=settings.NOTIFY_BATCH_SIZE)
 
 
 @shared_task(name="alerts.tasks.escalate_cases", ignore_result=True)
 def escalate_cases() -> int:
     """Escalate the cases nobody acknowledged in time (hourly from beat)."""
-    from .escalation import cases_escalate_due
-
     return len(cases_escalate_due())
 
 
@@ -92,8 +90,6 @@ def escalate_cases() -> int:
 @shared_task(name="alerts.tasks.purge_expired_records", ignore_result=True)
 def purge_expired_records() -> dict:
     """Delete records past RETENTION_DAYS that are not evidence on an open case (nightly)."""
-    from .retention import records_purge_expired
-
     result = records_purge_expired()
     log.info(
         "retention purge before %s: %d observations, %d attendance marks",
