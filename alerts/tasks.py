@@ -68,7 +68,7 @@ def evaluate_all() -> int:
     return len(ids)
 
 
-# --- notification delivery and escalation (issue 3 part B) --------------------------------
+# --- Notification delivery and escalation --------------------------------------------------
 
 
 @shared_task(name="alerts.tasks.deliver_notifications", ignore_result=True)

@@ -201,7 +201,7 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
-# --- web pages (issue 4) -------------------------------------------------------------------
+# --- Web pages: content security policy, navigation, corrections, password reset ----------
 # A strict Content-Security-Policy: pages load only the project's own scripts and styles.
 MIDDLEWARE.append("core.middleware.ContentSecurityPolicyMiddleware")
 CONTENT_SECURITY_POLICY = env.str(
@@ -223,7 +223,7 @@ OBSERVATION_CORRECTION_HOURS = env.int("OBSERVATION_CORRECTION_HOURS", default=2
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 # --- end web pages -------------------------------------------------------------------------
 
-# --- Warning-sign rules and cases (alerts; issue 3) -------------------------------------
+# --- Warning-sign rules and cases: when evaluation runs, resolution suggestions -----------
 # Beat evaluates every school once a day at this time (CELERY_TIMEZONE, i.e. TIME_ZONE), one
 # task per school; evening, so the day's register and observations are in.
 ALERTS_EVALUATION_HOUR = env.int("ALERTS_EVALUATION_HOUR", default=18)
@@ -243,7 +243,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 )
 # --- end warning-sign rules and cases -----------------------------------------------------
 
-# --- notification delivery and escalation (alerts; issue 3 part B) -------------------------
+# --- Notification delivery and escalation: retries, claims, escalation to the deputy -------
 # A notification whose delivery fails is retried after NOTIFY_BACKOFF_SECONDS, then twice
 # that, four times, ...; after NOTIFY_MAX_ATTEMPTS attempts it is marked failed (admin:
 # Alerts > Notifications, filter "failed").
@@ -266,7 +266,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     )
 # --- end notification delivery and escalation ----------------------------------------------
 
-# --- imports (issue 5) ---------------------------------------------------------------------
+# --- Record imports: size limit, upload folder, the importing account ----------------------
 # A file larger than this is refused before it is read (command and API).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 # Where an uploaded file waits for the worker; web and worker must share it. A file is deleted

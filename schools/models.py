@@ -352,7 +352,7 @@ class ObservationSign(models.Model):
 
 
 class ImportJob(models.Model):
-    """One uploaded file and what importing it did (issue 5).
+    """One uploaded file and what importing it did.
 
     The file waits under IMPORT_DIR and is deleted as soon as the import ends: it holds raw
     student references, which the database never does. `report` holds counts and problems
