@@ -33,6 +33,7 @@ test: install ## The whole suite, against PostgreSQL and Redis.
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install ## ruff, and no model change without its migration.
+	@mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
