@@ -2,7 +2,8 @@
 // why of each), so a member of staff learns at once what to take out. The server's validator
 // stays the authority; this only saves a round trip and keeps an e-mail address from ever
 // leaving the browser. The messages come from the server (core.screening.browser_messages,
-// through {% screening_script %}), in the reader's language.
+// in the script element's data-messages, written by {% screening_script %}), in the reader's
+// language.
 // Python's \w is [\p{L}\p{N}_] here and its \d is \p{Nd}: both match every script's letters
 // and digits, as they do on the server.
 (function () {
@@ -118,8 +119,8 @@
   }
 
   // --- Messages, from the server ---------------------------------------------------------
-  var source = document.getElementById("screening-messages");
-  var MESSAGES = source ? JSON.parse(source.textContent) : null;
+  var source = document.currentScript;
+  var MESSAGES = source && source.dataset.messages ? JSON.parse(source.dataset.messages) : null;
 
   function format(template, params) {
     return template.replace(/%\((\w+)\)s/g, function (_m, name) { return params[name]; });
