@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.screening import NOTE_MAX_LENGTH, screen_note
+from core.screening import NOTE_MAX_LENGTH, CleanCharField, CleanTextField, screen_note
 from schools.models import AttendanceRecord, Observation, School, Student
 from schools.signs import Sign
 
@@ -59,8 +59,8 @@ class WarningRule(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="warning_rules")
     key = models.SlugField(max_length=40, blank=True, help_text="Set for a default rule.")
-    name = models.CharField(max_length=80)
-    description = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
+    name = CleanCharField(max_length=80)
+    description = CleanTextField(blank=True, validators=[MaxLengthValidator(1000)])
     enabled = models.BooleanField(default=True)
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
     # Sign codes (schools.signs.Sign) the rule counts. A JSON list rather than an ArrayField
@@ -230,7 +230,7 @@ class Case(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution_reason = models.TextField(
+    resolution_reason = CleanTextField(
         blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note]
     )
     # Escalation (alerts.notify): when an unacknowledged case is due to escalate, and when
@@ -382,9 +382,7 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    text = models.TextField(
-        blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note]
-    )
+    text = CleanTextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note])
     action_type = models.CharField(max_length=32, choices=ActionType.choices, blank=True)
     from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import AuditEvent
+from core.screening import clean_text
 from schools.models import School, Student
 from schools.services import validate_note
 
@@ -764,7 +765,7 @@ def case_acknowledge(*, case: Case, by) -> Case:
 def case_resolve(*, case: Case, by, reason: str) -> Case:
     """Resolve `case` with a short screened reason (required). It reopens only on evidence
     dated after today."""
-    if not (reason or "").strip():
+    if not clean_text(reason):
         raise ValidationError("Say in a few words why the case is resolved.", code="no_reason")
     return case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
 

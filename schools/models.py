@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.screening import NOTE_MAX_LENGTH, screen_note
+from core.screening import NOTE_MAX_LENGTH, CleanTextField, screen_note
 
 from .signs import Sign
 
@@ -298,7 +298,7 @@ class Observation(models.Model):
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="observations")
     observed_on = models.DateField()
-    note = models.TextField(
+    note = CleanTextField(
         blank=True,
         validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note],
     )

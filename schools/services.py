@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.screening import NOTE_MAX_LENGTH, screen_note
+from core.screening import NOTE_MAX_LENGTH, clean_text, screen_note
 
 from .models import (
     AttendanceRecord,
@@ -60,7 +60,7 @@ def validate_signs(signs: Iterable[str]) -> list[str]:
 
 
 def validate_note(note: str) -> str:
-    note = (note or "").strip()
+    note = clean_text(note)
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
             "A note is at most %(max)d characters (this one has %(n)d).",

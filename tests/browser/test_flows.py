@@ -206,7 +206,7 @@ def test_4_screening_shows_first_and_an_email_cannot_be_sent(
     teacher.login(alice)
     page = teacher.page
     page.goto("/observe/")
-    assert page.get_by_text(SCREENING_HELP).is_visible()  # before anything is submitted
+    assert page.get_by_text(str(SCREENING_HELP)).is_visible()  # before anything is submitted
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
 

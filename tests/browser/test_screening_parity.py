@@ -1,14 +1,16 @@
 """The browser's note screening (core/static/js/screening.js) finds exactly what the server's
 validator (core.screening.find_identifiers) finds, on the same notes: a drift in either would
 either block a note the server accepts or let a member of staff type an identifier without
-being told until they submit. (ASCII notes: the server's \\w and \\d also match other
-scripts' letters and digits, where it stays the stricter authority.)"""
+being told until they submit. The notes are the ones below and both screening corpora
+(tests/core/screening_*.txt: English, Japanese and Italian notes, disguised identifiers);
+the page's messages are the server's."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.screening import find_identifiers
+from core.screening import WHAT, WHY, find_identifiers
+from tests.core.screening_corpus import PASS, REFUSE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +31,8 @@ NOTES = [
     "mum on 07700900123 or dad@example.com",
     "20251103 is a run of digits",
     "",
+    *PASS,
+    *(note for _kind, note in REFUSE),
 ]
 
 
@@ -42,3 +46,8 @@ def test_the_browser_and_the_server_find_the_same_identifiers(
         "(notes) => notes.map((n) => window.earlyWarningScreening.findIdentifiers(n))", NOTES
     )
     assert browser_found == [find_identifiers(note) for note in NOTES]
+    # The message shown while typing is the server's, disguise or not.
+    teacher.page.get_by_label("Note (optional)").fill("Ring 090ー1234ー5678 after school")
+    shown = teacher.page.get_by_role("alert").filter(has_text=str(WHAT["phone"]))
+    shown.wait_for()
+    assert str(WHY) in shown.inner_text()
