@@ -31,8 +31,6 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from schools.calendar import school_days_from
-
 WITHDRAWAL = ["ISOLATION", "REFUSES_CONTACT", "DISTRESS", "LOW_MOTIVATION", "SELF_CARE"]
 NOISE = ["ISOLATION", "FATIGUE", "LATE", "DIGITAL_ESCAPE", "SETBACK"]
 CONTEXT = ["BULLYING", "SETBACK", "FAMILY_STRAIN"]
@@ -132,6 +130,7 @@ def seed_school(
     from django.utils import timezone
 
     from core.models import User
+    from schools.calendar import school_days_from
     from schools.models import ClosureDay, Membership, Role, School, Student, Term
 
     rates = rates or Rates()
