@@ -9,7 +9,7 @@ LOCK := requirements/dev.lock
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/early_warning
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: install run worker test lint format bench clean lock
+.PHONY: install run worker test lint format bench bench-api clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## Benchmarks; figures go to docs/PERFORMANCE.md.
-	DEBUG=true DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)_bench} \
+# The benchmark database is the test database's name plus _bench: dropped and made anew.
+BENCH = DEBUG=true DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)}_bench \
+	CACHE_URL=$${CACHE_URL:-$(TEST_REDIS_URL)/13} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)/14} \
 	$(BIN)/python -m benchmarks
+
+bench: install ## Benchmarks, every row of the targets; figures go to docs/PERFORMANCE.md.
+	$(BENCH) $(BENCH_ARGS)
+
+bench-api: install ## The HTTP figures alone: gunicorn on loopback, a bounded load generator.
+	$(BENCH) api
 
 lock: ## Re-pin requirements/*.lock from requirements/*.in (needs pip-tools).
 	cd requirements && pip-compile -q --generate-hashes --strip-extras --allow-unsafe -o base.lock base.in

@@ -16,7 +16,7 @@ from . import csv_attendance, edfi
 from .context import ImportContext
 from .pseudonym import Pseudonymiser
 from .report import ImportRefused, ImportReport
-from .writer import SinkOptions, make_sink
+from .writer import SinkOptions, analyze_after_commit, make_sink
 
 FORMATS = (csv_attendance.FORMAT, edfi.FORMAT)
 
@@ -127,6 +127,8 @@ def _import(stream, *, fmt, school, create_students, dry_run, progress, force_py
             _write_victims(reader.victims, report, create_students, recorded_by, options)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            analyze_after_commit(report)
     return report
 
 

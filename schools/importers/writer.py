@@ -31,6 +31,11 @@ from ..models import AttendanceRecord, AttendanceStatus, Student
 from .report import ImportReport
 
 PRESENT = AttendanceStatus.PRESENT.value
+# An import that wrote at least this many rows has the tables it filled analysed once it has
+# committed: the rule evaluation's query plans depend on the statistics, and autovacuum may be
+# off or far behind a bulk load (its threshold is a share of the table, checked from time to
+# time). ANALYZE reads a fixed sample, so it costs well under a second at any size.
+ANALYZE_AFTER_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,21 @@ class SinkOptions:
     recorded_by_id: int | None
     key_version: int
     where: Callable[[int], str]  # record number -> "line 12" / "element X #12"
+
+
+def analyze_after_commit(report: ImportReport) -> None:
+    """After a large import (PostgreSQL), ANALYZE the attendance and student tables once the
+    import's transaction commits; nothing for a small one, a dry run or a refused file (their
+    transaction never commits). A failing ANALYZE is logged and leaves the import as it is."""
+    written = report.attendance["created"] + report.attendance["updated"] + report.students_created
+    if connection.vendor != "postgresql" or written < ANALYZE_AFTER_ROWS:
+        return
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {AttendanceRecord._meta.db_table}, {Student._meta.db_table}")
+
+    transaction.on_commit(analyze, robust=True)
 
 
 def make_sink(options: SinkOptions, *, force_python: bool = False):
