@@ -275,3 +275,9 @@ IMPORT_DIR = env.path("IMPORT_DIR", default=VAR_DIR / "imports")
 # The inactive account imported records are recorded by (created on first import).
 IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@system.invalid")
 # --- end imports ---------------------------------------------------------------------------
+
+# --- safeguards (issue 8) ------------------------------------------------------------------
+# The development error page and error e-mails hide the password of every URL with
+# credentials (broker, cache), not only settings named like secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.CredentialsFilter"
+# --- end safeguards ------------------------------------------------------------------------
