@@ -280,4 +280,6 @@ IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@sys
 # The development error page and error e-mails hide the password of every URL with
 # credentials (broker, cache), not only settings named like secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.CredentialsFilter"
+# Answers to a signed-in user (pages and API) are never stored by a browser or proxy.
+MIDDLEWARE.append("core.middleware.NoStoreForSignedInMiddleware")
 # --- end safeguards ------------------------------------------------------------------------
