@@ -282,4 +282,8 @@ IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@sys
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.CredentialsFilter"
 # Answers to a signed-in user (pages and API) are never stored by a browser or proxy.
 MIDDLEWARE.append("core.middleware.NoStoreForSignedInMiddleware")
+# A sign-in lasts one school day at most (it is not extended by use), and by default also ends
+# when the browser closes: staff share classroom and staff-room computers.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 # --- end safeguards ------------------------------------------------------------------------
