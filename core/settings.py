@@ -8,6 +8,7 @@ ALLOWED_HOSTS and PSEUDONYM_KEY.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -286,4 +287,25 @@ MIDDLEWARE.append("core.middleware.NoStoreForSignedInMiddleware")
 # when the browser closes: staff share classroom and staff-room computers.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# Request limits (core/limits.py): an oversized body is a JSON 413 before it is read; the
+# import upload has its own limit, IMPORT_MAX_BYTES. It acts before CSRF reads a form body.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "core.limits.RequestBodyLimitMiddleware",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# A JSON body nested deeper than this is refused (400).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "core.limits.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# No observation, attendance mark or page date before this (nor after today).
+try:
+    RECORDS_EARLIEST_DATE = dt.date.fromisoformat(
+        env.str("RECORDS_EARLIEST_DATE", default="2000-01-01")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("RECORDS_EARLIEST_DATE must be a date: YYYY-MM-DD.") from exc
 # --- end safeguards ------------------------------------------------------------------------

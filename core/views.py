@@ -7,7 +7,9 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.http import JsonResponse
 from django.utils.module_loading import import_string
+from django.views import defaults
 
 from .broker import publish_quickly
 
@@ -52,3 +54,11 @@ class StaffPasswordResetForm(PasswordResetForm):
 class StaffPasswordResetView(PasswordResetView):
     form_class = StaffPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
+
+
+def not_found(request, exception=None):
+    """404 for a URL that matches no route: under /api/ in the API's shape (JSON), like the
+    API's own 404s; elsewhere the site's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
