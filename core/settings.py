@@ -296,6 +296,8 @@ MIDDLEWARE.insert(
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # A JSON body nested deeper than this is refused (400).
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+# The schema documents every operation's error answers too (core/openapi.py).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.openapi.AutoSchema"
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "core.limits.JSONParser",
     "rest_framework.parsers.FormParser",
