@@ -76,7 +76,9 @@ ROLES = {
     Role.INTEGRATION: "ivan",
 }
 
+# Requests sent, by operation; and generated cases (each sent once, or twice with a real id).
 schemathesis_stats: Counter = Counter()
+schemathesis_cases: Counter = Counter()
 
 
 @pytest.fixture
@@ -140,6 +142,7 @@ def test_no_server_error_and_every_answer_as_documented(
 ):
     headers = {"Authorization": f"Token {tokens[role]}"}
     case.call_and_validate(headers=headers, checks=CHECKS)
+    schemathesis_cases[case.operation.label] += 1
     schemathesis_stats[case.operation.label] += 1
     real = _real_id(case, known_ids)
     if real is not None:
@@ -150,6 +153,7 @@ def test_no_server_error_and_every_answer_as_documented(
 
 def pytest_schemathesis_summary() -> str:
     return (
-        f"schemathesis: {len(schemathesis_stats)} operations, "
+        f"schemathesis: {len(schemathesis_stats)} operations x {len(ROLES)} roles, "
+        f"{sum(schemathesis_cases.values())} generated cases, "
         f"{sum(schemathesis_stats.values())} requests"
     )
