@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH
 from schools import tenancy
 from schools.models import AttendanceRecord, Observation, Role
@@ -74,7 +75,8 @@ class CaseRuleSerializer(serializers.ModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    author = serializers.StringRelatedField(read_only=True)
+    # Null for what the system did (opened, escalated) and once the account is deleted.
+    author = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = CaseEvent
@@ -114,8 +116,9 @@ class CaseDetailSerializer(CaseListSerializer):
     events = CaseEventSerializer(many=True, read_only=True)
     evidence_observations = serializers.SerializerMethodField()
     evidence_attendance = serializers.SerializerMethodField()
-    acknowledged_by = serializers.StringRelatedField(read_only=True)
-    resolved_by = serializers.StringRelatedField(read_only=True)
+    # Null until the case is acknowledged / resolved (and once the account is deleted).
+    acknowledged_by = serializers.StringRelatedField(read_only=True, allow_null=True)
+    resolved_by = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -219,7 +222,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
 
 class RulePreviewRequestSerializer(serializers.Serializer):
-    on_date = serializers.DateField(required=False)
+    on_date = serializers.DateField(required=False, validators=[validate_date_bounds])
     history_school_days = serializers.IntegerField(
         required=False, min_value=5, max_value=400, default=190
     )

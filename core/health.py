@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .celery import app as celery_app
+from .broker import broker_reachable
 
 
 def database_ok() -> bool:
@@ -19,12 +19,9 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return True
-    except Exception:
-        return False
+    # One attempt, connect and reads bounded: a hung broker must not hold the request (and a
+    # gunicorn worker) until the load balancer gives up.
+    return broker_reachable()
 
 
 @never_cache

@@ -1,13 +1,15 @@
-"""A strict Content-Security-Policy on every page the project renders.
+"""Response headers every page and API answer carries.
 
-Every script, style and image is served by the project itself (a school network may block
-outside hosts), and no page carries inline JavaScript or inline event handlers, so the policy
-can forbid both: an injected `<script>` in a note would simply not run.
+A strict Content-Security-Policy on every page the project renders: every script, style and
+image is served by the project itself (a school network may block outside hosts), and no page
+carries inline JavaScript or inline event handlers, so the policy can forbid both: an injected
+`<script>` in a note would simply not run. And no answer to a signed-in user is stored.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,4 +30,26 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if self.policy and not request.path.startswith(self.exempt):
             response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    """`Cache-Control: no-store, private` on every answer to a signed-in user (session or API
+    token): cases, notes, the student page and previews are child-welfare data, and must not
+    stay in a shared school computer's browser cache or in a proxy after the person has gone.
+
+    Applied to every signed-in answer rather than page by page, so a new page with case data
+    cannot forget it. Static files never reach this middleware (WhiteNoise answers first) and
+    keep their long cache lifetimes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # DRF puts the token's user on the request too, once the view has authenticated it.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
         return response

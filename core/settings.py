@@ -8,6 +8,7 @@ ALLOWED_HOSTS and PSEUDONYM_KEY.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -275,3 +276,38 @@ IMPORT_DIR = env.path("IMPORT_DIR", default=VAR_DIR / "imports")
 # The inactive account imported records are recorded by (created on first import).
 IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@system.invalid")
 # --- end imports ---------------------------------------------------------------------------
+
+# --- Safeguards: error-page filtering, no-store, session lifetime, request limits ---------
+# The development error page and error e-mails hide the password of every URL with
+# credentials (broker, cache), not only settings named like secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.CredentialsFilter"
+# Answers to a signed-in user (pages and API) are never stored by a browser or proxy.
+MIDDLEWARE.append("core.middleware.NoStoreForSignedInMiddleware")
+# A sign-in lasts one school day at most (it is not extended by use), and by default also ends
+# when the browser closes: staff share classroom and staff-room computers.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# Request limits (core/limits.py): an oversized body is a JSON 413 before it is read; the
+# import upload has its own limit, IMPORT_MAX_BYTES. It acts before CSRF reads a form body.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "core.limits.RequestBodyLimitMiddleware",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# A JSON body nested deeper than this is refused (400).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+# The schema documents every operation's error answers too (core/openapi.py).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.openapi.AutoSchema"
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "core.limits.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# No observation, attendance mark or page date before this (nor after today).
+try:
+    RECORDS_EARLIEST_DATE = dt.date.fromisoformat(
+        env.str("RECORDS_EARLIEST_DATE", default="2000-01-01")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("RECORDS_EARLIEST_DATE must be a date: YYYY-MM-DD.") from exc
+# --- end safeguards ------------------------------------------------------------------------

@@ -13,3 +13,11 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set("heartbeat:last", now, timeout=None)
     return now
+
+
+@shared_task(name="core.tasks.send_password_reset")
+def send_password_reset(email: str, domain: str, site_name: str, use_https: bool) -> int:
+    """Queued by the password-reset page; see core.accounts.password_reset_send."""
+    from .accounts import password_reset_send
+
+    return password_reset_send(email=email, domain=domain, site_name=site_name, use_https=use_https)

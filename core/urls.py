@@ -45,3 +45,5 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("alerts.urls")),
 ]
+
+handler404 = "core.views.not_found"

@@ -9,6 +9,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.openapi import ErrorSerializer
+
 from . import selectors, services, tenancy
 from .models import AttendanceRecord, Observation, Role, Student
 from .permissions import ScopedViewSetMixin
@@ -32,21 +34,8 @@ from .serializers import (
 )
 from .signs import Sign
 
-BatchErrorResponse = inline_serializer(
-    "BatchError",
-    {
-        "detail": serializers.CharField(),
-        "errors": inline_serializer(
-            "BatchRowError",
-            {
-                "row": serializers.IntegerField(),
-                "field": serializers.CharField(),
-                "message": serializers.CharField(),
-            },
-            many=True,
-        ),
-    },
-)
+# A refused batch: {"detail", "errors": [{row, field, message}]}, the shared error shape.
+BatchErrorResponse = ErrorSerializer
 
 
 def _refuse_batch(errors: dict, rows_key: str) -> Response:

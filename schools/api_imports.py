@@ -20,8 +20,15 @@ from .permissions import ScopedViewSetMixin
 IMPORT_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.INTEGRATION})
 
 
+class _FormatField(serializers.ChoiceField):
+    def to_representation(self, value):
+        # Jobs uploaded before the format was found at upload time may have none recorded.
+        return value or None
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    format = _FormatField(choices=ImportJob.Format.choices, read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob
@@ -83,6 +90,8 @@ class ImportJobViewSet(
     write_roles = IMPORT_ROLES
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser]
+    # core.limits: the upload's body may be as large as IMPORT_MAX_BYTES (plus its form fields).
+    body_limit_setting = "IMPORT_MAX_BYTES"
     filterset_fields = ["status"]
 
     def get_serializer_class(self):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 
 from .models import AttendanceStatus, Role, Session, Student
@@ -36,7 +37,9 @@ class ObservationForm(forms.Form):
         error_messages={"required": "Choose at least one sign."},
     )
     observed_on = forms.DateField(
-        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label="Date",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[validate_date_bounds],
     )
     note = forms.CharField(
         label="Note (optional)",
@@ -153,7 +156,9 @@ class RegisterPickForm(forms.Form):
 
     year_group = forms.TypedChoiceField(label="Year group", coerce=int)
     date = forms.DateField(
-        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label="Date",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[validate_date_bounds],
     )
     session = forms.ChoiceField(label="Session", choices=Session.choices)
 

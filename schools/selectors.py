@@ -6,11 +6,22 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from . import tenancy
 from .calendar import school_days_between
 from .models import AttendanceRecord, AttendanceStatus, Observation, Role, Session, Student
+
+
+def integration_accounts() -> QuerySet:
+    """Accounts that are only integrations (a school's information system with an API token,
+    no person behind it): they have no password, and nobody may set one for them by e-mail."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__role=Role.INTEGRATION)
+        .exclude(memberships__role__in=tenancy.STAFF_ROLES)
+    )
 
 
 def observations_visible_to(user) -> QuerySet[Observation]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, screen_note
 
 from . import services, tenancy
@@ -43,6 +44,9 @@ class StudentResolver:
         self._students: dict[tuple[int, str], Student] = {}
 
     def school(self, code: str | None) -> School:
+        if code is not None and not isinstance(code, str):
+            # A batch is preloaded before its rows are validated: any JSON value may be here.
+            raise serializers.ValidationError({"school": "A school is named by its code."})
         if code:
             if code not in self.schools:
                 raise serializers.ValidationError(
@@ -193,7 +197,7 @@ class ObservationWriteSerializer(serializers.Serializer):
     )
     school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
     student = serializers.CharField(max_length=17, validators=[student_code_validator])
-    observed_on = serializers.DateField()
+    observed_on = serializers.DateField(validators=[validate_date_bounds])
     signs = serializers.ListField(
         child=serializers.ChoiceField(choices=Sign.choices), min_length=1, max_length=len(Sign)
     )
@@ -267,7 +271,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 class AttendanceWriteSerializer(serializers.Serializer):
     school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
     student = serializers.CharField(max_length=17, validators=[student_code_validator])
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[validate_date_bounds])
     session = serializers.ChoiceField(choices=Session.choices)
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
     original_code = serializers.CharField(max_length=60, required=False, allow_blank=True)

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, clean_text, screen_note
 
 from .models import (
@@ -36,7 +37,9 @@ class ClientIdConflict(Exception):
 
 
 def validate_not_future(day: dt.date, school: School) -> None:
-    """Refuse a date after today at the school (dates are school-local)."""
+    """Refuse a date after today at the school (dates are school-local), or before
+    RECORDS_EARLIEST_DATE."""
+    validate_date_bounds(day)
     if day > school.today():
         raise ValidationError(
             "%(day)s is in the future at %(school)s; record what has happened.",
@@ -292,7 +295,7 @@ def student_deactivate(*, student: Student) -> Student:
     return student
 
 
-# --- Web pages: corrections, the register, staff and students (issue 4) -------------------
+# --- Web pages: corrections, the register, staff and students ------------------------------
 
 
 def observation_correction_hours() -> int:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import audit_record
+from core.limits import validate_date_bounds
 from core.screening import SCREENING_HELP
 
 from . import selectors, services, tenancy
@@ -553,6 +554,7 @@ class StudentSpanForm(forms.Form):
         required=False,
         help_text="Empty: today.",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[validate_date_bounds],
     )
     weeks = forms.IntegerField(
         label="School weeks",

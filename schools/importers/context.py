@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from core.limits import earliest_date
+
 from ..models import ClosureDay, School, Term
 from .codes import RANK
 from .pseudonym import Pseudonymiser
@@ -23,6 +25,7 @@ class _Calendar:
         self.terms = list(Term.objects.filter(school=school).values_list("starts_on", "ends_on"))
         self.closed = set(ClosureDay.objects.filter(school=school).values_list("date", flat=True))
         self.today = school.today()
+        self.earliest = earliest_date()
         self._memo: dict[dt.date, str | None] = {}
 
     def reason(self, day: dt.date) -> str | None:
@@ -79,6 +82,14 @@ class ImportContext:
         if date > cal.today:
             where = where(number) if callable(where) else where
             self.report.problem(where, f"{date.isoformat()} is in the future at the school")
+            return
+        if date < cal.earliest:
+            where = where(number) if callable(where) else where
+            self.report.problem(
+                where,
+                f"{date.isoformat()} is before {cal.earliest.isoformat()}, the earliest date "
+                "recorded (RECORDS_EARLIEST_DATE)",
+            )
             return
         why = cal.reason(date)
         if why:

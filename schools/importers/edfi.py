@@ -328,8 +328,15 @@ class EdfiReader:
         school = self.school_for(school_id, where)
         if school is None:
             return
-        if day > self.ctx.calendar(school).today:
+        calendar = self.ctx.calendar(school)
+        if day > calendar.today:
             self.report.problem(where, f"the incident date {day} is in the future")
+            return
+        if day < calendar.earliest:
+            self.report.problem(
+                where,
+                f"the incident date {day} is before {calendar.earliest} (RECORDS_EARLIEST_DATE)",
+            )
             return
         code = self.ctx.student_code(school, reference)
         self.report.by_category["victim"] += 1

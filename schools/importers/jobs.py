@@ -16,7 +16,7 @@ from core.broker import publish_quickly
 
 from ..models import ImportJob, School
 from .report import ImportRefused
-from .run import import_file
+from .run import import_file, sniff_format
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ def import_job_create(
             f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,} "
             "(IMPORT_MAX_BYTES), so nothing was written."
         )
+    # The format is known from the first bytes: a job always says which it is (a format the
+    # file does not have is refused by the worker, with the reason).
+    fmt = fmt or sniff_format(upload)
     directory = Path(settings.IMPORT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = f"{uuid.uuid4().hex}.upload"

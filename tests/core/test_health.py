@@ -74,3 +74,55 @@ def test_health_needs_no_login_and_says_nothing_else(client):
     """Load balancers call it anonymously; it must not tell them more than reachability."""
     body = client.get("/health/").json()
     assert set(body) == {"status", "database", "broker"}
+
+
+@pytest.fixture
+def silent_broker(monkeypatch):
+    """A port that accepts connections and never answers, like a hung Redis."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        with broker_at(monkeypatch, f"redis://127.0.0.1:{listener.getsockname()[1]}/0"):
+            yield listener
+
+
+def _accepted(listener) -> int:
+    """How many connections the listener was sent (each is accepted here, then closed)."""
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+def test_a_broker_that_never_answers_is_one_bounded_attempt(client, settings, silent_broker):
+    """A hung broker used to hold /health/ (and the gunicorn worker) for 30 s and more: the
+    check now makes one attempt whose connect and reads both give up after
+    CELERY_BROKER_CONNECTION_TIMEOUT."""
+    settings.CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+    opened = []
+    real = celery_app.connection_for_write
+
+    def spy(*args, **kwargs):
+        conn = real(*args, **kwargs)
+        opened.append(conn)
+        if "socket_timeout" not in conn.transport_options:
+            # Without a read timeout this request would wait on the silent port forever.
+            raise AssertionError("a broker connection without a read timeout")
+        return conn
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(celery_app, "connection_for_write", spy)
+        response = client.get("/health/")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}
+    assert len(opened) == 1
+    options = opened[0].transport_options
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.5
+    assert opened[0].connect_timeout == 0.5
+    assert _accepted(silent_broker) == 1  # one attempt, no retry

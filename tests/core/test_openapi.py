@@ -87,3 +87,27 @@ def test_the_api_root_lists_the_namespaced_routes(api, alice):
     response = api.as_(alice).get("/api/")
     assert response.status_code == 200
     assert response.json()["cases"].endswith("/api/cases/")
+
+
+def test_fields_that_can_be_empty_are_nullable(schema):
+    components = schema["components"]["schemas"]
+    assert components["CaseEvent"]["properties"]["author"]["nullable"] is True
+    for field in ("acknowledged_by", "resolved_by"):
+        assert components["CaseDetail"]["properties"][field]["nullable"] is True
+    assert components["ImportJob"]["properties"]["format"]["nullable"] is True
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    error = "#/components/schemas/Error"
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if path != "/api/auth/token/":
+                assert responses["403"]["content"]["application/json"]["schema"]["$ref"] == error
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if method in ("post", "put", "patch"):
+                assert {"400", "413"} <= set(responses), (method, path)
+    shape = schema["components"]["schemas"]["Error"]
+    assert shape["required"] == ["detail"]
+    assert set(shape["properties"]) == {"detail", "errors"}
