@@ -60,6 +60,10 @@ class School(models.Model):
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
+    # What its staff read unless they choose otherwise on their profile page.
+    default_language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     edfi_school_id = models.BigIntegerField(
         null=True,
         blank=True,

@@ -11,7 +11,15 @@ from django.db.models import Q, QuerySet
 
 from . import tenancy
 from .calendar import school_days_between
-from .models import AttendanceRecord, AttendanceStatus, Observation, Role, Session, Student
+from .models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Membership,
+    Observation,
+    Role,
+    Session,
+    Student,
+)
 
 
 def integration_accounts() -> QuerySet:
@@ -198,4 +206,14 @@ def student_observations(
         .select_related("recorded_by")
         .prefetch_related("signs")
         .order_by("-observed_on", "-created_at")
+    )
+
+
+def school_language_for(user) -> str | None:
+    """The default language of the first of `user`'s schools (by code), or None."""
+    return (
+        Membership.objects.filter(user=user)
+        .order_by("school__code")
+        .values_list("school__default_language", flat=True)
+        .first()
     )
