@@ -13,6 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.formats import date_format, get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from schools.calendar import school_days_between
 from schools.models import (
@@ -47,6 +50,11 @@ class Week:
         if self.possible <= 0:
             return None
         return round(100.0 * (self.possible - self.absent) / self.possible, 1)
+
+
+def percent(rate: float) -> str:
+    """A rate as the reader writes it: "92.5" in English, "92,5" in Italian."""
+    return f"{rate:g}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -145,6 +153,8 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
     points: list[tuple[float, float, str]] = []
     labels = []
     for i, week in enumerate(weeks):
+        # The week's Monday, short, in the reader's language ("03 Nov", "11/3", "03 nov").
+        week_label = date_format(week.starts_on, pgettext("chart week label", "d M"))
         cx = LEFT + slot * i + slot / 2
         base = 0
         for cat in CATEGORY_ORDER:
@@ -158,7 +168,8 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
                         width=round(bar_w, 1),
                         height=round(y0 - y1, 1),
                         category=cat.value,
-                        title=f"Week of {week.starts_on:%d %b}: {value} {cat.label.lower()}",
+                        title=_("Week of %(week)s: %(count)s %(category)s")
+                        % {"week": week_label, "count": value, "category": cat.label.lower()},
                     )
                 )
                 base += value
@@ -167,14 +178,15 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
                 (
                     round(cx, 1),
                     round(y_rate(week.rate), 1),
-                    f"Week of {week.starts_on:%d %b}: attendance {week.rate:g}%",
+                    _("Week of %(week)s: attendance %(rate)s%%")
+                    % {"week": week_label, "rate": percent(week.rate)},
                 )
             )
         # Label every week when there are few, else every second or third, so that labels
         # never overlap, counting from the newest week (the one a reader looks for).
         step = 1 if n <= 8 else 2 if n <= 16 else 3
         if (n - 1 - i) % step == 0:
-            labels.append((round(cx, 1), f"{week.starts_on:%d %b}"))
+            labels.append((round(cx, 1), week_label))
     count_ticks = [
         (round(y_count(v), 1), v) for v in range(0, top_count + 1, max(top_count // 4, 1))
     ]

@@ -14,6 +14,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.screening import NOTE_MAX_LENGTH, CleanCharField, CleanTextField, screen_note
 from schools.models import AttendanceRecord, Observation, School, Student
@@ -21,10 +22,10 @@ from schools.signs import Sign
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 # Severity is compared and raised "one step": the order of the choices is the scale.
@@ -40,13 +41,13 @@ def severity_step_up(value: str, steps: int = 1) -> str:
 
 
 class RuleKind(models.TextChoices):
-    SIGN_PATTERN = "sign_pattern", "Sign pattern"
-    ATTENDANCE_RATE = "attendance_rate", "Attendance rate"
+    SIGN_PATTERN = "sign_pattern", _("Sign pattern")
+    ATTENDANCE_RATE = "attendance_rate", _("Attendance rate")
 
 
 class CountUnit(models.TextChoices):
-    OBSERVATIONS = "observations", "Observations"
-    DAYS = "days", "Days with a sign"
+    OBSERVATIONS = "observations", _("Observations")
+    DAYS = "days", _("Days with a sign")
 
 
 class WarningRule(models.Model):
@@ -58,7 +59,7 @@ class WarningRule(models.Model):
     """
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="warning_rules")
-    key = models.SlugField(max_length=40, blank=True, help_text="Set for a default rule.")
+    key = models.SlugField(max_length=40, blank=True, help_text=_("Set for a default rule."))
     name = CleanCharField(max_length=80)
     description = CleanTextField(blank=True, validators=[MaxLengthValidator(1000)])
     enabled = models.BooleanField(default=True)
@@ -70,30 +71,30 @@ class WarningRule(models.Model):
         max_length=16,
         choices=CountUnit.choices,
         default=CountUnit.OBSERVATIONS,
-        help_text="Count observations, or school days on which a sign was seen.",
+        help_text=_("Count observations, or school days on which a sign was seen."),
     )
     # Register marks count as signs: a late mark is LATE, an absence is ABSENCE.
     use_register = models.BooleanField(
-        default=True, help_text="Count late marks as LATE and absences as ABSENCE."
+        default=True, help_text=_("Count late marks as LATE and absences as ABSENCE.")
     )
     window_days = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="School days per window; 5 is a school week.",
+        help_text=_("School days per window; 5 is a school week."),
     )
     min_events_per_window = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1)]
     )
     min_distinct_signs = models.PositiveSmallIntegerField(
-        default=1, help_text="Different signs seen over all the windows together."
+        default=1, help_text=_("Different signs seen over all the windows together.")
     )
     min_distinct_observers = models.PositiveSmallIntegerField(
-        default=1, help_text="Different members of staff over all the windows together."
+        default=1, help_text=_("Different members of staff over all the windows together.")
     )
     consecutive_windows = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(26)],
-        help_text="The condition must hold in each of this many windows in a row.",
+        help_text=_("The condition must hold in each of this many windows in a row."),
     )
     attendance_threshold = models.DecimalField(
         max_digits=5,
@@ -101,7 +102,7 @@ class WarningRule(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Attendance-rate rules: fires below this percentage of possible sessions.",
+        help_text=_("Attendance-rate rules: fires below this percentage of possible sessions."),
     )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     version = models.PositiveIntegerField(default=1)
@@ -151,15 +152,15 @@ class WarningRule(models.Model):
         if unknown:
             raise ValidationError(
                 {
-                    "signs": f"Unknown sign code(s): {', '.join(unknown)}. "
-                    f"Known codes: {', '.join(Sign.values)}."
+                    "signs": _("Unknown sign code(s): %(unknown)s. Known codes: %(known)s.")
+                    % {"unknown": ", ".join(unknown), "known": ", ".join(Sign.values)}
                 }
             )
         if self.kind == RuleKind.SIGN_PATTERN and not self.signs:
-            raise ValidationError({"signs": "A sign-pattern rule counts at least one sign."})
+            raise ValidationError({"signs": _("A sign-pattern rule counts at least one sign.")})
         if self.kind == RuleKind.ATTENDANCE_RATE and self.attendance_threshold is None:
             raise ValidationError(
-                {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
+                {"attendance_threshold": _("An attendance rule needs a threshold (e.g. 90).")}
             )
 
     @property
@@ -169,11 +170,11 @@ class WarningRule(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "New"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    IN_PROGRESS = "in_progress", "In progress"
-    MONITORING = "monitoring", "Monitoring"
-    RESOLVED = "resolved", "Resolved"
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
 
 
 OPEN_STATUSES = (
@@ -185,9 +186,9 @@ OPEN_STATUSES = (
 
 
 class Stage(models.TextChoices):
-    WATCH = "watch", "Watch"
-    PRE_WITHDRAWAL = "pre_withdrawal", "Pre-withdrawal (3 months)"
-    PERSISTENT = "persistent", "Persistent (6 months)"
+    WATCH = "watch", _("Watch")
+    PRE_WITHDRAWAL = "pre_withdrawal", _("Pre-withdrawal (3 months)")
+    PERSISTENT = "persistent", _("Persistent (6 months)")
 
 
 STAGE_ORDER: tuple[str, ...] = tuple(Stage.values)
@@ -216,7 +217,7 @@ class Case(models.Model):
     # The latest evidence, window by window, per rule (what the counsellor reads).
     evidence = models.JSONField(default=dict, blank=True)
     clean_weeks = models.PositiveSmallIntegerField(
-        default=0, help_text="Whole school weeks since a rule last fired."
+        default=0, help_text=_("Whole school weeks since a rule last fired.")
     )
     resolution_suggested_at = models.DateTimeField(null=True, blank=True)
     opened_count = models.PositiveSmallIntegerField(default=1)
@@ -349,26 +350,26 @@ class CaseEvidence(models.Model):
 
 
 class EventKind(models.TextChoices):
-    OPENED = "opened", "Opened"
-    REOPENED = "reopened", "Reopened"
-    STATUS_CHANGE = "status_change", "Status change"
-    NOTE = "note", "Note"
-    ACTION = "action", "Action taken"
-    EVIDENCE = "evidence", "Evidence added"
-    STAGE_CHANGE = "stage_change", "Stage raised"
-    SEVERITY_CHANGE = "severity_change", "Severity raised"
-    RESOLUTION_SUGGESTED = "resolution_suggested", "Resolution suggested"
-    ESCALATION = "escalation", "Escalation"
+    OPENED = "opened", _("Opened")
+    REOPENED = "reopened", _("Reopened")
+    STATUS_CHANGE = "status_change", _("Status change")
+    NOTE = "note", _("Note")
+    ACTION = "action", _("Action taken")
+    EVIDENCE = "evidence", _("Evidence added")
+    STAGE_CHANGE = "stage_change", _("Stage raised")
+    SEVERITY_CHANGE = "severity_change", _("Severity raised")
+    RESOLUTION_SUGGESTED = "resolution_suggested", _("Resolution suggested")
+    ESCALATION = "escalation", _("Escalation")
 
 
 class ActionType(models.TextChoices):
     """The documented responses (WARNING_SIGNS.md, sources 000, 002, 004)."""
 
-    TALK_WITH_FAMILY = "talk_with_family", "Talk with the family"
-    MENTAL_HEALTH_REFERRAL = "mental_health_referral", "Referral to a mental-health professional"
-    REINTEGRATION_PLAN = "reintegration_plan", "Gradual reintegration plan"
-    THERAPY_REFERRAL = "therapy_referral", "CBT or family-therapy referral"
-    OTHER = "other", "Other"
+    TALK_WITH_FAMILY = "talk_with_family", _("Talk with the family")
+    MENTAL_HEALTH_REFERRAL = "mental_health_referral", _("Referral to a mental-health professional")
+    REINTEGRATION_PLAN = "reintegration_plan", _("Gradual reintegration plan")
+    THERAPY_REFERRAL = "therapy_referral", _("CBT or family-therapy referral")
+    OTHER = "other", _("Other")
 
 
 class CaseEvent(models.Model):
@@ -413,17 +414,17 @@ class CaseEvent(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    OPENED = "opened", "Case opened"
-    STAGE_RAISED = "stage_raised", "Stage raised"
-    SEVERITY_RAISED = "severity_raised", "Severity raised"
-    ESCALATED = "escalated", "Escalated"
+    OPENED = "opened", _("Case opened")
+    STAGE_RAISED = "stage_raised", _("Stage raised")
+    SEVERITY_RAISED = "severity_raised", _("Severity raised")
+    ESCALATED = "escalated", _("Escalated")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):

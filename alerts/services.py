@@ -716,7 +716,7 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
             params={
                 "a": CaseStatus(from_status).label,
                 "b": CaseStatus(to_status).label,
-                "ok": ", ".join(CaseStatus(s).label for s in sorted(TRANSITIONS[from_status]))
+                "ok": ", ".join(str(CaseStatus(s).label) for s in sorted(TRANSITIONS[from_status]))
                 or "nothing (it reopens only on new evidence)",
             },
         )

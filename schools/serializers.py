@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -46,19 +47,22 @@ class StudentResolver:
     def school(self, code: str | None) -> School:
         if code is not None and not isinstance(code, str):
             # A batch is preloaded before its rows are validated: any JSON value may be here.
-            raise serializers.ValidationError({"school": "A school is named by its code."})
+            raise serializers.ValidationError({"school": _("A school is named by its code.")})
         if code:
             if code not in self.schools:
                 raise serializers.ValidationError(
-                    {"school": f"You cannot record for a school with code {code!r}."}
+                    {
+                        "school": _("You cannot record for a school with code %(code)r.")
+                        % {"code": code}
+                    }
                 )
             return self.schools[code]
         if len(self.schools) == 1:
             return next(iter(self.schools.values()))
         if not self.schools:
-            raise serializers.ValidationError({"school": "You cannot record for any school."})
+            raise serializers.ValidationError({"school": _("You cannot record for any school.")})
         raise serializers.ValidationError(
-            {"school": "You work at several schools: name the school by its code."}
+            {"school": _("You work at several schools: name the school by its code.")}
         )
 
     def preload(self, rows: Iterable[dict]) -> None:
@@ -84,13 +88,14 @@ class StudentResolver:
             found = Student.objects.select_related("school").filter(school=school, code=code)
             self._students[key] = found.first()
         student = self._students[key]
+        params = {"code": code, "school": school.code}
         if student is None:
             raise serializers.ValidationError(
-                {"student": f"No student with code {code} at {school.code}."}
+                {"student": _("No student with code %(code)s at %(school)s.") % params}
             )
         if not student.is_active:
             raise serializers.ValidationError(
-                {"student": f"Student {code} is no longer active at {school.code}."}
+                {"student": _("Student %(code)s is no longer active at %(school)s.") % params}
             )
         return student
 
@@ -141,7 +146,10 @@ class StudentWriteSerializer(serializers.Serializer):
         attrs["school"] = _resolver(self).school(attrs.get("school"))
         if Student.objects.filter(school=attrs["school"], code=attrs["code"]).exists():
             raise serializers.ValidationError(
-                {"code": f"{attrs['code']} is already a student at {attrs['school'].code}."}
+                {
+                    "code": _("%(code)s is already a student at %(school)s.")
+                    % {"code": attrs["code"], "school": attrs["school"].code}
+                }
             )
         return attrs
 
@@ -235,13 +243,18 @@ def _repeats(rows, key, field: str, what: str) -> None:
     """Refuse a batch in which two rows share `key(row)`, naming the later row, so a batch
     does not fail on the database's unique constraint with a 500."""
     seen: dict = {}
-    errors: list[dict] = [{} for _ in rows]
+    errors: list[dict] = [{} for _row in rows]
     for i, row in enumerate(rows):
         k = key(row)
         if k is None:
             continue
         if k in seen:
-            errors[i] = {field: [f"Row {i + 1} repeats row {seen[k] + 1}: {what}."]}
+            errors[i] = {
+                field: [
+                    _("Row %(row)s repeats row %(first)s: %(what)s.")
+                    % {"row": i + 1, "first": seen[k] + 1, "what": what}
+                ]
+            }
         else:
             seen[k] = i
     if any(errors):
@@ -254,7 +267,7 @@ class ObservationBatchSerializer(serializers.Serializer):
     )
 
     def validate_observations(self, rows):
-        _repeats(rows, lambda row: row.get("client_id"), "client_id", "the same client id")
+        _repeats(rows, lambda row: row.get("client_id"), "client_id", _("the same client id"))
         return rows
 
 
@@ -297,7 +310,7 @@ class AttendanceBatchSerializer(serializers.Serializer):
             rows,
             lambda row: (row["student"].pk, row["date"], row["session"]),
             "non_field_errors",
-            "the same student, date and session",
+            _("the same student, date and session"),
         )
         return rows
 

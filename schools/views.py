@@ -110,7 +110,7 @@ def observe(request):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                labels = ", ".join(SIGNS[c].label for c in observation.sign_codes)
+                labels = ", ".join(str(SIGNS[c].label) for c in observation.sign_codes)
                 verb = "Recorded" if created else "Already recorded"
                 messages.success(
                     request,
