@@ -48,6 +48,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "key": "avoiding_school",
         "name": _("Avoiding school"),
         "description": _(
+            # xgettext:no-python-format
             "Attended fewer than 90% of possible sessions in each of the last 4 school weeks "
             "(the persistent-absence line)."
         ),
