@@ -35,7 +35,7 @@ def rule_note(rule: WarningRule) -> str:
 
 
 def _signs(codes) -> str:
-    labels = [f"“{SIGNS[c].label}”" for c in codes if c in SIGNS]
+    labels = [_("“%(sign)s”") % {"sign": SIGNS[c].label} for c in codes if c in SIGNS]
     return _(", ").join(labels)
 
 

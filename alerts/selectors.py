@@ -8,12 +8,14 @@ from collections import defaultdict
 
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from schools import tenancy
 from schools.models import School, Student
 from schools.signs import SIGNS
 
 from . import services
+from .describe import rule_summary
 from .models import (
     SEVERITY_ORDER,
     STAGE_ORDER,
@@ -115,6 +117,8 @@ def case_why_flagged(*, case: Case) -> list[dict]:
                 "first": cr.first_fired_on,
                 "last": cr.last_fired_on,
                 "description": cr.rule.description if cr.rule else "",
+                # What the rule checks now, in the reader's words (alerts.describe).
+                "summary": rule_summary(cr.rule) if cr.rule else "",
                 "windows": defaultdict(list),
             },
         )
@@ -126,11 +130,12 @@ def case_why_flagged(*, case: Case) -> list[dict]:
         entry = by_rule.setdefault(
             ev.rule_id,
             {
-                "name": ev.rule.name if ev.rule else "A rule",
+                "name": ev.rule.name if ev.rule else _("A rule"),
                 "versions": [],
                 "first": None,
                 "last": None,
                 "description": "",
+                "summary": "",
                 "windows": defaultdict(list),
             },
         )
@@ -147,7 +152,7 @@ def case_why_flagged(*, case: Case) -> list[dict]:
             item = {
                 "kind": "attendance",
                 "date": ev.on_date,
-                "session": ev.attendance.session,
+                "session": ev.attendance.get_session_display(),
                 "status": ev.attendance.get_status_display(),
                 "code": ev.attendance.original_code,
             }

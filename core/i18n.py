@@ -45,3 +45,11 @@ def language_of(user):
     """Render what is inside in `user`'s language (e-mails, notices, anything sent)."""
     with translation.override(language_for(user)):
         yield
+
+
+def short_date(day) -> str:
+    """A day and month for a message, in the reader's language ("03 Nov", "11月3日")."""
+    from django.utils.formats import date_format
+    from django.utils.translation import pgettext
+
+    return date_format(day, pgettext("message date", "d M"))

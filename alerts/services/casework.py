@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.screening import clean_text
@@ -47,11 +48,11 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
     from_status = case.status
     if to_status not in CaseStatus.values:
         raise ValidationError(
-            "Unknown status %(s)s.", code="unknown_status", params={"s": to_status}
+            _("Unknown status %(s)s."), code="unknown_status", params={"s": to_status}
         )
     if to_status not in TRANSITIONS[from_status]:
         raise ValidationError(
-            "A case cannot go from %(a)s to %(b)s. From %(a)s it can go to: %(ok)s.",
+            _("A case cannot go from %(a)s to %(b)s. From %(a)s it can go to: %(ok)s."),
             code="invalid_transition",
             params={
                 "a": CaseStatus(from_status).label,
@@ -106,7 +107,7 @@ def case_resolve(*, case: Case, by, reason: str) -> Case:
     """Resolve `case` with a short screened reason (required). It reopens only on evidence
     dated after today."""
     if not clean_text(reason):
-        raise ValidationError("Say in a few words why the case is resolved.", code="no_reason")
+        raise ValidationError(_("Say in a few words why the case is resolved."), code="no_reason")
     return case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
 
 
@@ -114,7 +115,7 @@ def case_add_note(*, case: Case, by, text: str) -> CaseEvent:
     """Append a screened note to the case timeline (never edited afterwards)."""
     text = validate_note(text)
     if not text:
-        raise ValidationError("A note cannot be empty.", code="empty_note")
+        raise ValidationError(_("A note cannot be empty."), code="empty_note")
     with transaction.atomic():
         event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, author=by, text=text)
         audit_record(actor=by, action="case.note", obj=case, school_id=_school_id(case))
@@ -126,13 +127,13 @@ def case_record_action(*, case: Case, by, action_type: str, text: str = "") -> C
     description) to the case timeline."""
     if action_type not in ActionType.values:
         raise ValidationError(
-            "Unknown action %(a)s. Choose one of: %(ok)s.",
+            _("Unknown action %(a)s. Choose one of: %(ok)s."),
             code="unknown_action",
             params={"a": action_type, "ok": ", ".join(ActionType.values)},
         )
     text = validate_note(text)
     if action_type == ActionType.OTHER and not text:
-        raise ValidationError("Describe the action in a few words.", code="no_text")
+        raise ValidationError(_("Describe the action in a few words."), code="no_text")
     with transaction.atomic():
         event = CaseEvent.objects.create(
             case=case, kind=EventKind.ACTION, author=by, action_type=action_type, text=text

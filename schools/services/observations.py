@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 
@@ -81,7 +82,7 @@ def observation_create(
 def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
     existing = Observation.objects.filter(client_id=client_id).first()
     if existing is not None and existing.recorded_by_id != recorded_by.pk:
-        raise ClientIdConflict("This client id belongs to another observation.")
+        raise ClientIdConflict(_("This client id belongs to another observation."))
     return existing
 
 
@@ -98,7 +99,7 @@ def observations_create_batch(
     cleaned = [(_observation_clean(item), item) for item in items]
     ids = [item.client_id for item in items if item.client_id]
     if len(ids) != len(set(ids)):
-        raise ValidationError("The batch repeats a client id.", code="repeated_client_id")
+        raise ValidationError(_("The batch repeats a client id."), code="repeated_client_id")
     try:
         return _observations_insert(cleaned, ids, recorded_by)
     except IntegrityError:
@@ -111,7 +112,7 @@ def observations_create_batch(
 def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], int]:
     existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
     if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
-        raise ClientIdConflict("A client id in this batch belongs to another observation.")
+        raise ClientIdConflict(_("A client id in this batch belongs to another observation."))
     result: list[Observation] = []
     new = []
     with transaction.atomic():
@@ -163,12 +164,15 @@ def observation_can_correct(
 
 def _check_correctable(observation: Observation, by, now: dt.datetime | None) -> None:
     if observation.recorded_by_id != getattr(by, "pk", None):
-        raise ValidationError("Only the person who recorded an observation can change it.")
+        raise ValidationError(_("Only the person who recorded an observation can change it."))
     if observation.withdrawn_at is not None:
-        raise ValidationError("This observation has already been withdrawn.")
+        raise ValidationError(_("This observation has already been withdrawn."))
     if not observation_can_correct(observation=observation, by=by, now=now):
         raise ValidationError(
-            "An observation can be corrected or withdrawn only within %(h)d hours of recording it.",
+            _(
+                "An observation can be corrected or withdrawn only within %(h)d hours of "
+                "recording it."
+            ),
             code="correction_window_closed",
             params={"h": observation_correction_hours()},
         )
@@ -180,7 +184,7 @@ def _withdraw(observation: Observation) -> None:
         withdrawn_at=timezone.now()
     )
     if not changed:
-        raise ValidationError("This observation has already been withdrawn.")
+        raise ValidationError(_("This observation has already been withdrawn."))
 
 
 def observation_withdraw_own(
@@ -223,7 +227,7 @@ def observation_correct(
     _check_correctable(observation, by, now)
     with transaction.atomic():
         _withdraw(observation)
-        corrected, _ = observation_create(
+        corrected, _created = observation_create(
             student=observation.student,
             observed_on=observed_on,
             signs=signs,

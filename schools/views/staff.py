@@ -8,7 +8,10 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.i18n import language_of
 
 from .. import services, tenancy
 from ..forms import RoleForm, StaffAddForm
@@ -38,8 +41,12 @@ def staff(request):
                 _send_welcome(request, membership.user)
             messages.success(
                 request,
-                f"{membership.user.email} is now {membership.get_role_display().lower()}"
-                + (" (an e-mail to set a password was sent)." if created else "."),
+                (
+                    _("%(email)s is now %(role)s (an e-mail to set a password was sent).")
+                    if created
+                    else _("%(email)s is now %(role)s.")
+                )
+                % {"email": membership.user.email, "role": membership.get_role_display().lower()},
             )
             return redirect(with_school(reverse("staff"), school, request))
     return render(
@@ -58,12 +65,19 @@ def staff(request):
 def _send_welcome(request, user) -> None:
     """E-mail a new colleague a one-time link to choose their password (the account has no
     usable password until then, so Django's reset form would not write to it)."""
-    from django.contrib.auth.tokens import default_token_generator
     from django.contrib.sites.shortcuts import get_current_site
+
+    site = get_current_site(request)
+    # In the new colleague's language: their school's, as they have not chosen one yet.
+    with language_of(user):
+        _send_welcome_mail(request, user, site)
+
+
+def _send_welcome_mail(request, user, site) -> None:
+    from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    site = get_current_site(request)
     PasswordResetForm().send_mail(
         "registration/welcome_subject.txt",
         "registration/welcome_email.txt",
@@ -104,10 +118,12 @@ def staff_role(request, pk: int):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(
-                request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+                request,
+                _("%(email)s is now %(role)s.")
+                % {"email": membership.user.email, "role": membership.get_role_display().lower()},
             )
     else:
-        messages.error(request, "Choose a role.")
+        messages.error(request, _("Choose a role."))
     return redirect(with_school(reverse("staff"), membership.school, request))
 
 
@@ -120,5 +136,7 @@ def staff_remove(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} no longer has a role here.")
+        messages.success(
+            request, _("%(email)s no longer has a role here.") % {"email": membership.user.email}
+        )
     return redirect(with_school(reverse("staff"), membership.school, request))
