@@ -29,9 +29,15 @@ def stock_text(text: str) -> str:
     return _(text) if text in _STOCK_TEXT else text
 
 
+def own_text(text: str) -> str:
+    """`text` when a school wrote it; empty for a default rule's stock text, which the
+    generated summary (rule_summary) already says in the reader's language."""
+    return "" if text in _STOCK_TEXT else text
+
+
 def rule_note(rule: WarningRule) -> str:
-    """The admin's own description, or the default one translated."""
-    return stock_text(rule.description or "")
+    """The admin's own description of `rule`, if they wrote one."""
+    return own_text(rule.description or "")
 
 
 def _signs(codes) -> str:
