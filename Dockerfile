@@ -11,6 +11,11 @@ COPY requirements/base.lock requirements/base.lock
 RUN pip install --require-hashes --no-deps -r requirements/base.lock
 
 COPY . .
+# The translation catalogues are compiled here (msgfmt, from gettext, only for the build).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+    && DEBUG=true python manage.py compilemessages -v 0 \
+    && apt-get purge -y -qq gettext >/dev/null && apt-get autoremove -y -qq >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 RUN DEBUG=true python manage.py collectstatic --no-input -v 0 \
     && groupadd --system app && useradd --system --gid app --home-dir /app app \
     && mkdir -p /app/var/imports && chown -R app:app /app/var
