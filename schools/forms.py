@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.limits import validate_date_bounds
-from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP
+from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 
 from . import selectors
 from .models import AttendanceStatus, Role, Session, Student, refuse_future
@@ -42,8 +42,10 @@ class ObservationForm(SignsByCategoryMixin, forms.Form):
     """One observation: a student of the school, one or more signs, a date, an optional note.
 
     The form reads the fields and finds the student; what an observation must meet (the
-    date, the signs, the note's screening) is checked once, by the service
-    (schools.services.observation_clean), whose errors the page shows on these fields."""
+    date, the signs, the note) is checked once, by the service
+    (schools.services.observation_clean), whose errors the page shows on these fields. The
+    note field carries the one screening validator, as every note field does, so the page
+    answers a refused note before anything else."""
 
     student = forms.CharField(
         label="Student code",
@@ -67,6 +69,8 @@ class ObservationForm(SignsByCategoryMixin, forms.Form):
         label="Note (optional)",
         required=False,
         max_length=NOTE_MAX_LENGTH,
+        # The one screening validator, on every field a note is written through.
+        validators=[screen_note],
         help_text=SCREENING_HELP,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
-from core.screening import NOTE_MAX_LENGTH
+from core.screening import NOTE_MAX_LENGTH, screen_note
 
 from . import services
 from .models import (
@@ -139,7 +139,11 @@ class ObservationWriteSerializer(StudentRowMixin, serializers.Serializer):
         child=serializers.ChoiceField(choices=Sign.choices), min_length=1, max_length=len(Sign)
     )
     note = serializers.CharField(
-        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, trim_whitespace=True
+        required=False,
+        allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[screen_note],
+        trim_whitespace=True,
     )
 
     def validate_row(self, attrs: dict, school: School) -> None:
