@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
-from schools.forms import sign_choices
-from schools.signs import SIGNS, Category
+from schools.forms import SignsByCategoryMixin, sign_choices
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
 from .services import RULE_EDITABLE_FIELDS
@@ -71,7 +70,7 @@ class CaseFilterForm(forms.Form):
         ]
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(SignsByCategoryMixin, forms.ModelForm):
     """The fields a school admin edits; saving goes through alerts.services.rule_update."""
 
     signs = forms.MultipleChoiceField(
@@ -98,16 +97,3 @@ class RuleForm(forms.ModelForm):
             "severity": _("Severity of a case it opens"),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def signs_by_category(self):
-        by_code = {w.data["value"]: w for w in self["signs"]}
-        groups = []
-        for category in Category:
-            items = [
-                (by_code[c], info)
-                for c, info in SIGNS.items()
-                if info.category == category and c in by_code
-            ]
-            if items:
-                groups.append((category.label, items))
-        return groups
