@@ -42,6 +42,10 @@ def severity_step_up(value: str, steps: int = 1) -> str:
 class RuleKind(models.TextChoices):
     SIGN_PATTERN = "sign_pattern", "Sign pattern"
     ATTENDANCE_RATE = "attendance_rate", "Attendance rate"
+    # Fires when other rules of the school fire together on the same school day (all of
+    # them, or at least `min_components`): register absences and teachers' observations
+    # corroborating each other. docs/RULES.md says when to use it.
+    COMPOSITE = "composite", "Composite (other rules together)"
 
 
 class CountUnit(models.TextChoices):
@@ -103,6 +107,17 @@ class WarningRule(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Attendance-rate rules: fires below this percentage of possible sessions.",
     )
+    # Composite rules: the ids of the rules (of the same school, not composite themselves)
+    # that must fire together, and how many of them at least (empty: all of them).
+    components = models.JSONField(
+        default=list, blank=True, help_text="Composite rules: the rules that must fire together."
+    )
+    min_components = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Composite rules: fires when at least this many of them fire (empty: all).",
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,29 +132,54 @@ class WarningRule(models.Model):
         ordering = ["school", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "key"], condition=~Q(key=""), name="default_rule_once_per_school"
+                fields=["school", "key"],
+                condition=~Q(key=""),
+                name="default_rule_once_per_school",
+                violation_error_message="This school already has that default rule.",
             ),
-            models.UniqueConstraint(fields=["school", "name"], name="rule_name_unique_in_school"),
+            models.UniqueConstraint(
+                fields=["school", "name"],
+                name="rule_name_unique_in_school",
+                violation_error_message="This school already has a rule of that name.",
+            ),
             models.CheckConstraint(
-                condition=Q(window_days__gte=1, window_days__lte=30), name="rule_window_days_range"
+                condition=Q(window_days__gte=1, window_days__lte=30),
+                name="rule_window_days_range",
+                violation_error_message="A window is 1 to 30 school days.",
             ),
             models.CheckConstraint(
                 condition=Q(consecutive_windows__gte=1, consecutive_windows__lte=26),
                 name="rule_consecutive_windows_range",
+                violation_error_message="A rule looks at 1 to 26 windows in a row.",
             ),
             models.CheckConstraint(
-                condition=Q(min_events_per_window__gte=1), name="rule_min_events_positive"
+                condition=Q(min_events_per_window__gte=1),
+                name="rule_min_events_positive",
+                violation_error_message="Each window needs at least 1 event.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=RuleKind.ATTENDANCE_RATE)
                 | Q(attendance_threshold__gt=0, attendance_threshold__lte=100),
                 name="attendance_rule_has_threshold",
+                violation_error_message=(
+                    "An attendance rule fires below a percentage of possible sessions: give a "
+                    "threshold above 0 and at most 100 (e.g. 90)."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=RuleKind.values), name="rule_kind_is_known"
+                condition=Q(kind__in=RuleKind.values),
+                name="rule_kind_is_known",
+                violation_error_message="Unknown kind of rule.",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=Severity.values), name="rule_severity_is_known"
+                condition=Q(severity__in=Severity.values),
+                name="rule_severity_is_known",
+                violation_error_message="Unknown severity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_components__isnull=True) | Q(min_components__gte=1),
+                name="rule_min_components_positive",
+                violation_error_message="A composite rule needs at least 1 of its rules to fire.",
             ),
         ]
 
@@ -161,6 +201,42 @@ class WarningRule(models.Model):
             raise ValidationError(
                 {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
             )
+        if self.kind == RuleKind.COMPOSITE:
+            self._clean_components()
+
+    def _clean_components(self) -> None:
+        ids = self.components
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            raise ValidationError({"components": "A list of rule ids."})
+        if len(set(ids)) != len(ids):
+            raise ValidationError({"components": "A rule is named twice."})
+        if len(ids) < 2:
+            raise ValidationError({"components": "A composite rule combines at least 2 rules."})
+        found = dict(
+            WarningRule.objects.filter(pk__in=ids, school_id=self.school_id).values_list(
+                "pk", "kind"
+            )
+        )
+        unknown = [i for i in ids if i not in found]
+        if unknown:
+            raise ValidationError(
+                {"components": f"No rule {', '.join(map(str, unknown))} at this school."}
+            )
+        if self.pk in found or any(k == RuleKind.COMPOSITE for k in found.values()):
+            raise ValidationError(
+                {"components": "A composite rule combines plain rules, not composite ones."}
+            )
+        if self.min_components is not None and self.min_components > len(ids):
+            raise ValidationError(
+                {"min_components": f"At most {len(ids)}: the number of rules it combines."}
+            )
+
+    @property
+    def needed_components(self) -> int:
+        """Composite rules: how many of the components must fire together."""
+        return self.min_components or len(self.components or ())
 
     @property
     def span_days(self) -> int:
@@ -247,22 +323,33 @@ class Case(models.Model):
                 fields=["student"],
                 condition=~Q(status=CaseStatus.RESOLVED),
                 name="one_open_case_per_student",
+                violation_error_message="This student already has an open case.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=CaseStatus.values), name="case_status_is_known"
+                condition=Q(status__in=CaseStatus.values),
+                name="case_status_is_known",
+                violation_error_message="Unknown case status.",
             ),
-            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="case_stage_is_known"),
             models.CheckConstraint(
-                condition=Q(severity__in=Severity.values), name="case_severity_is_known"
+                condition=Q(stage__in=Stage.values),
+                name="case_stage_is_known",
+                violation_error_message="Unknown case stage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values),
+                name="case_severity_is_known",
+                violation_error_message="Unknown severity.",
             ),
             models.CheckConstraint(
                 condition=Q(status=CaseStatus.RESOLVED, resolved_at__isnull=False)
                 | (~Q(status=CaseStatus.RESOLVED) & Q(resolved_at__isnull=True)),
                 name="case_resolved_iff_resolved_at",
+                violation_error_message="A resolved case, and only one, has a resolution time.",
             ),
             models.CheckConstraint(
                 condition=Q(last_evidence_on__gte=models.F("first_evidence_on")),
                 name="case_evidence_dates_ordered",
+                violation_error_message="The last evidence date cannot be before the first.",
             ),
         ]
         indexes = [models.Index(fields=["status", "stage", "severity"])]
@@ -293,7 +380,9 @@ class CaseRule(models.Model):
         ordering = ["first_fired_on", "rule_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "rule", "rule_version"], name="case_rule_version_once"
+                fields=["case", "rule", "rule_version"],
+                name="case_rule_version_once",
+                violation_error_message="This rule version is already on the case.",
             ),
         ]
 
@@ -331,16 +420,19 @@ class CaseEvidence(models.Model):
                 condition=Q(observation__isnull=False, attendance__isnull=True)
                 | Q(observation__isnull=True, attendance__isnull=False),
                 name="evidence_is_one_record",
+                violation_error_message="An evidence row is one observation or one register mark.",
             ),
             models.UniqueConstraint(
                 fields=["case", "observation"],
                 condition=Q(observation__isnull=False),
                 name="observation_evidence_once",
+                violation_error_message="This observation is already evidence on the case.",
             ),
             models.UniqueConstraint(
                 fields=["case", "attendance"],
                 condition=Q(attendance__isnull=False),
                 name="attendance_evidence_once",
+                violation_error_message="This register mark is already evidence on the case.",
             ),
         ]
 
@@ -395,16 +487,20 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=EventKind.values), name="case_event_kind_is_known"
+                condition=Q(kind__in=EventKind.values),
+                name="case_event_kind_is_known",
+                violation_error_message="Unknown kind of timeline entry.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.ACTION) | Q(action_type__in=ActionType.values),
                 name="action_event_has_action_type",
+                violation_error_message="An action names one of the documented responses.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.STATUS_CHANGE)
                 | (~Q(from_status="") & ~Q(to_status="")),
                 name="status_event_has_statuses",
+                violation_error_message="A status change names the status before and after.",
             ),
         ]
 
@@ -460,14 +556,17 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["case", "recipient", "kind", "change_key"],
                 name="one_notification_per_change_and_recipient",
+                violation_error_message="This change was already notified to this person.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=NotificationStatus.values),
                 name="notification_status_is_known",
+                violation_error_message="Unknown notification status.",
             ),
             models.CheckConstraint(
                 condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
                 name="sent_notification_has_sent_at",
+                violation_error_message="A sent notification has the time it was sent.",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
@@ -518,3 +617,71 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class OutcomeKind(models.TextChoices):
+    """What turned out to be true of a student (recorded when a case is resolved, or imported
+    for past students). docs/RULES.md says how a backtest reads each one."""
+
+    CONCERN_CONFIRMED = "concern_confirmed", "Concern confirmed and supported"
+    MENTAL_HEALTH_REFERRAL = "mental_health_referral", "Referred to a mental-health professional"
+    NO_CONCERN = "no_concern", "No concern found"
+    LEFT_SCHOOL = "left_school", "Student left the school"
+    OTHER = "other", "Other"
+
+
+# A backtest counts a flag as right when the student's outcome is positive and wrong when it
+# is negative; "other" says nothing either way and is not counted.
+POSITIVE_OUTCOMES = frozenset(
+    {OutcomeKind.CONCERN_CONFIRMED, OutcomeKind.MENTAL_HEALTH_REFERRAL, OutcomeKind.LEFT_SCHOOL}
+)
+NEGATIVE_OUTCOMES = frozenset({OutcomeKind.NO_CONCERN})
+
+
+class OutcomeSource(models.TextChoices):
+    CASE = "case", "Case resolution"
+    IMPORT = "import", "Import"
+
+
+class Outcome(models.Model):
+    """One outcome of one student, with its date. Written by alerts.outcomes only."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(max_length=32, choices=OutcomeKind.choices)
+    on_date = models.DateField()
+    source = models.CharField(max_length=8, choices=OutcomeSource.choices)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    SCHOOL_PATH = "student__school"
+
+    class Meta:
+        ordering = ["on_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OutcomeKind.values),
+                name="outcome_kind_is_known",
+                violation_error_message="Unknown outcome.",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=OutcomeSource.values),
+                name="outcome_source_is_known",
+                violation_error_message="Unknown source of an outcome.",
+            ),
+            # A second import of the same file adds nothing.
+            models.UniqueConstraint(
+                fields=["student", "kind", "on_date"],
+                condition=Q(source="import"),
+                name="imported_outcome_once",
+                violation_error_message="This outcome is already recorded for the student.",
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "on_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.on_date} {self.kind}"
