@@ -685,3 +685,62 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on_date} {self.kind}"
+
+
+class BacktestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class BacktestRun(models.Model):
+    """A backtest (with its sweep, if any) of one rule as it was measured: kept per rule
+    version, period and settings (`key` is a digest of them and of the school's outcomes), so
+    asking again answers from here at once. Written by alerts.backtest only."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="backtests")
+    rule = models.ForeignKey(
+        WarningRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="backtests"
+    )
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=64)
+    # Codes and numbers only: the rule as measured, the period, the settings.
+    params = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=8, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED
+    )
+    done_steps = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=1)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "key"],
+                name="backtest_once_per_key",
+                violation_error_message="This backtest is already kept.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BacktestStatus.values),
+                name="backtest_status_is_known",
+                violation_error_message="Unknown backtest status.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Backtest {self.pk} {self.status}"
+
+    @property
+    def progress(self) -> float:
+        return min(self.done_steps / self.total_steps, 1.0) if self.total_steps else 1.0
