@@ -196,7 +196,9 @@ def backtest_rules(request, rule: WarningRule, data: dict, context: dict) -> lis
     rules = [rule_with_changes(rule, data.get("changes") or {}, context)]
     if data.get("compare_with") is not None:
         other = (
-            tenancy.scope(WarningRule.objects.select_related("school"), request.user, ADMIN_ROLES)
+            tenancy.scope(
+                WarningRule.objects.select_related("school"), request.user, roles=ADMIN_ROLES
+            )
             .filter(pk=data["compare_with"], school_id=rule.school_id)
             .first()
         )

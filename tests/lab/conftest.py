@@ -21,7 +21,7 @@ def _fast_password_hasher(settings):
 
 
 def absence_rule(school, weeks: int, days: int = 1, name: str = "") -> WarningRule:
-    """"Absent on at least `days` school days in each of `weeks` school weeks in a row"."""
+    """ "Absent on at least `days` school days in each of `weeks` school weeks in a row"."""
     return WarningRule.objects.create(
         school=school,
         name=name or f"Absent in each of {weeks} weeks",
