@@ -84,7 +84,7 @@ def _admin_school(request, code: str | None):
         for school in schools:
             if school.code == code:
                 return school
-        raise NotFound()
+        raise serializers.ValidationError({"school": "You are not a school admin there."})
     if len(schools) != 1:
         if not schools:
             raise NotFound()
@@ -114,7 +114,7 @@ class OutcomeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             400: OpenApiResponse(description="Refused whole: the lines and reasons."),
         },
     )
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def import_csv(self, request):
         """Import past outcomes, all or nothing: a CSV with the columns student_ref (the
         reference of the school's information system, pseudonymised like attendance),

@@ -22,6 +22,7 @@ from .serializers import (
     ObservationSerializer,
     ObservationWriteSerializer,
     SchoolSerializer,
+    StudentLeaveSerializer,
     StudentResolver,
     StudentSerializer,
     StudentUpdateSerializer,
@@ -126,11 +127,21 @@ class StudentViewSet(
         super().update(request, *args, **kwargs)
         return Response(StudentSerializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses={200: StudentSerializer})
+    @extend_schema(request=StudentLeaveSerializer, responses={200: StudentSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        """Mark the student as no longer at the school; their records are kept."""
-        student = services.student_deactivate(student=self.get_object())
+        """Mark the student as no longer at the school from `left_on` on (their last day on
+        roll, default today); their records are kept and count for the days before."""
+        params = StudentLeaveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            student = services.student_deactivate(
+                student=self.get_object(),
+                left_on=params.validated_data.get("left_on"),
+                by=request.user,
+            )
+        except DjangoValidationError as e:
+            raise serializers.ValidationError(drf_errors(e)) from e
         return Response(StudentSerializer(student).data)
 
 
