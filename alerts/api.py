@@ -268,8 +268,10 @@ class RuleViewSet(
         if on_date is not None and on_date > today:
             raise serializers.ValidationError(
                 {
-                    "on_date": f"{on_date.isoformat()} is in the future at the school; a preview "
-                    f"looks back from a date up to {today.isoformat()}."
+                    "on_date": [
+                        f"{on_date.isoformat()} is in the future at the school; a preview "
+                        f"looks back from a date up to {today.isoformat()}."
+                    ]
                 }
             )
         rule = api_lab.rule_with_changes(

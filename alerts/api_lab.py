@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.limits import validate_date_bounds
+from core.openapi import ErrorSerializer, FieldErrorsSerializer
 from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
@@ -32,13 +33,15 @@ def rule_with_changes(rule: WarningRule, changes: dict, context: dict) -> Warnin
     is not a rule's editable field is refused (a misspelt name must not answer with the
     saved rule's figures). Without changes, `rule` itself."""
     if not isinstance(changes, dict):
-        raise serializers.ValidationError({"changes": "An object of rule fields."})
+        raise serializers.ValidationError({"changes": ["An object of rule fields."]})
     unknown = sorted(set(changes) - set(RULE_FIELDS))
     if unknown:
         raise serializers.ValidationError(
             {
-                "changes": f"Unknown field(s): {', '.join(unknown)}. "
-                f"A rule's fields are: {', '.join(RULE_FIELDS)}."
+                "changes": [
+                    f"Unknown field(s): {', '.join(unknown)}. "
+                    f"A rule's fields are: {', '.join(RULE_FIELDS)}."
+                ]
             }
         )
     if not changes:
@@ -84,12 +87,12 @@ def _admin_school(request, code: str | None):
         for school in schools:
             if school.code == code:
                 return school
-        raise serializers.ValidationError({"school": "You are not a school admin there."})
+        raise serializers.ValidationError({"school": ["You are not a school admin there."]})
     if len(schools) != 1:
         if not schools:
             raise NotFound()
         raise serializers.ValidationError(
-            {"school": "You administer several schools: name one by its code."}
+            {"school": ["You administer several schools: name one by its code."]}
         )
     return schools[0]
 
@@ -111,7 +114,12 @@ class OutcomeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request={"multipart/form-data": OutcomeImportSerializer},
         responses={
             200: OutcomeImportResultSerializer,
-            400: OpenApiResponse(description="Refused whole: the lines and reasons."),
+            400: OpenApiResponse(
+                FieldErrorsSerializer,
+                description="Refused whole: `detail` says why and `problems` lists the lines "
+                "and reasons ({where, reason}); or a field is not valid.",
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="Not a school admin anywhere."),
         },
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
@@ -133,7 +141,8 @@ class OutcomeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 dry_run=params.validated_data["dry_run"],
             )
         except ImportRefused as e:
-            return Response({"detail": e.message, **e.as_dict()}, status=400)
+            refused = e.as_dict()
+            return Response({"detail": e.message, "problems": refused["problems"]}, status=400)
         return Response(OutcomeImportResultSerializer(report.as_dict()).data)
 
 

@@ -213,9 +213,17 @@ class PostgresSink:
             [o.source, o.recorded_by_id, PRESENT],
         )
         updated += c.rowcount
+        # A present mark where no record is stored writes nothing: the day is present already.
+        (present_not_stored,) = self._one(
+            f"SELECT count(*) FROM {self.final} f WHERE f.status = %s AND NOT EXISTS ("
+            "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
+            "AND a.date = f.date AND a.session = f.session)",
+            [PRESENT],
+        )
         report.attendance["created"] += inserted
         report.attendance["updated"] += updated
-        report.attendance["unchanged"] += total - inserted - updated
+        report.attendance["present_not_stored"] += present_not_stored
+        report.attendance["unchanged"] += total - inserted - updated - present_not_stored
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
@@ -286,10 +294,12 @@ class PythonSink:
             }
         now = timezone.now()
         to_create, to_update = [], []
+        present_not_stored = 0
         for (student_id, date, session), r in winners.items():
             status, code = r[5], r[6]
             record = current.get((student_id, date, session))
             if record is None:
+                present_not_stored += status == PRESENT
                 if status != PRESENT:
                     to_create.append(
                         AttendanceRecord(
@@ -318,4 +328,7 @@ class PythonSink:
         )
         report.attendance["created"] += len(to_create)
         report.attendance["updated"] += len(to_update)
-        report.attendance["unchanged"] += len(winners) - len(to_create) - len(to_update)
+        report.attendance["present_not_stored"] += present_not_stored
+        report.attendance["unchanged"] += (
+            len(winners) - len(to_create) - len(to_update) - present_not_stored
+        )
