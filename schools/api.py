@@ -14,6 +14,7 @@ from core.openapi import ErrorSerializer
 from . import selectors, services, tenancy
 from .models import AttendanceRecord, Observation, Role, Student
 from .permissions import ScopedViewSetMixin
+from .selectors import StudentResolver
 from .serializers import (
     AttendanceBatchSerializer,
     AttendanceSerializer,
@@ -23,7 +24,6 @@ from .serializers import (
     ObservationWriteSerializer,
     SchoolSerializer,
     StudentLeaveSerializer,
-    StudentResolver,
     StudentSerializer,
     StudentUpdateSerializer,
     StudentWriteSerializer,
