@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from schools import tenancy
 from schools.permissions import SchoolRolePermission, ScopedViewSetMixin
 
-from . import api_lab, backtest, outcomes, services
+from . import api_lab, services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
 from .serializers import (
     CaseActionSerializer,
@@ -125,7 +125,7 @@ class CaseViewSet(
 
         def call(case, data):
             if data["status"] == CaseStatus.RESOLVED:
-                return outcomes.case_resolve_with_outcome(
+                return services.case_resolve(
                     case=case, by=request.user, reason=data.get("text"), outcome=data["outcome"]
                 )
             return services.case_set_status(
@@ -152,7 +152,7 @@ class CaseViewSet(
         return self._act(
             request,
             CaseResolveSerializer,
-            lambda case, data: outcomes.case_resolve_with_outcome(
+            lambda case, data: services.case_resolve(
                 case=case, by=request.user, reason=data["reason"], outcome=data["outcome"]
             ),
         )
@@ -260,38 +260,18 @@ class RuleViewSet(
         rule = self.get_object()
         params = RulePreviewRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        on_date = params.validated_data.get("on_date")
-        today = rule.school.today()
-        if on_date is not None and on_date > today:
-            raise serializers.ValidationError(
-                {
-                    "on_date": [
-                        f"{on_date.isoformat()} is in the future at the school; a preview "
-                        f"looks back from a date up to {today.isoformat()}."
-                    ]
-                }
-            )
         rule = api_lab.rule_with_changes(
             rule, params.validated_data["changes"], self.get_serializer_context()
         )
-        wanted = params.validated_data["history_school_days"]
-        result = services.rule_preview(rule=rule, on_date=on_date, history_school_days=wanted)
-        data = RulePreviewSerializer(result).data
-        data["rule"] = backtest.rule_as_measured(rule)
-        complete = result.school_days >= wanted
-        data["days_read"] = {
-            "first_day": data["first_day"],
-            "last_day": data["on_date"],
-            "school_days": result.school_days,
-            "requested_school_days": wanted,
-            "complete": complete,
-            "note": ""
-            if complete
-            else f"The school's calendar holds only {result.school_days} school days up to "
-            f"{data['on_date']}, fewer than the {wanted} asked for: the preview reads from "
-            f"{data['first_day']}.",
-        }
-        return Response(data)
+        try:
+            result = services.rule_preview(
+                rule=rule,
+                on_date=params.validated_data.get("on_date"),
+                history_school_days=params.validated_data["history_school_days"],
+            )
+        except DjangoValidationError as e:
+            raise django_errors(e) from e
+        return Response(RulePreviewSerializer(result).data)
 
     @extend_schema(
         request=api_lab.BacktestRequestSerializer,

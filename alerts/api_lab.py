@@ -21,7 +21,7 @@ from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
-from . import backtest, outcomes
+from . import backtest, services
 from .models import BacktestRun, BacktestStatus, Outcome, OutcomeKind, WarningRule
 from .serializers import RULE_FIELDS, RuleSerializer, django_errors
 
@@ -134,7 +134,7 @@ class OutcomeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if upload.size > 5 * 1024 * 1024:
             return Response({"detail": "An outcomes file is at most 5 MB."}, status=400)
         try:
-            report = outcomes.outcomes_import(
+            report = services.outcomes_import(
                 school=school,
                 data=upload.read(),
                 by=request.user,

@@ -8,7 +8,7 @@ from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 from schools.forms import sign_choices
 from schools.signs import SIGNS, Category
 
-from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
+from .models import ActionType, CaseStatus, OutcomeKind, Severity, Stage, WarningRule
 from .services import RULE_EDITABLE_FIELDS
 
 
@@ -42,6 +42,11 @@ class StatusForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What was the outcome?",
+        choices=OutcomeKind.choices,
+        help_text="Recorded for the student: it is what a rule's backtest is measured against.",
+    )
     reason = _note_field("Why is the case resolved?")
 
 

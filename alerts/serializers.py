@@ -181,7 +181,7 @@ class CaseResolveSerializer(serializers.Serializer):
 
 
 # The fields a school admin edits: the ones whose change makes a new version of the rule.
-RULE_FIELDS = list(dict.fromkeys([*RULE_EDITABLE_FIELDS, "components", "min_components"]))
+RULE_FIELDS = list(RULE_EDITABLE_FIELDS)
 
 
 class RuleSerializer(serializers.ModelSerializer):

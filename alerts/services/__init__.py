@@ -1,7 +1,7 @@
 """Writes to rules and cases. Views, serializers, tasks and commands call these.
 
 One module per concern: rules, evaluation (with case_changes, what it writes to a case, and
-grading, the stage and severity of a pattern), casework, preview and notices. Every public
+grading, the stage and severity of a pattern), casework, outcomes, preview and notices. Every public
 name is importable from `alerts.services` as well.
 """
 
@@ -20,6 +20,7 @@ from .casework import (
 from .evaluation import SCHOOL_WEEK_DAYS, EvaluationSummary, evaluation_run
 from .grading import PERSISTENT_MONTHS, PRE_WITHDRAWAL_MONTHS, add_months, severity_for, stage_for
 from .notices import notices_mark_read
+from .outcomes import OutcomeImport, outcome_record, outcomes_import
 from .preview import PreviewStudent, RulePreview, rule_preview
 from .rules import RULE_EDITABLE_FIELDS, rule_create, rule_update, rules_install_defaults
 
@@ -31,6 +32,7 @@ __all__ = [
     "TRANSITIONS",
     "CaseConflict",
     "EvaluationSummary",
+    "OutcomeImport",
     "PreviewStudent",
     "RulePreview",
     "add_months",
@@ -42,6 +44,8 @@ __all__ = [
     "case_set_status",
     "evaluation_run",
     "notices_mark_read",
+    "outcome_record",
+    "outcomes_import",
     "rule_create",
     "rule_preview",
     "rule_update",

@@ -19,6 +19,7 @@ from .cases import (
     cases,
 )
 from .home import home
+from .lab import outcomes_import_page, rule_lab
 from .notices import notices, notices_context, notices_read
 from .overview import overview
 from .rules import rule_edit, rule_preview, rule_toggle, rules
@@ -35,8 +36,10 @@ __all__ = [
     "notices",
     "notices_context",
     "notices_read",
+    "outcomes_import_page",
     "overview",
     "rule_edit",
+    "rule_lab",
     "rule_preview",
     "rule_toggle",
     "rules",

@@ -16,9 +16,9 @@ from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
-from . import backtest, outcomes
-from .lab_chart import frontier_geometry
-from .models import BacktestStatus, OutcomeKind, WarningRule
+from .. import backtest, services
+from ..lab_chart import frontier_geometry
+from ..models import BacktestStatus, OutcomeKind, WarningRule
 
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
@@ -155,7 +155,7 @@ def outcomes_import_page(request):
         try:
             if upload.size > 5 * 1024 * 1024:
                 raise ImportRefused("An outcomes file is at most 5 MB; nothing was written.")
-            report = outcomes.outcomes_import(
+            report = services.outcomes_import(
                 school=school,
                 data=upload.read(),
                 by=request.user,

@@ -1,7 +1,8 @@
 """Outcomes: what turned out to be true of a student, the ground a backtest stands on.
 
-A counsellor records one when resolving a case; a school admin imports them for past
-students (a CSV of student reference, outcome, date; the reference is pseudonymised by the
+A counsellor records one when resolving a case (casework.case_resolve); a school admin
+imports them for past students (a CSV of student reference, outcome, date; the reference is
+pseudonymised by the
 same keyed HMAC as attendance, so it meets the same student code and is never stored). Every
 write is in the audit trail; the reads are scoped to the school like everything else.
 """
@@ -22,8 +23,7 @@ from schools.importers.pseudonym import Pseudonymiser
 from schools.importers.report import ImportRefused, Problem
 from schools.models import School, Student
 
-from . import services
-from .models import Case, Outcome, OutcomeKind, OutcomeSource
+from ..models import Case, Outcome, OutcomeKind, OutcomeSource
 
 MAX_OUTCOME_ROWS = 50_000
 MAX_PROBLEMS = 50
@@ -81,25 +81,6 @@ def outcome_record(
             detail={"kind": kind, "source": source, "case": case.pk if case else None},
         )
     return outcome
-
-
-def case_resolve_with_outcome(*, case: Case, by, reason: str, outcome: str) -> Case:
-    """Resolve `case` (alerts.services.case_resolve: a screened reason, a compare-and-swap on
-    its status) and record the student's outcome dated today at the school, together or not
-    at all: an unknown outcome resolves nothing."""
-    if outcome not in OutcomeKind.values:
-        raise ValidationError(
-            "Say what the outcome was: one of %(ok)s.",
-            code="unknown_outcome",
-            params={"ok": ", ".join(OutcomeKind.values)},
-        )
-    with transaction.atomic():
-        case = services.case_resolve(case=case, by=by, reason=reason)
-        student = case.student
-        outcome_record(
-            student=student, kind=outcome, on_date=student.school.today(), by=by, case=case
-        )
-    return case
 
 
 @dataclass
