@@ -8,7 +8,7 @@ from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 from schools.forms import sign_choices
 from schools.signs import SIGNS, Category
 
-from .models import ActionType, CaseStatus, OutcomeKind, Severity, Stage, WarningRule
+from .models import ActionType, CaseStatus, OutcomeKind, RuleKind, Severity, Stage, WarningRule
 from .services import RULE_EDITABLE_FIELDS
 
 
@@ -78,6 +78,22 @@ class RuleForm(forms.ModelForm):
         choices=sign_choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    components = forms.TypedMultipleChoiceField(
+        label="Composite: the rules that must fire together",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Other rules of the school (switched on or not), for a composite rule.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = WarningRule.objects.filter(school_id=self.instance.school_id).exclude(
+            kind=RuleKind.COMPOSITE
+        )
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["components"].choices = [(r.pk, r.name) for r in others.order_by("name")]
 
     class Meta:
         model = WarningRule
@@ -93,6 +109,7 @@ class RuleForm(forms.ModelForm):
             "min_distinct_observers": "Different members of staff over the span",
             "consecutive_windows": "Windows in a row",
             "attendance_threshold": "Attendance below (%)",
+            "min_components": "Composite: at least this many of them (empty: all)",
             "severity": "Severity of a case it opens",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}

@@ -177,3 +177,31 @@ def test_a_composite_rule_is_validated(school_a):
         WarningRule(
             school=school_a, name="D", kind="composite", components=[nested.pk, absent.pk]
         ).full_clean()
+
+
+def test_a_composite_rule_is_edited_on_its_page_and_previewed(client, school_a, adam):
+    from django.urls import reverse
+
+    from benchmarks.preview import form_data
+
+    absent, seen = absence_rule(school_a, weeks=2), observed_rule(school_a, weeks=2)
+    both = composite(school_a, [absent, seen])
+    client.force_login(adam)
+    page = client.get(reverse("rule-edit", args=[both.pk])).content.decode()
+    assert "the rules that must fire together" in page and absent.name in page
+    data = form_data(both) | {"min_components": "1"}
+    preview = client.post(reverse("rule-preview", args=[both.pk]), data)
+    assert preview.status_code == 200 and preview.json()["ok"]
+    saved = client.post(reverse("rule-edit", args=[both.pk]), data)
+    assert saved.status_code == 302
+    both.refresh_from_db()
+    assert (both.min_components, both.version, sorted(both.components)) == (
+        1,
+        2,
+        sorted([absent.pk, seen.pk]),
+    )
+    # A plain rule's page saves as before: its components stay empty.
+    plain = client.post(reverse("rule-edit", args=[absent.pk]), form_data(absent))
+    assert plain.status_code == 302
+    absent.refresh_from_db()
+    assert absent.components == [] and absent.version == 1
