@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.broker import publish_quickly
 from schools.calendar import school_days_between
 from schools.models import School, Student
@@ -246,14 +247,23 @@ def _context(*, school: School, period: Period) -> _Context:
     )
 
 
-def _measure(*, rule: WarningRule, ctx: _Context, min_lead_weeks: int) -> dict:
-    days, rows = engine.preview(
-        school=rule.school,
-        rule=rule,
-        on_date=ctx.period.end,
-        history_school_days=ctx.period_days,
-    )
-    first_fired = {sid: row.first_fired_on for sid, row in rows.items()}
+def _measure(
+    *,
+    rule: WarningRule,
+    ctx: _Context,
+    min_lead_weeks: int,
+    first_fired: dict[int, dt.date] | None = None,
+) -> dict:
+    if first_fired is None:
+        days, rows = engine.preview(
+            school=rule.school,
+            rule=rule,
+            on_date=ctx.period.end,
+            history_school_days=ctx.period_days,
+        )
+        first_fired = {sid: row.first_fired_on for sid, row in rows.items()}
+    else:
+        days = ctx.calendar[: ctx.period_days]
     result = score(
         first_fired=first_fired,
         outcomes=ctx.outcomes,
@@ -267,6 +277,50 @@ def _measure(*, rule: WarningRule, ctx: _Context, min_lead_weeks: int) -> dict:
         "school_days": len(days),
     }
     return result
+
+
+def first_firings_by_persistence(
+    *, rule: WarningRule, ctx: _Context, values: Sequence[int]
+) -> dict[int, dict[int, dt.date]] | None:
+    """Each student's first firing date in the period for each number of windows in a row
+    in `values`, from one counting pass instead of one per value; None when the rule is not
+    one for which that is exact.
+
+    A rule fires at a day with N windows when the window ending there and the N - 1 before
+    it, back to back, each meet the per-window condition, and the span conditions hold
+    (alerts/counting.py). Where the span conditions cannot fail once each window holds (an
+    attendance rule; a sign rule asking at most 1 distinct sign and 1 distinct member of
+    staff: a window that holds has a record, and every record has a sign and a witness),
+    the rule with N windows fires exactly where the one-window rule fires at that day and at
+    each window's end before it. tests/lab/test_backtest.py checks this against measuring
+    each value apart."""
+    if rule.kind == RuleKind.COMPOSITE or (
+        rule.kind == RuleKind.SIGN_PATTERN
+        and (rule.min_distinct_signs > 1 or rule.min_distinct_observers > 1)
+    ):
+        return None
+    width, top, n = rule.window_days, max(values), ctx.period_days
+    days = engine.school_days_until(rule.school, ctx.period.end, n + top * width)
+    first_end = max(len(days) - n, 0)
+    single = copy.copy(rule)
+    single.consecutive_windows = 1
+    holds = engine.firing_days(
+        school=rule.school,
+        rule=single,
+        days=days,
+        first_end=max(first_end - (top - 1) * width, 0),
+    )
+    found: dict[int, dict[int, dt.date]] = {}
+    for windows in values:
+        firsts = {}
+        for student_id, ends in holds.items():
+            held = set(ends)
+            for end in ends:
+                if end >= first_end and all(end - k * width in held for k in range(windows)):
+                    firsts[student_id] = days[end]
+                    break
+        found[windows] = firsts
+    return found
 
 
 def sweep_values(*, parameter: str, values: Sequence | None) -> list:
@@ -312,10 +366,18 @@ def backtest_compute(
     }
     if points:
         frontier = []
+        known = None
+        if sweep == "consecutive_windows":
+            known = first_firings_by_persistence(rule=rule, ctx=ctx, values=points)
         for i, value in enumerate(points, start=2):
             variant = copy.copy(rule)
             setattr(variant, sweep, value)
-            figures = _measure(rule=variant, ctx=ctx, min_lead_weeks=min_lead_weeks)
+            figures = _measure(
+                rule=variant,
+                ctx=ctx,
+                min_lead_weeks=min_lead_weeks,
+                first_fired=known[value] if known is not None else None,
+            )
             frontier.append(
                 {
                     "value": str(value),
@@ -392,10 +454,18 @@ def backtest_request(
         "values": [str(v) for v in values or ()],
     }
     key = run_key(rule=rule, params=params)
+    # Who looked at which students' figures: like reading a case, every request is audited.
+    audit_record(
+        actor=by,
+        action="rule.backtest",
+        obj=rule,
+        school_id=school.pk,
+        detail={"version": rule.version, **params},
+    )
     kept = BacktestRun.objects.filter(school=school, key=key).first()
-    if kept is not None and kept.status != BacktestStatus.FAILED:
-        waited = timezone.now() - kept.created_at
-        if kept.status == BacktestStatus.QUEUED and waited > dt.timedelta(seconds=60):
+    now = timezone.now()
+    if kept is not None and _alive(kept, now):
+        if kept.status == BacktestStatus.QUEUED and now - kept.created_at > QUEUE_AGAIN_AFTER:
             # Its first queueing failed (the broker was down), or the task was lost.
             publish_quickly(BACKTEST_TASK, args=[kept.pk])
         return kept
@@ -426,6 +496,19 @@ def backtest_request(
         return backtest_run(run=run, rule=rule)
     transaction.on_commit(lambda: publish_quickly(BACKTEST_TASK, args=[run.pk]), robust=True)
     return run
+
+
+QUEUE_AGAIN_AFTER = dt.timedelta(seconds=60)
+
+
+def _alive(run: BacktestRun, now: dt.datetime) -> bool:
+    """A kept run worth answering with: done, queued, or running for less than a task may
+    run (a worker that died leaves it "running" for ever otherwise)."""
+    if run.status == BacktestStatus.FAILED:
+        return False
+    if run.status == BacktestStatus.RUNNING and run.started_at is not None:
+        return now - run.started_at < dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return True
 
 
 def _unchanged(rule: WarningRule) -> bool:

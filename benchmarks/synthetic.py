@@ -1,14 +1,16 @@
 """Synthetic schools with a known ground truth, for the rule lab's tests and benchmark.
 
-Three kinds of student, drawn from a seeded random generator so a school is the same on
+Four kinds of student, drawn from a seeded random generator so a school is the same on
 every run:
 
 - withdrawing: from an onset day on, absent on some days of every school week (both
   sessions), until the outcome some weeks later (concern confirmed, or left the school, in
   which case the student is marked as left on that date);
-- a bad week: absent for most of one school week, and nothing after; a share of them were
-  looked at and have the outcome "no concern found";
-- everyone: noise, a random absent session now and then.
+- a bad spell: absent for most of one school week (now and then two in a row), and nothing
+  after; a share of them were looked at and have the outcome "no concern found";
+- irregular: absent on a day now and then all year (illness, appointments), no pattern; a
+  share of them were looked at, "no concern found";
+- everyone: noise, a random absent day now and then.
 
 Codes only (S-0001...), never a name. The rows are written with bulk inserts.
 """
@@ -47,8 +49,10 @@ def generate_school(
     seed: int = 1,
     withdrawing_share: float = 0.08,
     bad_week_share: float = 0.15,
+    irregular_share: float = 0.10,
+    irregular_rate: float = 0.15,
     noise: float = 0.02,
-    absent_days_per_week: tuple[int, int] = (2, 4),
+    absent_days_per_week: tuple[int, int] = (1, 3),
     lead_weeks: tuple[int, int] = (4, 12),
     dense: bool = False,
 ) -> Truth:
@@ -89,12 +93,29 @@ def generate_school(
                 Outcome(student=student, kind=kind, on_date=outcome_on, source=OutcomeSource.IMPORT)
             )
         elif roll < withdrawing_share + bad_week_share and len(weeks) > 4:
-            week = weeks[rng.randrange(1, len(weeks) - 1)]
-            absent.update(rng.sample(week, min(4, len(week))))
+            first = rng.randrange(1, len(weeks) - 2)
+            spell = weeks[first : first + (2 if rng.random() < 0.25 else 1)]
+            for week in spell:
+                absent.update(rng.sample(week, min(rng.randint(3, 4), len(week))))
+            week = spell[-1]
             truth.kinds[sid] = "bad_week"
             if rng.random() < 0.5:
                 on = week[-1] + dt.timedelta(days=14)
                 on = min(on, end)
+                truth.outcomes[sid] = (OutcomeKind.NO_CONCERN.value, on)
+                outcomes.append(
+                    Outcome(
+                        student=student,
+                        kind=OutcomeKind.NO_CONCERN,
+                        on_date=on,
+                        source=OutcomeSource.IMPORT,
+                    )
+                )
+        elif roll < withdrawing_share + bad_week_share + irregular_share:
+            absent.update(d for d in days if rng.random() < irregular_rate)
+            truth.kinds[sid] = "irregular"
+            if rng.random() < 0.3:
+                on = days[rng.randrange(len(days) // 2, len(days))]
                 truth.outcomes[sid] = (OutcomeKind.NO_CONCERN.value, on)
                 outcomes.append(
                     Outcome(

@@ -122,6 +122,10 @@ def test_a_backtest_is_answered_then_kept_per_rule_version(api, year, adam):
     assert edited["result"]["flagged"] <= result["flagged"]
     assert BacktestRun.objects.count() == 2
     assert client.get(f"/api/backtests/{run['id']}/").json()["id"] == run["id"]
+    # Every request, kept or not, is in the audit trail: who looked, at which rule and period.
+    audited = AuditEvent.objects.filter(action="rule.backtest", actor=adam, object_id=rule.pk)
+    assert audited.count() == 3
+    assert audited.first().detail["start"] == START.isoformat()
 
 
 def test_two_rules_side_by_side_and_a_sweep(api, year, adam):

@@ -62,11 +62,11 @@ def year(school_a):
 
 def test_the_backtest_counts_exactly_what_a_direct_count_finds(year):
     school, truth = year
-    rule = absence_rule(school, weeks=3, days=2)
+    rule = absence_rule(school, weeks=3, days=1)
     result = backtest_compute(rule=rule, period=Period(START, END), min_lead_weeks=2)
 
     days = school_days_between(school, START, END)
-    verdicts, leads = direct_figures(truth, days, weeks=3, per_week=2, min_lead_weeks=2)
+    verdicts, leads = direct_figures(truth, days, weeks=3, per_week=1, min_lead_weeks=2)
     codes = {s.pk: s.code for s in school.students.all()}
     found = {row["student"]: row["verdict"] for row in result["students"]}
     assert found == {codes[sid]: v for sid, v in verdicts.items()}
@@ -82,12 +82,14 @@ def test_the_backtest_counts_exactly_what_a_direct_count_finds(year):
     assert result["students_on_roll"] == 160
     assert truth.left_on, "the generated year has leavers"
     leavers = {codes[sid] for sid in truth.left_on}
-    assert {r["student"] for r in result["students"] if r["verdict"] == "true_positive"} & leavers
+    rows = {r["student"]: r for r in result["students"]}
+    assert leavers <= set(rows)
+    assert any(rows[code]["first_fired_on"] for code in leavers), "a leaver was flagged"
 
 
 def test_more_persistence_raises_precision_and_lowers_recall(year):
     school, _truth = year
-    rule = absence_rule(school, weeks=1, days=2)
+    rule = absence_rule(school, weeks=1, days=1)
     result = backtest_compute(
         rule=rule,
         period=Period(START, END),
@@ -105,3 +107,27 @@ def test_more_persistence_raises_precision_and_lowers_recall(year):
     assert points[0]["precision"] < points[2]["precision"] <= points[-1]["precision"]
     assert recalls[0] > recalls[-1]
     assert points[0]["current"] and not any(p["current"] for p in points[1:])
+
+
+@pytest.mark.parametrize("kind", ["sign_pattern", "attendance_rate"])
+def test_a_persistence_sweep_is_what_measuring_each_value_apart_gives(year, kind):
+    school, _truth = year
+    rule = absence_rule(school, weeks=2, days=2)
+    if kind == "attendance_rate":
+        rule.kind, rule.attendance_threshold, rule.signs = "attendance_rate", 70, []
+        rule.save()
+    values = [1, 2, 3, 5, 8]
+    swept = backtest_compute(
+        rule=rule, period=Period(START, END), sweep="consecutive_windows", values=values
+    )["sweep"]["points"]
+    for point, windows in zip(swept, values, strict=True):
+        rule.consecutive_windows = windows
+        alone = backtest_compute(rule=rule, period=Period(START, END))
+        assert point["value"] == str(windows)
+        assert (point["flagged"], point["true_positives"], point["false_positives"]) == (
+            alone["flagged"],
+            alone["counts"]["true_positive"],
+            alone["counts"]["false_positive"],
+        ), windows
+        assert point["missed"] == alone["counts"]["missed"]
+        assert point["median_lead_weeks"] == alone["median_lead_weeks"]
