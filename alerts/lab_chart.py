@@ -4,8 +4,8 @@ swept parameter, joined in the order of the values. No script, no outside servic
 
 from __future__ import annotations
 
-WIDTH, HEIGHT = 420, 300
-LEFT, RIGHT, TOP, BOTTOM = 46, 16, 14, 40
+WIDTH, HEIGHT = 420, 316
+LEFT, RIGHT, TOP, BOTTOM = 46, 16, 30, 40
 
 
 def frontier_geometry(sweep: dict | None) -> dict:
@@ -33,6 +33,10 @@ def frontier_geometry(sweep: dict | None) -> dict:
         }
         for p in points
     ]
+    # Values that land on the same point share one label ("5, 6, 7"), drawn once.
+    labels: dict[tuple[float, float], list[str]] = {}
+    for d in dots:
+        labels.setdefault((d["x"], d["y"]), []).append(d["label"])
     ticks = [0, 0.25, 0.5, 0.75, 1.0]
     return {
         "empty": not dots,
@@ -44,6 +48,7 @@ def frontier_geometry(sweep: dict | None) -> dict:
         "bottom": TOP + plot_h,
         "line": " ".join(f"{d['x']},{d['y']}" for d in dots),
         "dots": dots,
+        "labels": [(x, y, ", ".join(values)) for (x, y), values in labels.items()],
         "x_ticks": [(x(t), f"{t:.0%}") for t in ticks],
         "y_ticks": [(y(t), f"{t:.0%}") for t in ticks],
         "x_label_y": TOP + plot_h + 32,

@@ -105,10 +105,16 @@ def rule_lab(request, pk: int):
         students = []
         if result is not None:
             students = [s for s in result["students"] if not show or s["verdict"] == show]
+        figures = []
+        if result is not None:
+            figures = [
+                (key, label, result["counts"].get(key, 0)) for key, label in VERDICT_LABELS.items()
+            ]
         results.append(
             {
                 "run": run,
                 "result": result,
+                "figures": figures,
                 "students": students,
                 "frontier": frontier_geometry(result.get("sweep")) if result else None,
             }
