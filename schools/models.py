@@ -82,6 +82,11 @@ class School(models.Model):
         related_name="deputy_for",
         help_text="Told when a case is not acknowledged in time.",
     )
+    second_factor_required = models.BooleanField(
+        default=False,
+        help_text="Counsellors and school admins, who read case data, must sign in with a "
+        "code from an authenticator app as well as their password.",
+    )
 
     class Meta:
         ordering = ["code"]
