@@ -42,10 +42,10 @@ TEACHERS_WITH_TOKENS = 10
 
 def run() -> dict:
     from django.test import Client, override_settings
-    from core.credentials import token_create
 
     from alerts.models import Case
     from alerts.services import evaluation_run
+    from core.credentials import token_create
     from core.models import User
     from schools.models import Membership, Role, School, Student
 

@@ -329,6 +329,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, which holds the e-mail
 AXES_USERNAME_CALLABLE = "core.lockout.username_of"
 AXES_CLIENT_IP_CALLABLE = "core.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"

@@ -92,6 +92,9 @@ class SchoolAdmin(SchoolScopedAdmin):
     list_display = ["code", "name", "time_zone", "designated_counsellor", "deputy"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline, TermInline, ClosureInline]
+    # Turned on from the school's sign-in safeguards page, which also signs out those who
+    # must now enrol (schools.access.school_second_factor_set).
+    readonly_fields = ["second_factor_required"]
 
     # Opening or closing a school is operations' work. A school admin who added one would not
     # be a member of it, so it would vanish from their list; deleting one removes its calendar

@@ -14,11 +14,10 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from core.models import ApiToken
-from tests.tokens import owner_of
-
 from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, Membership, Observation, Role, School, Student
 from schools.signs import WITHDRAWAL_SIGNS
+from tests.tokens import owner_of
 
 from .helpers import table_counts
 
