@@ -31,7 +31,7 @@ from core.models import ApiToken, User
 from . import tenancy
 from .models import Membership, Role, School
 
-ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
+ADMIN_ROLES = tenancy.ADMIN_ROLES
 
 
 # --- selectors and services ---------------------------------------------------------------
@@ -93,15 +93,11 @@ class IntegrationTokenForm(forms.Form):
 
 
 def _school(request) -> School:
-    from .views import current_school
-
-    return current_school(request, ADMIN_ROLES)
+    return tenancy.current_school(request, ADMIN_ROLES)
 
 
 def _created(request, school, token, secret):
-    back = reverse("integrations")
-    if len(tenancy.school_ids(request.user)) > 1:
-        back += f"?school={school.code}"
+    back = tenancy.with_school(reverse("integrations"), school, request)
     return render(
         request,
         "registration/token_created.html",
@@ -175,10 +171,7 @@ def integration_token_revoke(request, public_id):
         raise Http404("No such token.")
     token_revoke(token=token, by=request.user)
     messages.success(request, f"The token “{token.name}” of {token.user} is revoked.")
-    target = reverse("integrations")
-    if len(tenancy.school_ids(request.user)) > 1:
-        target += f"?school={school.code}"
-    return redirect(target)
+    return redirect(tenancy.with_school(reverse("integrations"), school, request))
 
 
 # --- the second-factor requirement and locked-out sign-ins ---------------------------------
@@ -282,10 +275,7 @@ def security(request):
                 messages.success(request, f"Unlocked ({count}).")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        target = reverse("school-security")
-        if len(tenancy.school_ids(request.user)) > 1:
-            target += f"?school={school.code}"
-        return redirect(target)
+        return redirect(tenancy.with_school(reverse("school-security"), school, request))
     return render(
         request,
         "schools/security.html",
