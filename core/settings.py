@@ -368,4 +368,8 @@ MIDDLEWARE.insert(
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Early warning")
 # Axes last: it turns a locked-out attempt flagged during the request into the 429 page.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# A person of several schools chooses which one a page is for (schools/middleware.py).
+MIDDLEWARE.append("schools.middleware.SchoolChoiceMiddleware")
+# A school admin's invitation to join the school is valid this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # --- end accounts --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from .models import (
     AttendanceRecord,
     ClosureDay,
     ImportJob,
+    Invitation,
     Membership,
     Observation,
     ObservationSign,
@@ -111,6 +112,26 @@ class MembershipAdmin(SchoolScopedAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "school__code"]
 
+    # A school admin invites colleagues from the Staff page: an account joins a school only
+    # when its owner accepts. Operations (superusers) set schools up here.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from .services import membership_remove
+
+        try:
+            membership_remove(membership=obj, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            self.delete_model(request, membership)
+
 
 @admin.register(Term)
 class TermAdmin(SchoolScopedAdmin):
@@ -168,6 +189,34 @@ class ImportJobAdmin(SchoolScopedAdmin):
     list_display = ["id", "school", "format", "status", "uploaded_by", "created_at", "finished_at"]
     list_filter = ["status", "format"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SchoolScopedAdmin):
+    """Invitations, to read: they are made and withdrawn on the Staff page (the link's token
+    is never stored, only its digest, which is not shown)."""
+
+    list_display = ["email", "school", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    exclude = ["digest"]
+    readonly_fields = [
+        "school",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "withdrawn_at",
+    ]
 
     def has_add_permission(self, request):
         return False

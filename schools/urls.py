@@ -19,6 +19,12 @@ urlpatterns = [
     path("school/staff/", views.staff, name="staff"),
     path("school/staff/<int:pk>/role/", views.staff_role, name="staff-role"),
     path("school/staff/<int:pk>/remove/", views.staff_remove, name="staff-remove"),
+    path(
+        "school/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation-withdraw",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("school/integrations/", access.integrations, name="integrations"),
     path("school/security/", access.security, name="school-security"),
     path(
