@@ -117,23 +117,39 @@ class ApiToken(AbstractAuthToken):
 class AuditEvent(models.Model):
     """An append-only record of who read or changed what.
 
+    Append-only in the database itself: triggers refuse every UPDATE and DELETE of a row, on
+    PostgreSQL and on SQLite (migration 0005). So who acted is kept by value: `actor_id`
+    stays when the account is deleted (no database constraint, and deleting a user does not
+    touch this table), and `actor_label` is the account's e-mail address at the time.
+
     `school_id` and `object_id` are plain numbers so that core need not know the apps that
-    write here; `detail` never holds a note's text or anything else about a student.
+    write here; `student_code` is the pseudonymous code of the student whose data was read
+    or changed, if any; `detail` never holds a note's text or anything else about a student.
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
+    actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField(null=True, blank=True)
     school_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    student_code = models.CharField(max_length=17, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["school_id", "student_code"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"

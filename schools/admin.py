@@ -55,6 +55,25 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AuditedChangePageMixin:
+    """Opening an object's page in the Django admin is a read of what it holds (a case, an
+    observation's note): it is in the audit trail as `<model>.admin_read`."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from core.audit import audit_record
+
+        from .permissions import school_id_of
+
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.admin_read",
+            obj=obj,
+            school_id=school_id_of(obj),
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 class MembershipInline(admin.TabularInline):
     """Staff of a school, for superusers setting a school up. A school admin manages staff on
     the Staff page, where only their own school's people are offered: a raw user id here
@@ -173,7 +192,7 @@ class ObservationSignInline(admin.TabularInline):
 
 
 @admin.register(Observation)
-class ObservationAdmin(SchoolScopedAdmin):
+class ObservationAdmin(AuditedChangePageMixin, SchoolScopedAdmin):
     list_display = ["student", "observed_on", "recorded_by", "created_at", "withdrawn_at"]
     date_hierarchy = "observed_on"
     raw_id_fields = ["student"]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("school/integrations/", access.integrations, name="integrations"),
     path("school/security/", access.security, name="school-security"),
+    path("school/audit/", views.audit, name="audit"),
     path(
         "school/integrations/tokens/<uuid:public_id>/revoke/",
         access.integration_token_revoke,

@@ -9,6 +9,7 @@ context processor import from here.
 
 from __future__ import annotations
 
+from .audit import audit
 from .common import nav_context
 from .invitations import invitation
 from .observations import (
@@ -23,6 +24,7 @@ from .staff import invitation_withdraw, staff, staff_remove, staff_role
 from .students import student_deactivate, student_detail, student_find, students
 
 __all__ = [
+    "audit",
     "invitation",
     "invitation_withdraw",
     "my_observations",
