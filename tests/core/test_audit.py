@@ -22,7 +22,6 @@ from core.audit import audit_record
 from core.models import AuditEvent
 from tests.factories import ObservationFactory, StudentFactory
 from tests.tokens import token_client
-from tests.web.conftest import case_a, case_b  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +193,7 @@ def test_the_csv_export_is_audited(adam, trail, as_user):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["at", "person", "action", "object", "object_id", "student_code", "detail"]
-    assert [r[1:3] + [r[5]] for r in rows[1:]] == [["carol@north.test", "case.read", "S-0042"]]
+    assert [[*r[1:3], r[5]] for r in rows[1:]] == [["carol@north.test", "case.read", "S-0042"]]
     export = _rows("audit.export", actor=adam).get()
     assert export.detail == {"person": "carol"}
 
