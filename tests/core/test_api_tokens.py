@@ -186,3 +186,26 @@ def test_a_school_admin_cannot_touch_another_schools_or_a_persons_tokens(
     assert not ApiToken.objects.filter(user__in=[alice, ivan]).exists()
     # Teachers do not see the page at all.
     assert as_user(alice).get("/school/integrations/").status_code == 404
+
+
+def test_a_token_made_before_hashing_keeps_working_and_its_plain_copy_is_gone(ivan):
+    """Migration 0003: the old table's tokens become digests; the old table is dropped."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("core.migrations.0003_hash_existing_tokens")
+    old = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz, "
+            "user_id bigint)"
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, now(), %s)", [old, ivan.pk])
+    with connection.schema_editor() as editor:
+        migration.hash_old_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    assert owner_of(old) == ivan
+    assert not ApiToken.objects.filter(token_key=old).exists()  # only its first 15 characters
+    assert ApiToken.objects.get(user=ivan).expiry > timezone.now() + dt.timedelta(days=89)
