@@ -177,3 +177,25 @@ def test_a_superuser_unlocks_in_the_admin(alice, django_user_model):
         == 302
     )
     assert _login(client, alice.email, FACTORY_PASSWORD).status_code == 302
+
+
+def test_a_school_admin_unlocks_their_own_staff_only(alice, adam, bella, bob, as_user):
+    here = Client(REMOTE_ADDR="10.1.1.1")
+    _fail(here, alice.email)
+    _fail(here, bob.email)
+    page = as_user(adam).get("/school/security/")
+    assert b"alice@north.test" in page.content
+    assert b"bob@south.test" not in page.content  # another school's staff
+    # Another school's admin cannot unlock alice (nothing happens), her own admin can.
+    as_user(bella).post("/school/security/", {"do": "unlock", "email": alice.email})
+    assert _login(here, alice.email, FACTORY_PASSWORD).status_code == 429
+    as_user(adam).post("/school/security/", {"do": "unlock", "email": bob.email})
+    assert _login(here, bob.email, FACTORY_PASSWORD).status_code == 429
+    answer = as_user(adam).post(
+        "/school/security/", {"do": "unlock", "email": alice.email}, follow=True
+    )
+    assert b"Unlocked" in answer.content
+    assert _login(here, alice.email, FACTORY_PASSWORD).status_code == 302
+    from core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="sign_in.unlock", actor=adam).count() == 1
