@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -118,10 +117,23 @@ class ObtainTokenView(APIView):
 class RevokeTokenView(APIView):
     """Revoke the token this request is made with (other tokens of the account stay)."""
 
-    authentication_classes = [TokenAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None}, summary="Revoke this token")
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ErrorSerializer, description="The request was not made with a token."
+            ),
+        },
+        summary="Revoke this token",
+    )
     def post(self, request):
+        if not isinstance(request.auth, credentials.ApiToken):
+            return Response(
+                {"detail": "Send the token to revoke as Authorization: Token …"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         credentials.token_revoke(token=request.auth, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
