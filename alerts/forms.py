@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
-from schools.forms import sign_choices
-from schools.signs import SIGNS, Category
+from schools.forms import SignsByCategoryMixin, sign_choices
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
 from .services import RULE_EDITABLE_FIELDS
@@ -64,7 +63,7 @@ class CaseFilterForm(forms.Form):
         self.fields["year_group"].choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(SignsByCategoryMixin, forms.ModelForm):
     """The fields a school admin edits; saving goes through alerts.services.rule_update."""
 
     signs = forms.MultipleChoiceField(
@@ -91,16 +90,3 @@ class RuleForm(forms.ModelForm):
             "severity": "Severity of a case it opens",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def signs_by_category(self):
-        by_code = {w.data["value"]: w for w in self["signs"]}
-        groups = []
-        for category in Category:
-            items = [
-                (by_code[c], info)
-                for c, info in SIGNS.items()
-                if info.category == category and c in by_code
-            ]
-            if items:
-                groups.append((category.label, items))
-        return groups

@@ -1,9 +1,13 @@
-"""Writing the audit trail: one row per change, and one row per student for every read of
-case data, observation notes and rule-preview results."""
+"""The audit trail: the one place that builds AuditEvent rows. One row per change, and one row
+per student for every read of case data, observation notes and rule-preview results.
+
+Rows are append-only in the database (see AuditEvent), so who acted is written by value: the
+account's id and its e-mail address at the time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .models import AuditEvent, User
@@ -15,6 +19,40 @@ def _actor(actor: User | None) -> tuple[User | None, str]:
     return actor, actor.email
 
 
+def _code_of(obj: Any) -> str:
+    """The student code of `obj` when it is a student or belongs to one."""
+    if obj._meta.label_lower == "schools.student":
+        return obj.code
+    if getattr(obj, "student_id", None) is not None:
+        return obj.student.code
+    return ""
+
+
+def audit_entry(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any,
+    school_id: int | None,
+    detail: dict[str, Any] | None = None,
+    student_code: str | None = None,
+) -> AuditEvent:
+    """One audit entry for `actor` doing `action` to `obj` (a model instance), not saved yet:
+    for audit_record_many. `student_code` defaults to the code of the student `obj` is or
+    belongs to."""
+    who, label = _actor(actor)
+    return AuditEvent(
+        actor=who,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        school_id=school_id,
+        student_code=_code_of(obj) if student_code is None else student_code,
+        detail=detail or {},
+    )
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -22,20 +60,25 @@ def audit_record(
     obj: Any,
     school_id: int | None,
     detail: dict[str, Any] | None = None,
-    student_code: str = "",
+    student_code: str | None = None,
 ) -> AuditEvent:
     """Append one audit entry for `actor` doing `action` to `obj` (a model instance)."""
-    who, label = _actor(actor)
-    return AuditEvent.objects.create(
-        actor=who,
-        actor_label=label,
+    entry = audit_entry(
+        actor=actor,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
+        obj=obj,
         school_id=school_id,
-        student_code=student_code or _code_of(obj),
-        detail=detail or {},
+        detail=detail,
+        student_code=student_code,
     )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_many(entries: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Append many entries built by audit_entry() in one insert (evaluation opening hundreds
+    of cases at once)."""
+    return AuditEvent.objects.bulk_create(entries)
 
 
 def audit_reads(
@@ -43,38 +86,16 @@ def audit_reads(
     actor: User | None,
     action: str,
     objects: Iterable[Any],
-    school_of,
-    code_of=None,
+    school_of: Callable[[Any], int | None],
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one entry per object read (a list, a page of results, a preview): `school_of`
-    and `code_of` give each object's school id and student code. One query for them all."""
-    who, label = _actor(actor)
-    code_of = code_of or _code_of
-    rows = [
-        AuditEvent(
-            actor=who,
-            actor_label=label,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=obj.pk,
-            school_id=school_of(obj),
-            student_code=code_of(obj),
-            detail=detail or {},
-        )
+    """Append one entry per object read (a list, a page of results): `school_of` gives each
+    object's school id. One insert for them all; returns how many."""
+    rows = audit_record_many(
+        audit_entry(actor=actor, action=action, obj=obj, school_id=school_of(obj), detail=detail)
         for obj in objects
-    ]
-    AuditEvent.objects.bulk_create(rows)
+    )
     return len(rows)
-
-
-def _code_of(obj: Any) -> str:
-    """The student code of `obj` when it is a student or belongs to one."""
-    if getattr(obj, "student_id", None) is not None:
-        return obj.student.code
-    if obj._meta.label_lower == "schools.student":
-        return obj.code
-    return ""
 
 
 def audit_record_codes(
@@ -88,19 +109,16 @@ def audit_record_codes(
 ) -> int:
     """Append one entry per student code shown by one read of `obj` (e.g. a rule preview's
     results), or a single entry when it showed none."""
-    who, label = _actor(actor)
-    codes = list(dict.fromkeys(codes)) or [""]
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=who,
-            actor_label=label,
+    wanted = list(dict.fromkeys(codes)) or [""]
+    rows = audit_record_many(
+        audit_entry(
+            actor=actor,
             action=action,
-            object_type=obj._meta.label_lower,
-            object_id=obj.pk,
+            obj=obj,
             school_id=school_id,
+            detail=detail,
             student_code=code,
-            detail=detail or {},
         )
-        for code in codes
+        for code in wanted
     )
-    return len(codes)
+    return len(rows)

@@ -20,9 +20,9 @@ from .delivery import (
 )
 from .escalation import (
     case_escalate,
-    case_escalate_at,
     cases_escalate_due,
     escalation_deadline,
+    escalation_due_at,
     escalation_recipients,
 )
 from .outbox import case_changed, change_key, recipients_for
@@ -32,12 +32,12 @@ __all__ = [
     "DeliveryReport",
     "case_changed",
     "case_escalate",
-    "case_escalate_at",
     "case_link",
     "cases_escalate_due",
     "change_key",
     "deliver_soon",
     "escalation_deadline",
+    "escalation_due_at",
     "escalation_recipients",
     "notification_deliver",
     "notification_retry",

@@ -28,8 +28,13 @@ from .observations import (
     observation_withdraw_own,
     observations_create_batch,
 )
-from .students import student_create, student_deactivate, students_create_bulk
-from .validation import validate_not_future, validate_note, validate_signs
+from .students import (
+    student_create,
+    student_deactivate,
+    student_record_read,
+    students_create_bulk,
+)
+from .validation import observation_clean, validate_not_future, validate_note, validate_signs
 
 __all__ = [
     "AttendanceInput",
@@ -47,6 +52,7 @@ __all__ = [
     "membership_change_role",
     "membership_remove",
     "observation_can_correct",
+    "observation_clean",
     "observation_correct",
     "observation_correction_deadline",
     "observation_correction_hours",
@@ -56,6 +62,7 @@ __all__ = [
     "register_save",
     "student_create",
     "student_deactivate",
+    "student_record_read",
     "students_create_bulk",
     "validate_not_future",
     "validate_note",

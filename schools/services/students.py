@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+
+from core.audit import audit_record
 
 from ..models import School, Student
 
@@ -69,3 +72,15 @@ def students_create_bulk(
         return Student.objects.bulk_create(
             Student(school=school, code=code, year_group=year_group) for code in cleaned
         )
+
+
+def student_record_read(*, student: Student, by, until: dt.date, weeks: int) -> None:
+    """Every read of a student's page is in the audit trail (who, which student, which
+    span), like every read of a case."""
+    audit_record(
+        actor=by,
+        action="student.read",
+        obj=student,
+        school_id=student.school_id,
+        detail={"until": until.isoformat(), "weeks": weeks},
+    )

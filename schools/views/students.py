@@ -12,8 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.audit import audit_record
-
 from .. import selectors, services, tenancy
 from ..forms import StudentAddForm, StudentBulkForm, StudentSpanForm
 from ..models import Student
@@ -126,13 +124,7 @@ def student_detail(request, pk: int):
         )
     ]
     # Reading a student's record is in the audit trail, like reading a case.
-    audit_record(
-        actor=request.user,
-        action="student.read",
-        obj=student,
-        school_id=school.pk,
-        detail={"until": until.isoformat(), "weeks": weeks},
-    )
+    services.student_record_read(student=student, by=request.user, until=until, weeks=weeks)
     return render(
         request,
         "schools/student_detail.html",
