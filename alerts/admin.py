@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from schools.admin import SchoolScopedAdmin
+from schools.admin import AuditedChangePageMixin, SchoolScopedAdmin
 
 from .models import (
     Case,
@@ -59,7 +59,7 @@ class CaseRuleInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SchoolScopedAdmin):
+class CaseAdmin(AuditedChangePageMixin, SchoolScopedAdmin):
     list_display = ["student", "status", "stage", "severity", "persisted_since", "opened_at"]
     list_filter = ["status", "stage", "severity"]
     search_fields = ["student__code"]

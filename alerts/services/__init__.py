@@ -16,11 +16,12 @@ from .casework import (
     case_record_read,
     case_resolve,
     case_set_status,
+    cases_record_list_read,
 )
 from .evaluation import SCHOOL_WEEK_DAYS, EvaluationSummary, evaluation_run
 from .grading import PERSISTENT_MONTHS, PRE_WITHDRAWAL_MONTHS, add_months, severity_for, stage_for
 from .notices import notices_mark_read
-from .preview import PreviewStudent, RulePreview, rule_preview
+from .preview import PreviewStudent, RulePreview, rule_preview, rule_preview_record_read
 from .rules import RULE_EDITABLE_FIELDS, rule_create, rule_update, rules_install_defaults
 
 __all__ = [
@@ -40,10 +41,12 @@ __all__ = [
     "case_record_read",
     "case_resolve",
     "case_set_status",
+    "cases_record_list_read",
     "evaluation_run",
     "notices_mark_read",
     "rule_create",
     "rule_preview",
+    "rule_preview_record_read",
     "rule_update",
     "rules_install_defaults",
     "severity_for",

@@ -36,6 +36,7 @@ def cases(request):
         wanted = {k: f[k] for k in ("status", "stage", "severity", "year_group")}
     qs = selectors.cases_worklist(cases=selectors.cases_visible_to(request.user), **wanted)
     rows = list(qs[:200])
+    services.cases_record_list_read(cases=rows, by=request.user)
     return render(
         request,
         "alerts/cases.html",

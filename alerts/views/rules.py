@@ -77,4 +77,6 @@ def rule_preview(request, pk: int):
             {"ok": False, "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}},
             status=400,
         )
-    return JsonResponse({"ok": True, **selectors.rule_preview_data(rule=form.instance)})
+    return JsonResponse(
+        {"ok": True, **selectors.rule_preview_data(rule=form.instance, by=request.user)}
+    )
