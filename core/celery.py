@@ -2,8 +2,9 @@
 
 The beat schedule is declared here, in code, so a change to it is reviewed like code. Tasks
 are thin: each loads ids and calls a service function of its app. Every due time that matters
-(notification retries, escalation, review reminders) is a database column that these periodic tasks scan, so a
-missed beat delays work and never loses it; nothing relies on broker countdowns.
+(notification retries, escalation, review reminders) is a database column that these periodic
+tasks scan, so a missed beat delays work and never loses it; nothing relies on broker
+countdowns.
 """
 
 from __future__ import annotations
