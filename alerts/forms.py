@@ -9,7 +9,7 @@ from schools.forms import sign_choices
 from schools.signs import SIGNS, Category
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
-from .services import RULE_EDITABLE_FIELDS
+from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
 
 def _note_field(label: str, *, required: bool = True) -> forms.CharField:
@@ -38,7 +38,55 @@ OPEN_STATUS_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus
 
 
 class StatusForm(forms.Form):
+    """The status list of an open case. Given `current` (the case's status), it offers only
+    the steps the workflow allows from there (resolving has its own form, with a reason)."""
+
     status = forms.ChoiceField(label="New status", choices=OPEN_STATUS_CHOICES)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current is not None:
+            allowed = TRANSITIONS.get(current, frozenset())
+            self.fields["status"].choices = [
+                (value, label) for value, label in OPEN_STATUS_CHOICES if value in allowed
+            ]
+
+    @property
+    def has_steps(self) -> bool:
+        return bool(self.fields["status"].choices)
+
+
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(label="Owner", queryset=None, empty_label=None)
+
+    def __init__(self, *args, counsellors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = counsellors
+        self.fields["owner"].label_from_instance = lambda u: u.email
+
+
+class ReviewForm(forms.Form):
+    review_on = forms.DateField(
+        label="Review on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The owner is reminded on that school day. Leave empty to clear it.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = _note_field("Why is the case reopened?")
+
+
+class ConcernForm(forms.Form):
+    """A concern raised by hand: which student (by code), why, and how severe."""
+
+    code = forms.CharField(label="Student code", max_length=17)
+    reason = _note_field("What is the concern?")
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices, initial="medium")
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
 
 
 class ResolveForm(forms.Form):
@@ -58,10 +106,25 @@ class CaseFilterForm(forms.Form):
     year_group = forms.TypedChoiceField(
         label="Year group", required=False, coerce=int, empty_value=None
     )
+    owner = forms.ChoiceField(
+        label="Owner",
+        required=False,
+        choices=[("", "Anyone"), ("mine", "Mine"), ("none", "Nobody yet")],
+    )
+    code = forms.CharField(label="Student code contains", required=False, max_length=17)
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year_group"].choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def active(self) -> dict[str, str]:
+        """The filters in force, as query parameters (for the export link)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: str(v) for k, v in self.cleaned_data.items() if v not in ("", None)}
 
 
 class RuleForm(forms.ModelForm):
