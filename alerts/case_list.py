@@ -84,3 +84,10 @@ def cases_for_list(*, user, filters: CaseFilterForm) -> QuerySet[Case]:
         .order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
         .prefetch_related(Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name")))
     )
+
+
+def student_cases(*, student: Student) -> list[Case]:
+    """Every case of `student`, the open one first, then the resolved ones, newest first.
+    The caller has already scoped the student to the user."""
+    cases = list(Case.objects.filter(student=student).select_related("owner"))
+    return sorted(cases, key=lambda c: (not c.is_open, -c.opened_at.timestamp()))

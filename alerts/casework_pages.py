@@ -269,7 +269,17 @@ def case_chronology_pdf(request, pk: int):
 def concern_new(request):
     """Open a case by hand for a student of the user's school(s), for what no rule sees."""
     _require_casework(request)
-    form = ConcernForm(request.POST or None, initial={"code": request.GET.get("code", "")[:17]})
+    initial = {}
+    picked = request.GET.get("student", "")
+    if picked.isdigit():
+        student = (
+            tenancy.scope(Student.objects.all(), request.user, roles=CASEWORK)
+            .filter(pk=int(picked))
+            .first()
+        )
+        if student is not None:
+            initial["code"] = student.code
+    form = ConcernForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         students = tenancy.scope(
             Student.objects.select_related("school"), request.user, roles=CASEWORK

@@ -265,3 +265,19 @@ def test_a_concern_raised_by_hand_from_the_page(as_user, carol, school_a, studen
     )
     assert "No current student of your school has this code." in unknown.content.decode()
     assert CaseEvent.objects.filter(kind=EventKind.OPENED).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_student_page_links_to_open_and_closed_cases(as_user, carol, student_a):
+    closed = make_case(student_a, status="resolved", resolved_at=timezone.now())
+    client = as_user(carol)
+    page = client.get(reverse("student-detail", args=[student_a.pk])).content.decode()
+    assert f'href="/cases/{closed.pk}/"' in page and "Case resolved on 18 Nov 2026" in page
+    assert f'href="/cases/new/?student={student_a.pk}"' in page
+    current = make_case(student_a, status="acknowledged")
+    page = client.get(reverse("student-detail", args=[student_a.pk])).content.decode()
+    assert page.index(f'href="/cases/{current.pk}/"') < page.index(f'href="/cases/{closed.pk}/"')
+    assert "Open case (Acknowledged)" in page
+    assert "/cases/new/" not in page, "no second case while one is open"
+    form = client.get(reverse("concern-new"), {"student": student_a.pk}).context["form"]
+    assert form.initial == {"code": "S-0042"}
