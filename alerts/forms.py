@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
@@ -9,6 +11,7 @@ from schools.forms import sign_choices
 from schools.signs import SIGNS, Category
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
+from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
 from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
 
@@ -128,7 +131,9 @@ class CaseFilterForm(forms.Form):
 
 
 class RuleForm(forms.ModelForm):
-    """The fields a school admin edits; saving goes through alerts.services.rule_update."""
+    """The fields a school admin edits; saving goes through alerts.services.rule_create or
+    rule_update. The description is not edited: it is generated from the settings
+    (alerts.rule_text), and the fields that do not apply to the chosen kind are reset."""
 
     signs = forms.MultipleChoiceField(
         label="Signs it counts",
@@ -139,7 +144,7 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = WarningRule
-        fields = list(RULE_EDITABLE_FIELDS)
+        fields = [f for f in RULE_EDITABLE_FIELDS if f != "description"]
         labels = {
             "enabled": "Enabled",
             "kind": "Kind",
@@ -153,7 +158,46 @@ class RuleForm(forms.ModelForm):
             "attendance_threshold": "Attendance below (%)",
             "severity": "Severity of a case it opens",
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The settings as they were, to tell which changed once the form has been cleaned.
+        self._original = {
+            name: copy.copy(getattr(self.instance, name)) for name in RULE_EDITABLE_FIELDS
+        }
+
+    def clean(self):
+        data = super().clean()
+        # A field that does not apply to the chosen kind (hidden on the page) is reset to its
+        # neutral value, and whatever was in it is not an error.
+        for name, value in NEUTRAL.get(data.get("kind"), {}).items():
+            self._errors.pop(name, None)
+            data[name] = value
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        rule_normalise(self.instance)
+
+    @property
+    def changed_data(self) -> list[str]:
+        """The settings that differ from the rule as it was, the generated description
+        included (what alerts.services.rule_update saves and versions)."""
+        return [
+            name
+            for name in RULE_EDITABLE_FIELDS
+            if getattr(self.instance, name) != self._original[name]
+        ]
+
+    def kind_fields(self) -> dict[str, list]:
+        """The bound fields by the kind of rule they apply to ("" for every kind)."""
+        groups: dict[str, list] = {"": [], **{k: [] for k in KIND_FIELDS}}
+        for name in self.fields:
+            if name == "signs":
+                continue
+            kind = next((k for k, names in KIND_FIELDS.items() if name in names), "")
+            groups[kind].append(self[name])
+        return groups
 
     def signs_by_category(self):
         by_code = {w.data["value"]: w for w in self["signs"]}

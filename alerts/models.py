@@ -167,6 +167,14 @@ class WarningRule(models.Model):
         """School days the rule looks at: its windows back to back."""
         return self.window_days * self.consecutive_windows
 
+    @property
+    def plain_description(self) -> str:
+        """What the rule checks, in plain words, generated from its settings (never typed,
+        so it cannot drift from them)."""
+        from .rule_text import rule_describe
+
+        return rule_describe(self)
+
 
 class CaseStatus(models.TextChoices):
     NEW = "new", "New"

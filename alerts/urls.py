@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import casework_pages, views
+from . import casework_pages, rule_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,9 +25,11 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("overview/export.csv", casework_pages.overview_export, name="overview-export"),
     path("rules/", views.rules, name="rules"),
+    path("rules/new/", rule_pages.rule_new, name="rule-new"),
+    path("rules/new/preview/", rule_pages.rule_new_preview, name="rule-new-preview"),
     path("rules/<int:pk>/", views.rule_edit, name="rule-edit"),
     path("rules/<int:pk>/toggle/", views.rule_toggle, name="rule-toggle"),
-    path("rules/<int:pk>/preview/", views.rule_preview, name="rule-preview"),
+    path("rules/<int:pk>/preview/", rule_pages.rule_preview, name="rule-preview"),
     path("notices/", views.notices, name="notices"),
     path("notices/read/", views.notices_read, name="notices-read"),
 ]

@@ -17,7 +17,10 @@
     return isNaN(d) ? iso : d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
   }
 
+  var description = document.getElementById("rule-description");
+
   function render(data) {
+    if (description && data.description) { description.textContent = data.description; }
     count.textContent = String(data.count);
     list.innerHTML = "";
     data.students.forEach(function (s) {
