@@ -19,6 +19,7 @@ from schools.signs import SIGNS
 
 from .charts import chart_geometry, weekly_series
 from .models import Case, CaseEvent, CaseStatus, EventKind, Severity, Stage
+from .selectors import case_why_flagged
 
 # The chart reaches back this far before the first evidence, and at most this far overall.
 CHART_LEAD = dt.timedelta(weeks=3)
@@ -142,9 +143,6 @@ def case_timeline(*, case: Case, newest_first: bool = False) -> list[TimelineEnt
 
 def case_chronology(*, case: Case, by: User) -> Chronology:
     """Everything the chronology of `case` shows, produced by `by` now (school-local)."""
-    # The why-flagged read is the case page's; imported here so both show the same.
-    from .views import why_flagged
-
     student = case.student
     school = student.school
     today = school.today()
@@ -159,7 +157,7 @@ def case_chronology(*, case: Case, by: User) -> Chronology:
         produced_by=by,
         produced_at=timezone.localtime(timezone.now(), school.tz),
         entries=case_timeline(case=case),
-        rules=why_flagged(case),
+        rules=case_why_flagged(case=case),
         chart=chart_geometry(weeks),
         context_signs=[SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
     )

@@ -12,6 +12,9 @@ from schools.signs import SIGNS
 
 from .models import CountUnit, RuleKind, WarningRule
 
+# Only plain fields are read here (no model method), so the migration that rewrote the stored
+# descriptions could use it on historical rows.
+
 # Fields every rule has, then the fields of each kind.
 COMMON_FIELDS = ("name", "enabled", "kind", "window_days", "consecutive_windows", "severity")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -59,7 +62,7 @@ def _span(rule: WarningRule) -> str:
         return "over that span"
     if rule.window_days == SCHOOL_WEEK:
         return f"over the {rule.consecutive_windows} weeks"
-    return f"over the {rule.span_days} school days"
+    return f"over the {rule.window_days * rule.consecutive_windows} school days"
 
 
 def rule_describe(rule: WarningRule) -> str:

@@ -17,9 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
-from .delivery import notifications_drain
-from .escalation import cases_escalate_due
-from .reminders import reviews_remind_due
+from .notifications import cases_escalate_due, notifications_drain, reviews_remind_due
 from .retention import records_purge_expired
 from .services import evaluation_run
 

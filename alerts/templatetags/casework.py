@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from alerts.case_list import student_cases as _student_cases
+from alerts.selectors import student_cases as _student_cases
 
 register = template.Library()
 

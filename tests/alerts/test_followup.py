@@ -8,15 +8,15 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from alerts.followup import (
+from alerts.models import Case, CaseOrigin, CaseStatus, EventKind, Notification
+from alerts.services import case_resolve, evaluation_run
+from alerts.services.followup import (
     case_default_owner,
     case_open_by_hand,
     case_reopen_by_hand,
     case_set_owner,
     case_set_review,
 )
-from alerts.models import Case, CaseOrigin, CaseStatus, EventKind, Notification
-from alerts.services import case_resolve, evaluation_run
 from core.models import AuditEvent
 from schools.models import Membership, Role
 from tests.factories import CaseFactory, StudentFactory, UserFactory
@@ -182,3 +182,25 @@ def test_a_rule_that_fires_later_updates_the_concern_raised_by_hand(
     assert case.first_evidence_on == dt.date(2026, 3, 2)
     assert case.persisted_since == dt.date(2026, 3, 9)
     assert list(case.fired_rules.values_list("rule__key", flat=True)) == ["persistent_withdrawal"]
+
+
+@pytest.mark.django_db
+def test_a_case_a_rule_opens_is_owned_by_the_students_counsellor(north, alice, tom, carol, dora):
+    mine = StudentFactory(school=north, code="S-0301", assigned_counsellor=dora)
+    plain = StudentFactory(school=north, code="S-0302")
+    for student in (mine, plain):
+        for week in weeks(north, count=3):
+            withdrawal_week(student, week, alice, tom)
+    evaluation_run(school=north, on_date=ON)
+    owners = dict(Case.objects.values_list("student__code", "owner__email"))
+    assert owners == {"S-0301": "dora@north.test", "S-0302": "carol@north.test"}
+
+
+@pytest.mark.django_db
+def test_a_concern_no_rule_fired_for_is_never_suggested_for_resolution(north, student, carol):
+    with time_machine.travel(dt.datetime(2026, 1, 12, 10, 0, tzinfo=dt.UTC), tick=False):
+        case = case_open_by_hand(student=student, by=carol, reason="Quiet since half-term.")
+    evaluation_run(school=north, on_date=ON)  # ten quiet school weeks later
+    case.refresh_from_db()
+    assert case.resolution_suggested_at is None
+    assert not case.events.filter(kind=EventKind.RESOLUTION_SUGGESTED).exists()

@@ -8,9 +8,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from alerts.delivery import notifications_deliver_due
 from alerts.models import CaseStatus, EventKind, Notice, Notification, NotificationKind
-from alerts.reminders import reviews_remind_due
+from alerts.notifications import notifications_deliver_due, reviews_remind_due
 from alerts.tasks import remind_reviews
 
 from .conftest import make_case

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from alerts.followup import case_set_review
 from alerts.models import Case, CaseEvent, CaseOrigin, CaseStatus, EventKind
 from alerts.services import case_add_note
+from alerts.services.followup import case_set_review
 from core.models import AuditEvent
 from schools.models import Membership, Role
 from tests.factories import StudentFactory, UserFactory

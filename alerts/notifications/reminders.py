@@ -23,8 +23,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from schools.calendar import is_school_day
 
-from .delivery import deliver_soon
-from .models import (
+from ..models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -32,6 +31,7 @@ from .models import (
     Notification,
     NotificationKind,
 )
+from .delivery import deliver_soon
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,9 @@ from core.screening import clean_text
 from schools.models import Membership, Role, Student
 from schools.services import validate_note
 
-from . import notify
-from .escalation import case_escalate_at
-from .models import Case, CaseEvent, CaseOrigin, CaseStatus, EventKind, Severity, Stage
-from .services import CaseConflict
+from ..models import Case, CaseEvent, CaseOrigin, CaseStatus, EventKind, Severity, Stage
+from ..notifications import case_changed, case_escalate_at
+from .casework import CaseConflict
 
 # Where a counsellor's reopening takes a resolved case: they are working it again.
 REOPEN_STATUS = CaseStatus.IN_PROGRESS
@@ -57,6 +56,29 @@ def case_default_owner(*, student: Student) -> User | None:
         if _is_counsellor(user_id, school.pk):
             return User.objects.get(pk=user_id)
     return None
+
+
+def default_owner_ids(*, students: list[Student]) -> dict[int, int | None]:
+    """{student id: the id of the owner a new case of theirs gets} for many students at
+    once (the evaluation opens many cases in one run): one query, whatever their number.
+    The same choice as case_default_owner."""
+    school_ids = {s.school_id for s in students}
+    counsellors = set(
+        Membership.objects.filter(
+            school_id__in=school_ids, role=Role.COUNSELLOR, user__is_active=True
+        ).values_list("school_id", "user_id")
+    )
+    owners: dict[int, int | None] = {}
+    for student in students:
+        owners[student.pk] = next(
+            (
+                uid
+                for uid in (student.assigned_counsellor_id, student.school.designated_counsellor_id)
+                if uid and (student.school_id, uid) in counsellors
+            ),
+            None,
+        )
+    return owners
 
 
 def _open_only(case: Case, what: str) -> None:
@@ -105,7 +127,7 @@ def case_set_owner(*, case: Case, owner: User, by: User) -> Case:
 def case_set_review(*, case: Case, review_on: dt.date | None, by: User) -> Case:
     """Set (or, with None, clear) the date the owner means to review the open case. The date
     is today or later at the school. On that school day (or the next one, if it is not a
-    school day) the owner is reminded in-app and by e-mail (alerts.reminders)."""
+    school day) the owner is reminded in-app and by e-mail (alerts.notifications.reminders)."""
     _open_only(case, "setting a review date")
     if review_on is not None and review_on < case.student.school.today():
         raise ValidationError("Choose today or a later date for the review.", code="review_in_past")
@@ -263,7 +285,7 @@ def case_open_by_hand(
                 detail={"origin": CaseOrigin.PERSON},
             )
             if not mine:
-                notify.case_changed(case=case, change="opened")
+                case_changed(case=case, change="opened")
     except IntegrityError:
         # Another case was opened for the student between the check and the insert.
         raise ValidationError(

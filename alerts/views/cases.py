@@ -1,0 +1,203 @@
+"""The cases pages of counsellors and school admins: the worklist (owner, review date, last
+activity; filters by owner and code), a case with why it was flagged, and the steps taken on
+it (acknowledge, note, action, status, resolve; owner, review date and reopening are in
+alerts.views.followup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.screening import SCREENING_HELP
+from schools import tenancy
+from schools.signs import SIGNS
+
+from .. import selectors, services
+from ..charts import chart_geometry, weekly_series
+from ..chronology import CHART_LEAD, CHART_SPAN, case_timeline
+from ..forms import (
+    ActionForm,
+    CaseFilterForm,
+    NoteForm,
+    OwnerForm,
+    ReopenForm,
+    ResolveForm,
+    ReviewForm,
+    StatusForm,
+)
+from ..models import Case
+
+LIST_LIMIT = 200
+
+
+@login_required
+def cases(request):
+    if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
+        raise Http404("No such page.")
+    filters = case_filters(request)
+    rows = list(worklist(request, filters)[:LIST_LIMIT])
+    today: dict[int, dt.date] = {}
+    for case in rows:
+        school = case.student.school
+        day = today.setdefault(school.pk, school.today())
+        case.review_overdue = bool(case.review_on and case.is_open and case.review_on < day)
+        case.review_today = bool(case.review_on and case.is_open and case.review_on == day)
+    return render(
+        request,
+        "alerts/cases.html",
+        {
+            "cases": rows,
+            "filters": filters,
+            "export_query": urlencode(filters.active()),
+            "limited": len(rows) == LIST_LIMIT,
+        },
+    )
+
+
+def case_filters(request) -> CaseFilterForm:
+    return CaseFilterForm(request.GET or None, year_groups=selectors.case_year_groups(request.user))
+
+
+def worklist(request, filters: CaseFilterForm):
+    """The cases the list shows for `filters` (the page and its CSV export read this)."""
+    wanted = {}
+    if filters.is_valid():
+        f = filters.cleaned_data
+        wanted = {k: f[k] for k in ("status", "stage", "severity", "year_group", "owner", "code")}
+    return selectors.cases_worklist(
+        cases=selectors.cases_visible_to(request.user), user=request.user, **wanted
+    )
+
+
+def _case_or_404(request, pk: int) -> Case:
+    return get_object_or_404(selectors.cases_visible_to(request.user), pk=pk)
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = _case_or_404(request, pk)
+    school = case.student.school
+    services.case_record_read(case=case, by=request.user)
+    services.notices_mark_read(notices=selectors.notices_of(request.user).filter(case=case))
+    today = school.today()
+    start = min(case.first_evidence_on, case.persisted_since) - CHART_LEAD
+    start = max(start, today - CHART_SPAN)
+    weeks = weekly_series(school=school, start=start, end=today, student=case.student)
+    counsellors = services.school_counsellors(school_id=school.pk)
+    return render(
+        request,
+        "alerts/case_detail.html",
+        {
+            "case": case,
+            "student": case.student,
+            "rules": selectors.case_why_flagged(case=case),
+            "context_signs": [SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
+            "chart": chart_geometry(weeks),
+            "entries": case_timeline(case=case, newest_first=True),
+            "note_form": NoteForm(prefix="note"),
+            "action_form": ActionForm(prefix="action"),
+            "status_form": StatusForm(
+                prefix="status", current=case.status, initial={"status": case.status}
+            ),
+            "resolve_form": ResolveForm(prefix="resolve"),
+            "owner_form": OwnerForm(
+                prefix="owner", counsellors=counsellors, initial={"owner": case.owner_id}
+            ),
+            "review_form": ReviewForm(prefix="review", initial={"review_on": case.review_on}),
+            "reopen_form": ReopenForm(prefix="reopen"),
+            "screening_help": SCREENING_HELP,
+            "is_open": case.is_open,
+            "review_overdue": bool(case.is_open and case.review_on and case.review_on < today),
+        },
+    )
+
+
+def _after(request, case: Case, message: str | None = None, error: ValidationError | None = None):
+    if error is not None:
+        messages.error(request, " ".join(error.messages))
+    elif message:
+        messages.success(request, message)
+    return redirect("case-detail", pk=case.pk)
+
+
+def _form_error(form) -> ValidationError:
+    return ValidationError([e for errors in form.errors.values() for e in errors])
+
+
+@login_required
+@require_POST
+def case_acknowledge(request, pk: int):
+    case = _case_or_404(request, pk)
+    try:
+        services.case_acknowledge(case=case, by=request.user)
+    except ValidationError as exc:
+        return _after(request, case, error=exc)
+    return _after(request, case, "Acknowledged. The case is yours to work.")
+
+
+@login_required
+@require_POST
+def case_note(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = NoteForm(request.POST, prefix="note")
+    if not form.is_valid():
+        return _after(request, case, error=_form_error(form))
+    try:
+        services.case_add_note(case=case, by=request.user, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        return _after(request, case, error=exc)
+    return _after(request, case, "Note added to the timeline.")
+
+
+@login_required
+@require_POST
+def case_action(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = ActionForm(request.POST, prefix="action")
+    if not form.is_valid():
+        return _after(request, case, error=_form_error(form))
+    try:
+        services.case_record_action(
+            case=case,
+            by=request.user,
+            action_type=form.cleaned_data["action_type"],
+            text=form.cleaned_data["text"],
+        )
+    except ValidationError as exc:
+        return _after(request, case, error=exc)
+    return _after(request, case, "Action recorded on the timeline.")
+
+
+@login_required
+@require_POST
+def case_status(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = StatusForm(request.POST, prefix="status")
+    if not form.is_valid():
+        return _after(request, case, error=_form_error(form))
+    try:
+        services.case_set_status(case=case, by=request.user, to_status=form.cleaned_data["status"])
+    except ValidationError as exc:
+        return _after(request, case, error=exc)
+    return _after(request, case, "Status changed.")
+
+
+@login_required
+@require_POST
+def case_resolve(request, pk: int):
+    case = _case_or_404(request, pk)
+    form = ResolveForm(request.POST, prefix="resolve")
+    if not form.is_valid():
+        return _after(request, case, error=_form_error(form))
+    try:
+        services.case_resolve(case=case, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        return _after(request, case, error=exc)
+    return _after(request, case, "Resolved. New evidence after today would reopen it.")
