@@ -47,3 +47,4 @@ urlpatterns = [
 ]
 
 handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"
