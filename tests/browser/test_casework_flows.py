@@ -119,6 +119,10 @@ def test_resolving_reopening_search_and_a_concern_by_hand(open_browser, school_a
     page.get_by_label("Why is the case resolved?").fill("Back in lessons every day.")
     page.get_by_role("button", name="Resolve the case").click()
     page.get_by_text(re.compile("^Resolved. New evidence after today")).wait_for()
+    assert b.dialogs == [
+        "Resolve the case of S-0042? It stops being worked; new evidence after today, or a "
+        "counsellor, can reopen it."
+    ]
     assert page.get_by_text("Change the status").count() == 0
     page.get_by_label("Why is the case reopened?").fill("Her tutor says the pattern is back.")
     page.get_by_role("button", name="Reopen the case").click()
@@ -200,3 +204,27 @@ def test_an_admin_builds_a_rule_with_its_preview(open_browser, school_a, alice, 
         1,
     )
     assert rule.description == description.inner_text()
+
+
+def test_disabling_a_rule_asks_first_and_no_keeps_it(open_browser, school_a, adam):
+    rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
+    b = open_browser()
+    b.login(adam)
+    b.page.goto("/rules/")
+    b.answer_dialogs = False
+    b.page.get_by_role("button", name="Disable Persistent withdrawal").click()
+    # No submit left the page: it is still the list, and a reload still offers "Disable".
+    assert b.page.url.endswith("/rules/")
+    b.page.reload()
+    assert b.page.get_by_role("button", name="Disable Persistent withdrawal").count() == 1
+    assert b.dialogs == [
+        "Disable Persistent withdrawal? It stops opening cases from the next evaluation; "
+        "open cases stay open."
+    ]
+    rule.refresh_from_db()
+    assert (rule.enabled, rule.version) == (True, 1)
+    b.answer_dialogs = True
+    b.page.get_by_role("button", name="Disable Persistent withdrawal").click()
+    b.page.get_by_text(re.compile("Persistent withdrawal is disabled")).wait_for()
+    rule.refresh_from_db()
+    assert (rule.enabled, rule.version) == (False, 2)
