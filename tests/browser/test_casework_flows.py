@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from alerts.models import Case, CaseOrigin, CaseStatus, WarningRule
 from alerts.notifications import notifications_deliver_due, reviews_remind_due
 from schools.calendar import school_days_between
-from schools.models import Membership, Role
+from schools.models import Membership, Role, Student
 from tests.factories import ObservationFactory, StudentFactory, UserFactory
 from tests.web.conftest import make_case
 
@@ -228,3 +228,25 @@ def test_disabling_a_rule_asks_first_and_no_keeps_it(open_browser, school_a, ada
     b.page.get_by_text(re.compile("Persistent withdrawal is disabled")).wait_for()
     rule.refresh_from_db()
     assert (rule.enabled, rule.version) == (False, 2)
+
+
+def test_a_failed_bulk_add_shows_its_errors_in_the_viewport(open_browser, school_a, adam):
+    StudentFactory.create_batch(100, school=school_a)  # a long page: the form is far below
+    StudentFactory(school=school_a, code="S-7001")
+    b = open_browser()
+    b.login(adam)
+    page = b.page
+    page.goto("/school/students/")
+    page.get_by_label("Codes").fill("S-7000\nS-7001\nnot a code")
+    page.get_by_role("button", name="Add all").click()
+    page.wait_for_load_state()
+    summary = page.get_by_test_id("error-summary")
+    summary.wait_for()
+    text = summary.inner_text()
+    assert "No student was added" in text and "S-7001" in text and "not a code" in text.lower()
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "error-summary"
+    box = summary.bounding_box()
+    viewport = page.viewport_size
+    assert 0 <= box["y"] < viewport["height"], (box, viewport)
+    b.shot("desktop-students-bulk-error")
+    assert not Student.objects.filter(code="S-7000").exists()
