@@ -250,3 +250,27 @@ def test_a_failed_bulk_add_shows_its_errors_in_the_viewport(open_browser, school
     assert 0 <= box["y"] < viewport["height"], (box, viewport)
     b.shot("desktop-students-bulk-error")
     assert not Student.objects.filter(code="S-7000").exists()
+
+
+def test_on_a_phone_save_is_in_the_first_screen_after_picking_a_sign(
+    open_browser, school_a, alice, student_a
+):
+    b = open_browser(phone=True)
+    b.login(alice)
+    page = b.page
+    page.goto("/observe/")
+    page.get_by_label("Student code").press_sequentially("S-00")
+    page.get_by_role("option", name=re.compile("S-0042")).click()
+    # The last sign of the list: the furthest a teacher scrolls to pick one.
+    page.get_by_role("checkbox", name=re.compile("^Family strain")).check()
+    save = page.get_by_role("button", name="Save observation")
+    box = save.bounding_box()
+    height = page.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+    # And from the top of the form too, before any scrolling.
+    page.evaluate("() => window.scrollTo(0, 0)")
+    box = save.bounding_box()
+    assert box["y"] + box["height"] <= height, (box, height)
+    b.shot("phone-observe-save-in-view")
+    save.click()
+    page.get_by_text(re.compile(r"Recorded: S-0042")).wait_for()
