@@ -201,6 +201,10 @@ class StudentAddForm(forms.Form):
         return self.cleaned_data["code"].strip().upper()
 
 
+class StudentYearForm(forms.Form):
+    year_group = forms.IntegerField(label="Year group", min_value=1, max_value=14, required=False)
+
+
 class StudentBulkForm(forms.Form):
     codes = forms.CharField(
         label="Codes, one per line",

@@ -20,7 +20,14 @@ from .observations import (
     observation_withdraw_own,
     observations_create_batch,
 )
-from .students import student_create, student_deactivate, students_create_bulk
+from .students import (
+    student_create,
+    student_deactivate,
+    student_reactivate,
+    student_set_year_group,
+    students_create_bulk,
+    students_move_up_a_year,
+)
 from .validation import validate_not_future, validate_note, validate_signs
 
 __all__ = [
@@ -42,7 +49,10 @@ __all__ = [
     "register_save",
     "student_create",
     "student_deactivate",
+    "student_reactivate",
+    "student_set_year_group",
     "students_create_bulk",
+    "students_move_up_a_year",
     "validate_not_future",
     "validate_note",
     "validate_signs",

@@ -19,7 +19,15 @@ from .observations import (
 )
 from .register import register
 from .staff import staff, staff_remove, staff_role
-from .students import student_deactivate, student_detail, student_find, students
+from .students import (
+    student_deactivate,
+    student_detail,
+    student_find,
+    student_reactivate,
+    student_year_group,
+    students,
+    students_move_up,
+)
 
 __all__ = [
     "my_observations",
@@ -34,6 +42,9 @@ __all__ = [
     "student_deactivate",
     "student_detail",
     "student_find",
+    "student_reactivate",
     "student_search",
+    "student_year_group",
     "students",
+    "students_move_up",
 ]
