@@ -274,3 +274,27 @@ def test_on_a_phone_save_is_in_the_first_screen_after_picking_a_sign(
     b.shot("phone-observe-save-in-view")
     save.click()
     page.get_by_text(re.compile(r"Recorded: S-0042")).wait_for()
+
+
+def test_on_a_phone_the_chart_text_is_at_least_11_pixels(
+    open_browser, school_a, alice, tom, carol, student_a
+):
+    _evidence(student_a, school_a, alice, tom)
+    case = make_case(student_a, since=school_a.today() - dt.timedelta(weeks=14))
+    b = open_browser(phone=True)
+    b.login(carol)
+    b.page.goto(f"/cases/{case.pk}/")
+    sizes = b.page.evaluate(
+        """() => {
+          const svg = document.querySelector('[data-testid=evidence-chart]');
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        }"""
+    )
+    assert sizes and min(sizes) >= 11, sizes
+    width, client = b.page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width <= client, "the page itself never scrolls sideways"
+    b.shot("phone-counsellor-case")
