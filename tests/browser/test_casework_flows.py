@@ -298,3 +298,29 @@ def test_on_a_phone_the_chart_text_is_at_least_11_pixels(
     )
     assert width <= client, "the page itself never scrolls sideways"
     b.shot("phone-counsellor-case")
+
+
+def test_on_a_phone_the_rule_preview_count_rides_with_the_fields(
+    open_browser, school_a, alice, tom, adam, student_a
+):
+    for i, week in enumerate(three_school_weeks(school_a)):
+        ObservationFactory(
+            student=student_a,
+            recorded_by=(alice, tom)[i % 2],
+            observed_on=week[1],
+            signs=[("ISOLATION", "DISTRESS")[i % 2]],
+        )
+    rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
+    b = open_browser(phone=True)
+    b.login(adam)
+    page = b.page
+    page.goto(f"/rules/{rule.pk}/")
+    field = page.get_by_label("At least this many per window")
+    field.fill("1")
+    page.wait_for_function(
+        "() => document.querySelector('[data-preview-mini]').textContent === '1'"
+    )
+    mini = page.locator("[data-preview-mini]")
+    box, height = mini.bounding_box(), page.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+    assert field.bounding_box()["y"] < height, "the field being changed is on the same screen"
