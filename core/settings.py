@@ -204,6 +204,8 @@ LOGGING = {
 # --- Web pages: content security policy, navigation, corrections, password reset ----------
 # A strict Content-Security-Policy: pages load only the project's own scripts and styles.
 MIDDLEWARE.append("core.middleware.ContentSecurityPolicyMiddleware")
+# Innermost, so the user is known when the page renders: the 404 page under DEBUG too.
+MIDDLEWARE.append("core.middleware.OwnNotFoundPageMiddleware")
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(

@@ -83,4 +83,12 @@ def not_found(request, exception=None):
     API's own 404s; elsewhere the site's page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+    response = defaults.page_not_found(request, exception)
+    response.own_not_found_page = True
+    return response
+
+
+def server_error(request):
+    """500: the service's own page, rendered without the request's context (whatever failed
+    may be what the context needs)."""
+    return defaults.server_error(request)

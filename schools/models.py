@@ -376,6 +376,11 @@ class Observation(models.Model):
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Withdrawn, not deleted: a mistaken entry stops counting but the record of it stays.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A correction is a new observation that names the one it replaces (which is withdrawn):
+    # so a withdrawn entry reads "corrected" when it has a replacement, "withdrawn" when not.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
 
     SCHOOL_PATH = "student__school"
 

@@ -41,4 +41,11 @@ urlpatterns = [
         views.student_deactivate,
         name="student-deactivate",
     ),
+    path(
+        "school/students/<int:pk>/reactivate/",
+        views.student_reactivate,
+        name="student-reactivate",
+    ),
+    path("school/students/<int:pk>/year/", views.student_year_group, name="student-year"),
+    path("school/students/move-up/", views.students_move_up, name="students-move-up"),
 ]

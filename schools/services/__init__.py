@@ -31,8 +31,11 @@ from .observations import (
 from .students import (
     student_create,
     student_deactivate,
+    student_reactivate,
     student_record_read,
+    student_set_year_group,
     students_create_bulk,
+    students_move_up_a_year,
 )
 from .validation import observation_clean, validate_not_future, validate_note, validate_signs
 
@@ -62,8 +65,11 @@ __all__ = [
     "register_save",
     "student_create",
     "student_deactivate",
+    "student_reactivate",
     "student_record_read",
+    "student_set_year_group",
     "students_create_bulk",
+    "students_move_up_a_year",
     "validate_not_future",
     "validate_note",
     "validate_signs",

@@ -21,7 +21,15 @@ from .observations import (
 )
 from .register import register
 from .staff import invitation_withdraw, staff, staff_remove, staff_role
-from .students import student_deactivate, student_detail, student_find, students
+from .students import (
+    student_deactivate,
+    student_detail,
+    student_find,
+    student_reactivate,
+    student_year_group,
+    students,
+    students_move_up,
+)
 
 __all__ = [
     "audit",
@@ -39,6 +47,9 @@ __all__ = [
     "student_deactivate",
     "student_detail",
     "student_find",
+    "student_reactivate",
     "student_search",
+    "student_year_group",
     "students",
+    "students_move_up",
 ]

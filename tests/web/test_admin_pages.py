@@ -123,3 +123,35 @@ def test_an_invalid_rule_edit_saves_nothing_and_says_why(as_user, adam, school_a
     assert "consecutive_windows" in response.context["form"].errors
     rule.refresh_from_db()
     assert (rule.version, rule.consecutive_windows) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_an_admin_brings_a_student_back_changes_a_year_and_moves_everyone_up(
+    as_user, adam, school_a, school_b
+):
+    from schools.models import Student
+    from tests.factories import StudentFactory
+
+    left = StudentFactory(school=school_a, code="S-0901", year_group=9, is_active=False)
+    nine = StudentFactory(school=school_a, code="S-0902", year_group=9)
+    StudentFactory(school=school_a, code="S-0903", year_group=14)
+    unknown = StudentFactory(school=school_a, code="S-0904", year_group=None)
+    elsewhere = StudentFactory(school=school_b, code="S-0902", year_group=9)
+    client = as_user(adam)
+    client.post(reverse("student-reactivate", args=[left.pk]))
+    left.refresh_from_db()
+    assert left.is_active
+    client.post(reverse("student-year", args=[nine.pk]), {"year_group": "10"})
+    nine.refresh_from_db()
+    assert nine.year_group == 10
+    refused = client.post(
+        reverse("student-year", args=[nine.pk]), {"year_group": "15"}, follow=True
+    )
+    assert "Choose a year group from 1 to 14." in refused.content.decode()
+    response = client.post(reverse("students-move-up"), follow=True)
+    assert "2 students moved up a year group." in response.content.decode()
+    years = dict(Student.objects.filter(school=school_a).values_list("code", "year_group"))
+    assert years == {"S-0901": 10, "S-0902": 11, "S-0903": 14, "S-0904": None}
+    elsewhere.refresh_from_db()
+    assert elsewhere.year_group == 9
+    assert unknown.pk
