@@ -7,7 +7,6 @@ and so is any case for a teacher), validate, call a service, answer.
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from schools import tenancy
-from schools.permissions import SchoolRolePermission, ScopedViewSetMixin
+from schools.permissions import AuditedReadsMixin, SchoolRolePermission, ScopedViewSetMixin
 
 from . import api_lab, services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
@@ -32,7 +31,6 @@ from .serializers import (
     RulePreviewRequestSerializer,
     RulePreviewSerializer,
     RuleSerializer,
-    django_errors,
 )
 
 
@@ -68,16 +66,18 @@ class CaseworkPermission(SchoolRolePermission):
         return True
 
 
-def _case_error(error: DjangoValidationError) -> Response:
-    code = status.HTTP_409_CONFLICT if isinstance(error, services.CaseConflict) else 400
-    return Response({"detail": " ".join(error.messages)}, status=code)
-
-
 class CaseViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AuditedReadsMixin,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Cases of the caller's school(s), for counsellors and school admins; a teacher (or
-    anyone else) gets 404. Reading one case is recorded in the audit trail."""
+    anyone else) gets 404. Every read is in the audit trail: a list one row per case shown,
+    a case one row (through case_record_read)."""
+
+    audit_name = "case"
 
     base_queryset = Case.objects.select_related(
         "student__school", "acknowledged_by", "resolved_by"
@@ -102,10 +102,8 @@ class CaseViewSet(
         case = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = call(case, serializer.validated_data)
-        except DjangoValidationError as e:
-            return _case_error(e)
+        # A refused step (400) or a lost race (409) is answered by core.exceptions.
+        result = call(case, serializer.validated_data)
         if isinstance(result, CaseEvent):
             return Response(CaseEventSerializer(result).data, status=status.HTTP_201_CREATED)
         return Response(CaseDetailSerializer(self.get_object()).data)
@@ -214,10 +212,7 @@ class RuleViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         school = data.pop("school")
-        try:
-            serializer.instance = services.rule_create(school=school, by=self.request.user, **data)
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        serializer.instance = services.rule_create(school=school, by=self.request.user, **data)
 
     def perform_update(self, serializer):
         rule = serializer.instance
@@ -225,12 +220,9 @@ class RuleViewSet(
         data.pop("school", None)
         for name, value in data.items():
             setattr(rule, name, value)
-        try:
-            serializer.instance = services.rule_update(
-                rule=rule, by=self.request.user, fields=list(data)
-            )
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        serializer.instance = services.rule_update(
+            rule=rule, by=self.request.user, fields=list(data)
+        )
 
     def _set_enabled(self, request, enabled: bool) -> Response:
         rule = self.get_object()
@@ -263,14 +255,12 @@ class RuleViewSet(
         rule = api_lab.rule_with_changes(
             rule, params.validated_data["changes"], self.get_serializer_context()
         )
-        try:
-            result = services.rule_preview(
-                rule=rule,
-                on_date=params.validated_data.get("on_date"),
-                history_school_days=params.validated_data["history_school_days"],
-            )
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        result = services.rule_preview(
+            rule=rule,
+            on_date=params.validated_data.get("on_date"),
+            history_school_days=params.validated_data["history_school_days"],
+        )
+        services.rule_preview_record_read(rule=rule, preview=result, by=request.user)
         return Response(RulePreviewSerializer(result).data)
 
     @extend_schema(

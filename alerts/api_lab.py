@@ -7,7 +7,6 @@ call alerts.backtest or alerts.outcomes, answer.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +22,7 @@ from schools.models import Role
 
 from . import backtest, services
 from .models import BacktestRun, BacktestStatus, Outcome, OutcomeKind, WarningRule
-from .serializers import RULE_FIELDS, RuleSerializer, django_errors
+from .serializers import RULE_FIELDS, RuleSerializer
 
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
@@ -219,20 +218,17 @@ def backtest_rules(request, rule: WarningRule, data: dict, context: dict) -> lis
         values = [int(v) for v in values]
     runs = []
     for each in rules:
-        try:
-            runs.append(
-                backtest.backtest_request(
-                    rule=each,
-                    start=data["start"],
-                    end=data["end"],
-                    by=request.user,
-                    min_lead_weeks=data["min_lead_weeks"],
-                    sweep=data.get("sweep", "") if each is rules[0] else "",
-                    values=values if each is rules[0] else None,
-                )
+        runs.append(
+            backtest.backtest_request(
+                rule=each,
+                start=data["start"],
+                end=data["end"],
+                by=request.user,
+                min_lead_weeks=data["min_lead_weeks"],
+                sweep=data.get("sweep", "") if each is rules[0] else "",
+                values=values if each is rules[0] else None,
             )
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        )
     return runs
 
 

@@ -5,7 +5,6 @@ A case is shown by the student's pseudonymous code and year group, never more.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -24,12 +23,6 @@ from .models import (
     WarningRule,
 )
 from .services import RULE_EDITABLE_FIELDS
-
-
-def django_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"detail": error.messages})
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -198,7 +191,8 @@ class RuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = WarningRule
         fields = ["id", "school", "key", "version", "created_at", "updated_at", *RULE_FIELDS]
-        read_only_fields = ["id", "key", "version", "created_at", "updated_at"]
+        # The description is generated from the settings (alerts.rule_text).
+        read_only_fields = ["id", "key", "version", "created_at", "updated_at", "description"]
         # The model's own full_clean (in validate) checks the unique constraints, once the
         # school is known; DRF's generated validator would demand `school` on every call.
         validators: list = []
@@ -228,10 +222,8 @@ class RuleSerializer(serializers.ModelSerializer):
             rule = WarningRule.objects.get(pk=self.instance.pk)
             for name, value in attrs.items():
                 setattr(rule, name, value)
-        try:
-            rule.full_clean(exclude=["updated_by"])
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        # A Django ValidationError here is turned into field errors by DRF itself.
+        rule.full_clean(exclude=["updated_by"])
         return attrs
 
 

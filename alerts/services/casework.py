@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.audit import audit_reads, audit_record
+from core.exceptions import Conflict
 from core.screening import clean_text
 from schools.services import validate_note
 
@@ -15,9 +16,9 @@ from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind, Outcome
 from .outcomes import outcome_record
 
 
-class CaseConflict(ValidationError):
+class CaseConflict(ValidationError, Conflict):
     """The case changed meanwhile (someone else moved it first): reload and decide again.
-    A ValidationError so that forms show it; the API answers 409 for it."""
+    A ValidationError so that forms show it; the API answers 409 for it (a Conflict)."""
 
 
 # Forward through the documented statuses; back from monitoring to in progress when the
@@ -165,3 +166,8 @@ def case_record_action(*, case: Case, by, action_type: str, text: str = "") -> C
 def case_record_read(*, case: Case, by) -> None:
     """Every read of a case is in the audit trail (who, which case, when)."""
     audit_record(actor=by, action="case.read", obj=case, school_id=_school_id(case))
+
+
+def cases_record_list_read(*, cases: list[Case], by) -> None:
+    """A list of cases shown to `by`: one audit row per case (with its student's code)."""
+    audit_reads(actor=by, action="case.list", objects=cases, school_of=_school_id)
