@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.audit import audit_record
+from core.limits import validate_date_bounds
 
 from ..models import School, Student
 
@@ -34,10 +35,28 @@ def student_create(
     return student
 
 
-def student_deactivate(*, student: Student) -> Student:
-    """Mark a student inactive (left the school). Their records stay for open cases."""
-    Student.objects.filter(pk=student.pk).update(is_active=False)
-    student.is_active = False
+def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=None) -> Student:
+    """Mark a student as having left the school, on `left_on` (their last day on roll;
+    default today at the school, never later). Their records stay, for open cases and for
+    previews and backtests of the days they were on roll. Audited."""
+    today = student.school.today()
+    left_on = left_on or today
+    validate_date_bounds(left_on)
+    if left_on > today:
+        raise ValidationError(
+            {"left_on": f"{left_on.isoformat()} is in the future at the school."},
+            code="future_date",
+        )
+    with transaction.atomic():
+        Student.objects.filter(pk=student.pk).update(is_active=False, left_on=left_on)
+        student.is_active, student.left_on = False, left_on
+        audit_record(
+            actor=by,
+            action="student.left",
+            obj=student,
+            school_id=student.school_id,
+            detail={"left_on": left_on.isoformat()},
+        )
     return student
 
 
