@@ -13,7 +13,7 @@ from django.db.models import F
 from core.audit import audit_record
 from core.limits import validate_date_bounds
 
-from ..models import School, Student
+from ..models import School, Student, refuse_future
 
 
 def student_create(
@@ -42,11 +42,7 @@ def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=N
     today = student.school.today()
     left_on = left_on or today
     validate_date_bounds(left_on)
-    if left_on > today:
-        raise ValidationError(
-            {"left_on": f"{left_on.isoformat()} is in the future at the school."},
-            code="future_date",
-        )
+    refuse_future(left_on, student.school, "left_on")
     with transaction.atomic():
         Student.objects.filter(pk=student.pk).update(is_active=False, left_on=left_on)
         student.is_active, student.left_on = False, left_on
@@ -61,9 +57,9 @@ def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=N
 
 
 def student_reactivate(*, student: Student) -> Student:
-    """Mark a student who had left as back at the school."""
-    Student.objects.filter(pk=student.pk).update(is_active=True)
-    student.is_active = True
+    """Mark a student who had left as back at the school (on roll again, no leaving date)."""
+    Student.objects.filter(pk=student.pk).update(is_active=True, left_on=None)
+    student.is_active, student.left_on = True, None
     return student
 
 
