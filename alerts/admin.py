@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from schools.admin import SchoolScopedAdmin
+from schools.admin import AuditedChangePageMixin, SchoolScopedAdmin
 
 from .models import (
+    BacktestRun,
     Case,
     CaseEvent,
     CaseEvidence,
@@ -14,6 +15,7 @@ from .models import (
     DeliveryAttempt,
     Notice,
     Notification,
+    Outcome,
     WarningRule,
 )
 
@@ -25,15 +27,18 @@ class WarningRuleAdmin(SchoolScopedAdmin):
     search_fields = ["name", "school__code"]
     # Edits through the admin bypass rule_update, so the version is shown but not typed in;
     # save_model raises it like the service does.
-    readonly_fields = ["version", "key", "created_at", "updated_at", "updated_by"]
+    # The description is generated from the settings (alerts.rule_text), never typed.
+    readonly_fields = ["version", "key", "description", "created_at", "updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
+        from .rule_text import rule_normalise
         from .services import rule_update
 
         if change:
             rule_update(rule=obj, by=request.user, fields=form.changed_data)
         else:
             obj.updated_by = request.user
+            rule_normalise(obj)
             super().save_model(request, obj, form, change)
 
 
@@ -59,7 +64,7 @@ class CaseRuleInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SchoolScopedAdmin):
+class CaseAdmin(AuditedChangePageMixin, SchoolScopedAdmin):
     list_display = ["student", "status", "stage", "severity", "persisted_since", "opened_at"]
     list_filter = ["status", "stage", "severity"]
     search_fields = ["student__code"]
@@ -99,3 +104,35 @@ class NoticeAdmin(SchoolScopedAdmin):
 
 # The outbox page (failed notifications, attempts, retry) replaces the plain one above.
 from .notifications import admin as outbox_admin  # noqa: E402, F401
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(SchoolScopedAdmin):
+    """Outcomes are written by resolving a case or by an import (alerts.outcomes), which
+    audit them: here they are read."""
+
+    list_display = ["student", "kind", "on_date", "source", "created_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["student__code"]
+    readonly_fields = [f.name for f in Outcome._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(SchoolScopedAdmin):
+    """Kept backtests, read-only; deleting one only makes the next request compute it anew."""
+
+    list_display = ["pk", "school", "rule", "rule_version", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in BacktestRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

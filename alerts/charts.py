@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from schools.calendar import school_days_between
 from schools.models import (
@@ -125,6 +125,7 @@ class Bar:
 
 
 WIDTH, HEIGHT = 640, 240
+PHONE_SCALE = 0.85
 LEFT, RIGHT, TOP, BOTTOM = 34, 40, 12, 34
 
 
@@ -187,6 +188,37 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
         step = 1 if n <= 8 else 2 if n <= 16 else 3
         if (n - 1 - i) % step == 0:
             labels.append((round(cx, 1), week_label))
+    # Holidays: a gap of more than a week between two school weeks is drawn as a break (the
+    # chart does not pretend the weeks are consecutive), and a week with fewer than five
+    # school days (a closure, the start or end of a term) says so.
+    breaks = []
+    for i in range(1, len(weeks)):
+        gap = (weeks[i].starts_on - weeks[i - 1].starts_on).days // 7 - 1
+        if gap > 0:
+            x = round(LEFT + slot * i, 1)
+            what = ngettext(
+                "%(count)s week without school (holiday)",
+                "%(count)s weeks without school (holiday)",
+                gap,
+            ) % {"count": gap}
+            breaks.append({"x": x, "weeks": gap, "title": what})
+    short = [
+        {
+            "x": round(LEFT + slot * i + slot / 2, 1),
+            "days": w.school_days,
+            "title": ngettext(
+                "Week of %(week)s: %(count)s school day (closure or holiday)",
+                "Week of %(week)s: %(count)s school days (closure or holiday)",
+                w.school_days,
+            )
+            % {
+                "week": date_format(w.starts_on, pgettext("chart week label", "d M")),
+                "count": w.school_days,
+            },
+        }
+        for i, w in enumerate(weeks)
+        if w.school_days < 5
+    ]
     count_ticks = [
         (round(y_count(v), 1), v) for v in range(0, top_count + 1, max(top_count // 4, 1))
     ]
@@ -210,6 +242,11 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
         "threshold_y": round(y_rate(threshold), 1) if threshold is not None else None,
         "threshold": threshold,
         "weeks": weeks,
+        "breaks": breaks,
+        "short_weeks": short,
+        # On a phone the drawing keeps at least this width (its own scale x 0.85), so its
+        # 13-unit text is never under 11 px; a wider one scrolls sideways in its box.
+        "phone_width": round(width * PHONE_SCALE),
         "categories": [(c.value, c.label) for c in CATEGORY_ORDER],
         "empty": not weeks,
     }

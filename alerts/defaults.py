@@ -2,7 +2,7 @@
 
 alerts.services.rules_install_defaults installs these for a new school. Names and
 descriptions are stored in English, as the source text; the pages show them in the reader's
-language while a school has not changed them (alerts.describe.stock_text). The data migration
+language while a school has not renamed them (alerts.rule_text.stock_text). The data migration
 0002_default_rules carries its own frozen copy, as migrations should.
 """
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
-from .notifications import cases_escalate_due, notifications_drain
+from .notifications import cases_escalate_due, notifications_drain, reviews_remind_due
 from .retention import records_purge_expired
 from .services import evaluation_run
 
@@ -83,6 +83,12 @@ def escalate_cases() -> int:
     return len(cases_escalate_due())
 
 
+@shared_task(name="alerts.tasks.remind_reviews", ignore_result=True)
+def remind_reviews() -> int:
+    """Remind owners of the cases whose review date has come (hourly from beat)."""
+    return len(reviews_remind_due())
+
+
 # --- retention ----------------------------------------------------------------------------
 
 
@@ -97,3 +103,18 @@ def purge_expired_records() -> dict:
         result.attendance,
     )
     return {"observations": result.observations, "attendance": result.attendance}
+
+
+# --- the rule lab ---------------------------------------------------------------------------
+
+
+@shared_task(name="alerts.tasks.run_backtest", ignore_result=True)
+def run_backtest(run_id: int) -> str | None:
+    """Compute one queued backtest (alerts.backtest.backtest_run: claimed once)."""
+    from .backtest import backtest_run
+    from .models import BacktestRun
+
+    run = BacktestRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
+    return backtest_run(run=run).status

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from core.models import User
+from core.credentials import token_create
+from core.models import ApiToken, User
 
 from . import services
 from .calendar import school_days_between
@@ -32,6 +32,7 @@ from .models import AttendanceStatus, ClosureDay, Membership, Role, School, Stud
 DEMO_SCHOOL_CODE = "demo"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo, documented in the README
 ADMIN_GROUP = "School admins"
+DEMO_TOKEN_NAME = "Demo information system"  # noqa: S105 - a label
 WEEKS = 12
 DEMO_EDFI_SCHOOL_ID = 255901107
 
@@ -234,19 +235,19 @@ def _staff(locale: DemoLocale) -> list[tuple[str, str, str]]:
 
 def seed_demo(*, today: dt.date | None = None, language: str | None = None) -> DemoResult:
     """Create the demo school of `language` (English by default) once. Running it again
-    changes nothing and reports the logins."""
+    changes no records and reports the logins; since a token is kept only as a digest, the
+    demo integration's token is replaced by a new one, printed instead."""
     language = demo_language(language)
     locale = DEMO_LOCALES[language]
     existing = School.objects.filter(code=locale.code).first()
     if existing is not None:
         result = DemoResult(school=existing, created=False, patterns=PATTERNS)
         result.logins = [(label, email, DEMO_PASSWORD) for label, email, _ in _staff(locale)]
-        result.token = (
-            Token.objects.filter(user__email=_integration_email(locale))
-            .values_list("key", flat=True)
-            .first()
-            or ""
-        )
+        integration = User.objects.filter(email=_integration_email(locale)).first()
+        if integration is not None:
+            with transaction.atomic():
+                ApiToken.objects.filter(user=integration, name=DEMO_TOKEN_NAME).delete()
+                result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
         return result
     with transaction.atomic():
         return _create(today, language, locale)
@@ -295,7 +296,7 @@ def _create(today: dt.date | None, language: str, locale: DemoLocale) -> DemoRes
         email=_integration_email(locale), display_name="School MIS"
     )
     Membership.objects.create(user=integration, school=school, role=Role.INTEGRATION)
-    result.token = Token.objects.create(user=integration).key
+    result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
 
     students = [
         Student.objects.create(

@@ -35,6 +35,14 @@ def integration_accounts() -> QuerySet:
     )
 
 
+def second_factor_required(user) -> bool:
+    """Whether `user` is a counsellor or school admin of a school that requires a second
+    factor (they read case data)."""
+    return Membership.objects.filter(
+        user=user, role__in=tenancy.CASEWORK_ROLES, school__second_factor_required=True
+    ).exists()
+
+
 def staff_students(*, user, school) -> QuerySet[Student]:
     """Active students of `school`, scoped to `user` (so never another school's): the
     students a member of staff may record about."""

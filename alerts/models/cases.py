@@ -44,11 +44,33 @@ def stage_rank(value: str) -> int:
     return STAGE_ORDER.index(value)
 
 
+class CaseOrigin(models.TextChoices):
+    RULE = "rule", "Flagged by a rule"
+    PERSON = "person", "Raised by a person"
+
+
 class Case(models.Model):
     """One student's case. At most one is open per student; a resolved case is reopened (the
-    same row, `opened_count` raised) only by evidence dated after its resolution."""
+    same row, `opened_count` raised) by evidence dated after its resolution, or by a
+    counsellor with a reason. A counsellor may also open one by hand (`origin` "person") for
+    what no rule can see; evaluation then updates that case rather than opening a second."""
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="cases")
+    origin = models.CharField(max_length=8, choices=CaseOrigin.choices, default=CaseOrigin.RULE)
+    # The counsellor who follows the case up: reminded of its review date, shown in the list.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_cases",
+    )
+    # The school day the owner means to look at the case again; the reminder (in-app and
+    # e-mail) is written by a beat scan of this column, never a broker timer.
+    review_on = models.DateField(null=True, blank=True, db_index=True)
+    # The review date a reminder was last written for: the scan's compare-and-swap, so one
+    # review date reminds once however often beat runs.
+    review_reminded_for = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.WATCH)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
@@ -94,25 +116,44 @@ class Case(models.Model):
                 fields=["student"],
                 condition=~Q(status=CaseStatus.RESOLVED),
                 name="one_open_case_per_student",
+                violation_error_message="This student already has an open case.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=CaseStatus.values), name="case_status_is_known"
+                condition=Q(status__in=CaseStatus.values),
+                name="case_status_is_known",
+                violation_error_message="Unknown case status.",
             ),
-            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="case_stage_is_known"),
             models.CheckConstraint(
-                condition=Q(severity__in=Severity.values), name="case_severity_is_known"
+                condition=Q(stage__in=Stage.values),
+                name="case_stage_is_known",
+                violation_error_message="Unknown case stage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values),
+                name="case_severity_is_known",
+                violation_error_message="Unknown severity.",
             ),
             models.CheckConstraint(
                 condition=Q(status=CaseStatus.RESOLVED, resolved_at__isnull=False)
                 | (~Q(status=CaseStatus.RESOLVED) & Q(resolved_at__isnull=True)),
                 name="case_resolved_iff_resolved_at",
+                violation_error_message="A resolved case, and only one, has a resolution time.",
             ),
             models.CheckConstraint(
                 condition=Q(last_evidence_on__gte=models.F("first_evidence_on")),
                 name="case_evidence_dates_ordered",
+                violation_error_message="The last evidence date cannot be before the first.",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=CaseOrigin.values),
+                name="case_origin_is_known",
+                violation_error_message="Unknown origin of a case.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "stage", "severity"])]
+        indexes = [
+            models.Index(fields=["status", "stage", "severity"]),
+            models.Index(fields=["owner", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk} {self.student.code} {self.status}"
@@ -140,7 +181,9 @@ class CaseRule(models.Model):
         ordering = ["first_fired_on", "rule_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "rule", "rule_version"], name="case_rule_version_once"
+                fields=["case", "rule", "rule_version"],
+                name="case_rule_version_once",
+                violation_error_message="This rule version is already on the case.",
             ),
         ]
 
@@ -178,16 +221,19 @@ class CaseEvidence(models.Model):
                 condition=Q(observation__isnull=False, attendance__isnull=True)
                 | Q(observation__isnull=True, attendance__isnull=False),
                 name="evidence_is_one_record",
+                violation_error_message="An evidence row is one observation or one register mark.",
             ),
             models.UniqueConstraint(
                 fields=["case", "observation"],
                 condition=Q(observation__isnull=False),
                 name="observation_evidence_once",
+                violation_error_message="This observation is already evidence on the case.",
             ),
             models.UniqueConstraint(
                 fields=["case", "attendance"],
                 condition=Q(attendance__isnull=False),
                 name="attendance_evidence_once",
+                violation_error_message="This register mark is already evidence on the case.",
             ),
         ]
 
@@ -206,6 +252,9 @@ class EventKind(models.TextChoices):
     SEVERITY_CHANGE = "severity_change", _("Severity raised")
     RESOLUTION_SUGGESTED = "resolution_suggested", _("Resolution suggested")
     ESCALATION = "escalation", _("Escalation")
+    OWNER_CHANGE = "owner_change", _("Owner changed")
+    REVIEW_SET = "review_set", _("Review date set")
+    REVIEW_DUE = "review_due", _("Review due")
 
 
 class ActionType(models.TextChoices):
@@ -242,16 +291,20 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=EventKind.values), name="case_event_kind_is_known"
+                condition=Q(kind__in=EventKind.values),
+                name="case_event_kind_is_known",
+                violation_error_message="Unknown kind of timeline entry.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.ACTION) | Q(action_type__in=ActionType.values),
                 name="action_event_has_action_type",
+                violation_error_message="An action names one of the documented responses.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.STATUS_CHANGE)
                 | (~Q(from_status="") & ~Q(to_status="")),
                 name="status_event_has_statuses",
+                violation_error_message="A status change names the status before and after.",
             ),
         ]
 

@@ -56,6 +56,7 @@ KIND_HEADLINES = {
     NotificationKind.STAGE_RAISED: gettext_lazy("A case's stage was raised"),
     NotificationKind.SEVERITY_RAISED: gettext_lazy("A case's severity was raised"),
     NotificationKind.ESCALATED: gettext_lazy("A case has not been acknowledged in time"),
+    NotificationKind.REVIEW_DUE: gettext_lazy("A case you own is due for review"),
 }
 
 

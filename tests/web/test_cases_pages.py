@@ -93,9 +93,19 @@ def test_the_case_forms_write_the_timeline(as_user, carol, case_a):
     client.post(url("case-note"), {"note-text": "Write to dad@example.org"})
     client.post(url("case-action"), {"action-action_type": "talk_with_family"})
     client.post(url("case-status"), {"status-status": "in_progress"})
+    # The outcome is asked for: without it nothing is resolved.
     client.post(url("case-resolve"), {"resolve-reason": "Attending again for six weeks."})
     case_a.refresh_from_db()
+    assert case_a.status == CaseStatus.IN_PROGRESS
+    client.post(
+        url("case-resolve"),
+        {"resolve-reason": "Attending again for six weeks.", "resolve-outcome": "no_concern"},
+    )
+    case_a.refresh_from_db()
     assert case_a.status == CaseStatus.RESOLVED and case_a.resolved_by == carol
+    assert [(o.kind, o.case_id) for o in case_a.student.outcomes.all()] == [
+        ("no_concern", case_a.pk)
+    ]
     events = list(CaseEvent.objects.filter(case=case_a).order_by("at", "id"))
     assert [(e.kind, e.to_status or e.action_type or e.text) for e in events] == [
         (EventKind.STATUS_CHANGE, "acknowledged"),
@@ -153,9 +163,10 @@ def test_overview_counts_cases_by_stage_and_status(as_user, adam, school_a):
 def test_the_bell_counts_unread_notices_and_opening_the_case_reads_them(as_user, carol, case_a):
     Notice.objects.create(user=carol, case=case_a, text=f"New case {case_a.student.code}")
     client = as_user(carol)
-    assert client.get(reverse("notices")).context["notices_unread"] == 1
+    # (The notices page itself marks them read: the bell is read on the cases page here.)
+    assert client.get(reverse("cases")).context["notices_unread"] == 1
     client.get(reverse("case-detail", args=[case_a.pk]))
-    assert client.get(reverse("notices")).context["notices_unread"] == 0
+    assert client.get(reverse("cases")).context["notices_unread"] == 0
     assert Notice.objects.get().read_at is not None
 
 

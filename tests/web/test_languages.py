@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from alerts.describe import rule_summary
+from alerts.rule_text import rule_describe
 from alerts.models import WarningRule
 
 pytestmark = pytest.mark.django_db
@@ -90,10 +90,17 @@ def test_a_rule_is_described_from_its_settings_in_the_reader_language(school_a):
     rule = WarningRule.objects.get(school=school_a, key="irregular_sleep")
     rule.window_days, rule.min_events_per_window = 4, 1
     with translation.override("it"):
-        text = rule_summary(rule)
-    assert "Almeno 1 giorno di scuola con «Ritardo o uscita anticipata»" in text
-    assert "Un periodo è di 4 giorni di scuola." in text
+        text = rule_describe(rule)
+    assert "Scatta quando, negli ultimi 4 giorni di scuola, ci sono almeno 1 giorno" in text
     with translation.override("ja"):
-        assert "1期間は授業日 4 日。" in rule_summary(rule)
+        assert text != rule_describe(rule)
+        assert "直近の授業日4日に" in rule_describe(rule)
     with translation.override("en-gb"):
-        assert "At least 1 school day with “Late or left early”" in rule_summary(rule)
+        english = rule_describe(rule)
+    assert "Fires when, in the last 4 school days, there are at least 1 day" in english
+    # What is stored is the English text, whoever saved the rule.
+    from alerts.rule_text import rule_normalise
+
+    with translation.override("ja"):
+        rule_normalise(rule)
+    assert rule.description == english
