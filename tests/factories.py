@@ -1,10 +1,15 @@
-"""factory_boy factories. Student codes look like S-0042; nobody has a name."""
+"""factory_boy factories. Student codes look like S-0042; nobody has a name.
+
+Dates derive from today, which is the frozen school day of tests/clock.py: a term holds it
+and default evidence is dated the day before.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from core.models import User
 from schools.models import (
@@ -18,6 +23,21 @@ from schools.models import (
     Student,
     Term,
 )
+
+from .clock import school_year_start
+
+
+def yesterday() -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
+def _term_start() -> dt.date:
+    start = school_year_start(timezone.localdate())
+    return start.replace(year=start.year - 1)
+
+
+def _term_end() -> dt.date:
+    return dt.date(school_year_start(timezone.localdate()).year + 1, 7, 31)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -40,13 +60,17 @@ class SchoolFactory(factory.django.DjangoModelFactory):
 
 
 class TermFactory(factory.django.DjangoModelFactory):
+    """One long term without holidays: from 1 September of the school year before today's to
+    31 July at the end of today's, so evidence up to a year back is in term (on the default
+    school day, 1 Sep 2025 - 31 Jul 2027)."""
+
     class Meta:
         model = Term
 
     school = factory.SubFactory(SchoolFactory)
     name = "Year"
-    starts_on = dt.date(2025, 9, 1)
-    ends_on = dt.date(2027, 7, 31)
+    starts_on = factory.LazyFunction(_term_start)
+    ends_on = factory.LazyFunction(_term_end)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -73,7 +97,7 @@ class ObservationFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     student = factory.SubFactory(StudentFactory)
-    observed_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+    observed_on = factory.LazyFunction(yesterday)
     recorded_by = factory.SubFactory(UserFactory)
 
     @factory.post_generation
@@ -87,7 +111,7 @@ class AttendanceRecordFactory(factory.django.DjangoModelFactory):
         model = AttendanceRecord
 
     student = factory.SubFactory(StudentFactory)
-    date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+    date = factory.LazyFunction(yesterday)
     session = "AM"
     status = AttendanceStatus.UNAUTHORISED_ABSENCE
 
@@ -99,7 +123,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = "alerts.Case"
 
     class Params:
-        evidence_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))
+        evidence_on = factory.LazyFunction(yesterday)
 
     student = factory.SubFactory(StudentFactory)
     first_evidence_on = factory.SelfAttribute("evidence_on")
