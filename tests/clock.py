@@ -7,7 +7,8 @@ suite passes on any real date. Three ways to choose the day:
 - TEST_SCHOOL_DAY=2031-03-12 (an ISO weekday) moves every unpinned test to that day, to show
   the suite does not depend on the default one.
 - `@pytest.mark.school_day("2026-03-30")` pins a scenario written with fixed dates to a day
-  after them, so the frozen day and the fixed dates stay together whatever TEST_SCHOOL_DAY says.
+  after them, so the frozen day and the fixed dates stay together whatever TEST_SCHOOL_DAY
+  says; `fixed_dates` below is that mark for the scenarios of 2025-26.
 - `@pytest.mark.real_clock` keeps the real clock. Tests that another process joins keep it
   too (marked `browser` or `worker`): Chromium and a Celery worker read the real clock, and a
   session cookie or a due time written at a frozen hour would look expired or not yet due
@@ -19,8 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
+
 # A Wednesday in the autumn term.
 DEFAULT_SCHOOL_DAY = dt.date(2026, 12, 2)
+
+# The day scenarios written with fixed dates (between September 2025 and December 2026, in
+# the term the factories give on that day) run on: `pytestmark = fixed_dates`.
+FIXED_DATES_DAY = dt.date(2026, 12, 2)
+fixed_dates = pytest.mark.school_day(FIXED_DATES_DAY.isoformat())
 HOUR = dt.time(10, 0, tzinfo=dt.UTC)
 REAL_CLOCK_MARKERS = ("real_clock", "browser", "worker")
 

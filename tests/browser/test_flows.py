@@ -22,8 +22,7 @@ from alerts.models import Case, CaseStatus, EventKind, WarningRule
 from alerts.services import evaluation_run, rule_preview
 from core.screening import SCREENING_HELP
 from schools.models import Observation
-from tests.factories import ObservationFactory, StudentFactory
-from tests.web.conftest import make_case
+from tests.factories import FlaggedCaseFactory, ObservationFactory, StudentFactory
 
 from .helpers import log_observation, three_school_weeks
 
@@ -43,8 +42,8 @@ def test_1_observations_become_a_case_the_counsellor_works(
 ):
     school_a.designated_counsellor = carol
     school_a.save(update_fields=["designated_counsellor"])
-    older = make_case(
-        StudentFactory(school=school_a, code="S-0100", year_group=10),
+    older = FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0100", year_group=10),
         status=CaseStatus.ACKNOWLEDGED,
         severity="high",
         acknowledged_by=carol,
@@ -174,7 +173,7 @@ def test_2_admin_previews_a_lower_threshold_then_saves_a_new_version(
 def test_3_a_teacher_typing_counsellor_or_admin_urls_gets_404(
     open_browser, school_a, alice, student_a
 ):
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     rule = WarningRule.objects.filter(school=school_a).first()
     teacher = open_browser()
     teacher.login(alice)

@@ -14,8 +14,7 @@ from django.db import connection
 
 from alerts.delivery import notifications_deliver_due
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
-
-from .conftest import make_case, make_notification
+from tests.factories import CaseFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,9 +24,9 @@ def test_two_senders_at_once_send_each_notification_exactly_once(
 ):
     settings.EMAIL_BACKEND = "tests.notifications.backends.SlowBackend"
     for student in more_students(15):
-        case = make_case(student)
-        make_notification(case, carol)
-        make_notification(case, adam)
+        case = CaseFactory(student=student)
+        NotificationFactory(case=case, recipient=carol)
+        NotificationFactory(case=case, recipient=adam)
     total = Notification.objects.count()
     assert total == 30
 
