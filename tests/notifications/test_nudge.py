@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.db import transaction
 
-from alerts import delivery
+from alerts.notifications import delivery
 from core.celery import app
 from tests.broker_calls import connection_attempts
 
