@@ -21,8 +21,7 @@ from core.models import User
 from schools.demo import PATTERNS, seed_demo
 from schools.models import Observation
 from tests.broker_calls import connection_attempts
-
-from .processes import CeleryWorker, RedisServer, free_port, read_mail, wait_until
+from tests.processes import CeleryWorker, RedisServer, free_port, read_mail, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from schools.importers.jobs import IMPORT_TASK, import_jobs_queue_waiting
 from schools.models import AttendanceRecord, ImportJob
 from schools.tasks import import_job_run, queue_waiting_imports
 from tests.broker_calls import connection_attempts
-from tests.notifications.processes import RedisServer, free_port
+from tests.processes import RedisServer, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

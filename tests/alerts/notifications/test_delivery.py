@@ -20,7 +20,7 @@ from .backends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
-FLAKY = "tests.notifications.backends.FlakyBackend"
+FLAKY = "tests.alerts.notifications.backends.FlakyBackend"
 
 
 def _attempts(notification, channel="email"):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_notification_exactly_once(
     settings, carol, adam, more_students
 ):
-    settings.EMAIL_BACKEND = "tests.notifications.backends.SlowBackend"
+    settings.EMAIL_BACKEND = "tests.alerts.notifications.backends.SlowBackend"
     for student in more_students(15):
         case = CaseFactory(student=student)
         NotificationFactory(case=case, recipient=carol)

@@ -20,7 +20,7 @@ from tests.factories import MembershipFactory, SchoolFactory, TermFactory, UserF
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
