@@ -17,6 +17,7 @@ from alerts.models import CaseEvent, EventKind, Notification, NotificationKind
 from alerts.notifications import cases_escalate_due, escalation_deadline, notifications_deliver_due
 from alerts.services import case_acknowledge
 from schools.models import Role
+from tests.clock import fixed_dates
 from tests.factories import (
     CaseFactory,
     ClosureDayFactory,
@@ -25,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 UTC = dt.UTC
 OPENED = dt.datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # Friday evening's evaluation

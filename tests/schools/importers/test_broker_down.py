@@ -17,9 +17,10 @@ from schools.importers.jobs import IMPORT_TASK, import_jobs_queue_waiting
 from schools.models import AttendanceRecord, ImportJob
 from schools.tasks import import_job_run, queue_waiting_imports
 from tests.broker_calls import connection_attempts
+from tests.clock import fixed_dates
 from tests.processes import RedisServer, free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), fixed_dates]
 
 
 @pytest.fixture
