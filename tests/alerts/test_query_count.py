@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from alerts.engine import evaluate
 from alerts.services import evaluation_run, rule_preview
 from schools.models import AttendanceRecord, AttendanceStatus, Student
+from tests.clock import fixed_dates
 from tests.factories import SchoolFactory, TermFactory
 
 from .conftest import ON, bulk_observations, rule, weeks
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 
 def _school(code: str, n_students: int, staff):

@@ -16,8 +16,7 @@ from alerts.models import Case, CaseOrigin, CaseStatus, WarningRule
 from alerts.notifications import notifications_deliver_due, reviews_remind_due
 from schools.calendar import school_days_between
 from schools.models import Membership, Role, Student
-from tests.factories import ObservationFactory, StudentFactory, UserFactory
-from tests.web.conftest import make_case
+from tests.factories import FlaggedCaseFactory, ObservationFactory, StudentFactory, UserFactory
 
 from .helpers import axe_violations, three_school_weeks
 
@@ -45,7 +44,7 @@ def test_the_chronology_pdf_owner_and_review_reminder(
     student_a.year_group = 9
     student_a.save()
     _evidence(student_a, school_a, alice, tom)
-    case = make_case(student_a, status=CaseStatus.ACKNOWLEDGED, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, status=CaseStatus.ACKNOWLEDGED, owner=carol)
     b = open_browser()
     b.login(carol)
     page = b.page
@@ -105,7 +104,7 @@ def test_the_chronology_pdf_owner_and_review_reminder(
 
 
 def test_resolving_reopening_search_and_a_concern_by_hand(open_browser, school_a, carol, student_a):
-    case = make_case(student_a, status=CaseStatus.IN_PROGRESS, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, status=CaseStatus.IN_PROGRESS, owner=carol)
     other = StudentFactory(school=school_a, code="T-0777", year_group=8)
     b = open_browser()
     b.login(carol)
@@ -280,7 +279,7 @@ def test_on_a_phone_the_chart_text_is_at_least_11_pixels(
     open_browser, school_a, alice, tom, carol, student_a
 ):
     _evidence(student_a, school_a, alice, tom)
-    case = make_case(student_a, since=school_a.today() - dt.timedelta(weeks=14))
+    case = FlaggedCaseFactory(student=student_a, since=school_a.today() - dt.timedelta(weeks=14))
     b = open_browser(phone=True)
     b.login(carol)
     b.page.goto(f"/cases/{case.pk}/")

@@ -12,8 +12,11 @@ from django.utils import timezone
 from schools.importers import import_file
 from schools.models import AttendanceRecord, ImportJob, Student
 from schools.tasks import import_job_run
+from tests.clock import fixed_dates
 
 from .conftest import edfi, plain_school_events
+
+pytestmark = fixed_dates
 
 DAY = dt.date(2026, 3, 2)
 

@@ -4,28 +4,19 @@ import datetime as dt
 
 import pytest
 
-from alerts.models import Case, CaseEvidence, CaseStatus
+from alerts.models import CaseEvidence, CaseStatus
 from alerts.retention import records_purge_expired
 from schools.models import AttendanceRecord, Observation, ObservationSign
-from tests.factories import AttendanceRecordFactory, ObservationFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    CaseEvidenceFactory,
+    CaseFactory,
+    ObservationFactory,
+)
 
 TODAY = dt.date(2026, 11, 20)
 OLD = TODAY - dt.timedelta(days=800)
 RECENT = TODAY - dt.timedelta(days=10)
-
-
-def _case(student, status=CaseStatus.NEW):
-    return Case.objects.create(
-        student=student,
-        status=status,
-        first_evidence_on=OLD,
-        last_evidence_on=OLD,
-        persisted_since=OLD,
-        last_fired_on=OLD,
-        resolved_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-        if status == CaseStatus.RESOLVED
-        else None,
-    )
 
 
 @pytest.mark.django_db
@@ -51,15 +42,16 @@ def test_evidence_on_an_open_case_is_kept_and_on_a_resolved_case_is_not(student_
     kept = ObservationFactory(student=student_a, observed_on=OLD, recorded_by=alice)
     kept_mark = AttendanceRecordFactory(student=student_a, date=OLD)
     gone = ObservationFactory(student=other, observed_on=OLD, recorded_by=alice)
-    open_case = _case(student_a)
-    resolved_case = _case(other, status=CaseStatus.RESOLVED)
-    for case, obs in ((open_case, kept), (resolved_case, gone)):
-        CaseEvidence.objects.create(
-            case=case, observation=obs, on_date=OLD, window_start=OLD, window_end=OLD
-        )
-    CaseEvidence.objects.create(
-        case=open_case, attendance=kept_mark, on_date=OLD, window_start=OLD, window_end=OLD
+    open_case = CaseFactory(student=student_a, evidence_on=OLD)
+    resolved_case = CaseFactory(
+        student=other,
+        evidence_on=OLD,
+        status=CaseStatus.RESOLVED,
+        resolved_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
     )
+    for case, obs in ((open_case, kept), (resolved_case, gone)):
+        CaseEvidenceFactory(case=case, observation=obs)
+    CaseEvidenceFactory(case=open_case, attendance=kept_mark)
 
     result = records_purge_expired(today=TODAY, days=730)
 

@@ -10,6 +10,9 @@ import pytest
 from schools.importers import ImportRefused, import_file
 from schools.importers.pseudonym import Pseudonymiser
 from schools.models import STUDENT_CODE_PATTERN, Student
+from tests.clock import fixed_dates
+
+pytestmark = fixed_dates
 
 
 def test_codes_fit_the_pattern_and_depend_on_school_and_key(settings):

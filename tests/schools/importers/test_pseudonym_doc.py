@@ -11,7 +11,7 @@ from pathlib import Path
 
 from schools.importers.pseudonym import Pseudonymiser, pseudonym_code
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "IMPORTS.md").read_text()
+DOC = (Path(__file__).resolve().parents[3] / "docs" / "IMPORTS.md").read_text()
 
 
 def _example() -> tuple[str, str, str, str]:

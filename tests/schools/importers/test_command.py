@@ -61,7 +61,7 @@ def test_the_progress_bar_draws_on_a_terminal_only():
     assert pipe.getvalue() == ""
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _run_with_stderr_on_a_terminal(args: list[str]) -> tuple[int, str, str]:

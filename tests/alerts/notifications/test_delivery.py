@@ -14,14 +14,13 @@ from django.utils import timezone
 from alerts.models import DeliveryAttempt, Notice, Notification, NotificationStatus
 from alerts.notifications import case_link, notifications_deliver_due, notifications_drain
 from schools.models import Membership
-from tests.factories import ObservationFactory
+from tests.factories import CaseFactory, NotificationFactory, ObservationFactory
 
 from .backends import FlakyBackend
-from .conftest import make_case, make_notification
 
 pytestmark = pytest.mark.django_db
 
-FLAKY = "tests.notifications.backends.FlakyBackend"
+FLAKY = "tests.alerts.notifications.backends.FlakyBackend"
 
 
 def _attempts(notification, channel="email"):
@@ -33,7 +32,7 @@ def _attempts(notification, channel="email"):
 
 
 def test_a_notification_is_sent_once_by_email_and_in_app(case_a, carol):
-    notification = make_notification(case_a, carol)
+    notification = NotificationFactory(case=case_a, recipient=carol)
 
     report = notifications_deliver_due()
     again = notifications_deliver_due()
@@ -57,7 +56,7 @@ def test_the_email_carries_the_code_the_stage_and_a_link_and_nothing_else(
     ObservationFactory(student=case_a.student, recorded_by=alice, note=note, signs=["ISOLATION"])
     case_a.stage, case_a.severity = "pre_withdrawal", "high"
     case_a.save()
-    make_notification(case_a, carol)
+    NotificationFactory(case=case_a, recipient=carol)
 
     notifications_deliver_due()
 
@@ -83,7 +82,7 @@ def test_email_failing_twice_then_succeeding_sends_one_email_after_three_attempt
     settings.EMAIL_BACKEND = FLAKY
     settings.NOTIFY_BACKOFF_SECONDS = 60
     FlakyBackend.reset(failures=2)
-    notification = make_notification(case_a, carol)
+    notification = NotificationFactory(case=case_a, recipient=carol)
     t0 = timezone.now()
 
     notifications_deliver_due(now=t0)
@@ -118,7 +117,7 @@ def test_after_the_last_attempt_the_notification_is_failed_with_its_error(settin
     settings.EMAIL_BACKEND = FLAKY
     settings.NOTIFY_MAX_ATTEMPTS = 3
     FlakyBackend.reset(failures=100)
-    notification = make_notification(case_a, carol)
+    notification = NotificationFactory(case=case_a, recipient=carol)
     now = timezone.now()
 
     for _ in range(5):
@@ -139,14 +138,17 @@ def test_a_claim_left_by_a_dead_sender_is_taken_over_and_a_live_one_is_not(
 ):
     settings.NOTIFY_CLAIM_TIMEOUT = 600
     now = timezone.now()
-    dead = make_notification(
-        case_a,
-        carol,
+    dead = NotificationFactory(
+        case=case_a,
+        recipient=carol,
         status=NotificationStatus.SENDING,
         claimed_at=now - dt.timedelta(seconds=601),
     )
-    live = make_notification(
-        case_a, adam, status=NotificationStatus.SENDING, claimed_at=now - dt.timedelta(seconds=30)
+    live = NotificationFactory(
+        case=case_a,
+        recipient=adam,
+        status=NotificationStatus.SENDING,
+        claimed_at=now - dt.timedelta(seconds=30),
     )
 
     report = notifications_deliver_due(now=now)
@@ -160,7 +162,7 @@ def test_a_claim_left_by_a_dead_sender_is_taken_over_and_a_live_one_is_not(
 
 
 def test_a_recipient_who_left_the_school_is_not_told(case_a, carol):
-    notification = make_notification(case_a, carol)
+    notification = NotificationFactory(case=case_a, recipient=carol)
     Membership.objects.filter(user=carol).delete()
 
     notifications_deliver_due()
@@ -174,8 +176,10 @@ def test_a_recipient_who_left_the_school_is_not_told(case_a, carol):
 
 def test_oldest_due_first_and_at_most_limit_per_run(case_a, carol, adam):
     now = timezone.now()
-    older = make_notification(case_a, carol, next_attempt_at=now - dt.timedelta(minutes=5))
-    make_notification(case_a, adam, next_attempt_at=now - dt.timedelta(minutes=1))
+    older = NotificationFactory(
+        case=case_a, recipient=carol, next_attempt_at=now - dt.timedelta(minutes=5)
+    )
+    NotificationFactory(case=case_a, recipient=adam, next_attempt_at=now - dt.timedelta(minutes=1))
 
     report = notifications_deliver_due(now=now, limit=1)
 
@@ -185,7 +189,7 @@ def test_oldest_due_first_and_at_most_limit_per_run(case_a, carol, adam):
 
 def test_the_delivery_task_drains_the_outbox_batch_by_batch(carol, more_students):
     for student in more_students(5):
-        make_notification(make_case(student), carol)
+        NotificationFactory(case=CaseFactory(student=student), recipient=carol)
 
     assert notifications_drain(batch_size=2) == 5
     assert not Notification.objects.exclude(status=NotificationStatus.SENT).exists()

@@ -9,6 +9,9 @@ from django.db import connection
 
 from schools.importers import import_file
 from schools.importers.writer import ANALYZE_AFTER_ROWS
+from tests.clock import fixed_dates
+
+pytestmark = fixed_dates
 
 TABLES = ("schools_attendancerecord", "schools_student", "schools_observation")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from schools.importers.codes import EDFI_CATEGORIES, ENGLAND_CODES, csv_status
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "IMPORTS.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "IMPORTS.md"
 STATUS_WORDS = {
     "present": "present",
     "present (not stored)": "present",

@@ -11,8 +11,7 @@ from django.core import mail
 from alerts.models import CaseStatus, EventKind, Notice, Notification, NotificationKind
 from alerts.notifications import notifications_deliver_due, reviews_remind_due
 from alerts.tasks import remind_reviews
-
-from .conftest import make_case
+from tests.factories import CaseFactory
 
 # 09:00 in London (GMT in March before the 29th) on a Friday and the next Monday.
 FRIDAY = dt.datetime(2026, 3, 27, 9, 0, tzinfo=dt.UTC)
@@ -22,7 +21,7 @@ MONDAY = FRIDAY + dt.timedelta(days=3)
 
 @pytest.fixture
 def owned(student_a, carol):
-    return make_case(student_a, owner=carol, review_on=FRIDAY.date(), opened_at=FRIDAY)
+    return CaseFactory(student=student_a, owner=carol, review_on=FRIDAY.date(), opened_at=FRIDAY)
 
 
 @pytest.mark.django_db
@@ -50,7 +49,7 @@ def test_the_owner_is_reminded_once_on_the_review_date(owned, carol):
 
 @pytest.mark.django_db
 def test_a_review_date_on_a_weekend_reminds_on_the_next_school_day(student_a, carol):
-    case = make_case(student_a, owner=carol, review_on=SATURDAY.date(), opened_at=FRIDAY)
+    case = CaseFactory(student=student_a, owner=carol, review_on=SATURDAY.date(), opened_at=FRIDAY)
     assert reviews_remind_due(now=SATURDAY) == []
     assert reviews_remind_due(now=SATURDAY + dt.timedelta(days=1)) == []
     assert [c.pk for c in reviews_remind_due(now=MONDAY)] == [case.pk]
@@ -73,7 +72,7 @@ def test_a_new_review_date_reminds_again_and_a_resolved_case_never(owned, carol)
 
 @pytest.mark.django_db
 def test_an_unowned_case_reminds_nobody(student_a):
-    make_case(student_a, review_on=FRIDAY.date(), opened_at=FRIDAY)
+    CaseFactory(student=student_a, review_on=FRIDAY.date(), opened_at=FRIDAY)
     assert reviews_remind_due(now=FRIDAY) == []
     assert not Notification.objects.exists()
 

@@ -16,12 +16,17 @@ from django.core import mail
 from alerts.models import CaseEvent, EventKind, Notification, NotificationKind
 from alerts.notifications import cases_escalate_due, escalation_deadline, notifications_deliver_due
 from alerts.services import case_acknowledge
-from schools.models import ClosureDay, Role
-from tests.factories import MembershipFactory, UserFactory
+from schools.models import Role
+from tests.clock import fixed_dates
+from tests.factories import (
+    CaseFactory,
+    ClosureDayFactory,
+    MembershipFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
-from .conftest import make_case, make_notification
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 UTC = dt.UTC
 OPENED = dt.datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # Friday evening's evaluation
@@ -40,13 +45,15 @@ def dora(school_a):
 
 @pytest.fixture
 def closure(school_a):
-    return ClosureDay.objects.create(school=school_a, date=dt.date(2026, 11, 24), reason="INSET")
+    return ClosureDayFactory(school=school_a, date=dt.date(2026, 11, 24), reason="INSET")
 
 
 @pytest.fixture
 def new_case(student_a, carol, closure):
-    case = make_case(student_a, opened_at=OPENED)
-    make_notification(case, carol)  # carol, the counsellor, was told when it opened
+    case = CaseFactory(student=student_a, opened_at=OPENED)
+    NotificationFactory(
+        case=case, recipient=carol
+    )  # carol, the counsellor, was told when it opened
     return case
 
 
@@ -132,13 +139,13 @@ def test_a_deputy_who_is_the_students_own_counsellor_is_passed_over_for_the_admi
 ):
     # The deputy was told when the case opened (they are the student's counsellor): escalating
     # to them would tell nobody new.
-    make_notification(new_case, dora)
+    NotificationFactory(case=new_case, recipient=dora)
     cases_escalate_due(now=DUE)
     assert _escalations(new_case) == [adam.email]
 
 
 def test_an_escalation_time_set_when_the_case_opened_is_the_one_used(student_a, dora):
-    case = make_case(student_a, opened_at=OPENED)
+    case = CaseFactory(student=student_a, opened_at=OPENED)
     case.escalate_at = OPENED + dt.timedelta(hours=1)
     case.save(update_fields=["escalate_at"])
 

@@ -14,8 +14,7 @@ from django.db import connection
 
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
 from alerts.notifications import notifications_deliver_due
-
-from .conftest import make_case, make_notification
+from tests.factories import CaseFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,11 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_notification_exactly_once(
     settings, carol, adam, more_students
 ):
-    settings.EMAIL_BACKEND = "tests.notifications.backends.SlowBackend"
+    settings.EMAIL_BACKEND = "tests.alerts.notifications.backends.SlowBackend"
     for student in more_students(15):
-        case = make_case(student)
-        make_notification(case, carol)
-        make_notification(case, adam)
+        case = CaseFactory(student=student)
+        NotificationFactory(case=case, recipient=carol)
+        NotificationFactory(case=case, recipient=adam)
     total = Notification.objects.count()
     assert total == 30
 

@@ -7,8 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from alerts.models import Notification, NotificationStatus
-
-from .conftest import make_case, make_notification
+from tests.factories import CaseFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +29,23 @@ def admin_client_adam(client, adam):
 
 @pytest.fixture
 def outbox(case_a, carol, adam, student_b, cora):
-    case_b = make_case(student_b)
+    case_b = CaseFactory(student=student_b)
     return {
-        "pending": make_notification(case_a, adam, status=NotificationStatus.PENDING),
-        "failed": make_notification(
-            case_a,
-            carol,
+        "pending": NotificationFactory(
+            case=case_a, recipient=adam, status=NotificationStatus.PENDING
+        ),
+        "failed": NotificationFactory(
+            case=case_a,
+            recipient=carol,
             status=NotificationStatus.FAILED,
             attempts=6,
             last_error="SMTPRecipientsRefused: mailbox unavailable",
         ),
-        "foreign_failed": make_notification(
-            case_b, cora, status=NotificationStatus.FAILED, last_error="SMTP down at south"
+        "foreign_failed": NotificationFactory(
+            case=case_b,
+            recipient=cora,
+            status=NotificationStatus.FAILED,
+            last_error="SMTP down at south",
         ),
     }
 

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from alerts.models import Notice
 from schools.models import Membership, Role
-from tests.factories import MembershipFactory
-
-from .conftest import make_case
+from tests.factories import CaseFactory, MembershipFactory, NoticeFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/notices/"
-
-
-def _notice(user, case, text="A case was opened: S-0042", read=False):
-    return Notice.objects.create(
-        user=user, case=case, text=text, read_at=timezone.now() if read else None
-    )
 
 
 def _ids(response):
@@ -29,12 +20,12 @@ def _ids(response):
 
 @pytest.fixture
 def inbox(case_a, carol, adam, student_b, cora):
-    case_b = make_case(student_b)
+    case_b = CaseFactory(student=student_b)
     return {
-        "carol_unread": _notice(carol, case_a),
-        "carol_read": _notice(carol, case_a, read=True),
-        "adam": _notice(adam, case_a),
-        "cora": _notice(cora, case_b),
+        "carol_unread": NoticeFactory(user=carol, case=case_a),
+        "carol_read": NoticeFactory(user=carol, case=case_a, read=True),
+        "adam": NoticeFactory(user=adam, case=case_a),
+        "cora": NoticeFactory(user=cora, case=case_b),
     }
 
 

@@ -9,8 +9,11 @@ import pytest
 from schools.importers import ImportRefused, import_file
 from schools.importers.pseudonym import Pseudonymiser
 from schools.models import AttendanceRecord, ClosureDay, Student
+from tests.clock import fixed_dates
 
-MONDAY = dt.date(2026, 3, 2)  # inside the fixture term (2025-09-01 to 2027-07-31), in the past
+pytestmark = fixed_dates
+
+MONDAY = dt.date(2026, 3, 2)  # inside the term on the fixed-dates day (2025-09 to 2027-07)
 
 
 def write_csv(tmp_path, rows, name="marks.csv", header="student_ref,date,session,code"):

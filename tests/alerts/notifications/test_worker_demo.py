@@ -15,8 +15,7 @@ import redis
 from alerts.models import Case, Notification, NotificationKind, NotificationStatus
 from alerts.tasks import deliver_notifications, evaluate_all
 from schools.demo import PATTERNS, seed_demo
-
-from .processes import CeleryWorker, read_mail, wait_until
+from tests.processes import CeleryWorker, read_mail, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,13 +13,14 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
-from schools.models import AttendanceRecord, ImportJob, Membership, Role, School, Student, Term
-from tests.factories import UserFactory
+from schools.models import AttendanceRecord, ImportJob, Role, Student
+from tests.factories import MembershipFactory, SchoolFactory, TermFactory, UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -74,11 +76,16 @@ def worker(tmp_path):
 
 
 def test_an_uploaded_file_is_imported_by_the_worker(api, worker):
-    school = School.objects.create(code="north", name="North")
-    Term.objects.create(school=school, name="Year", starts_on="2025-09-01", ends_on="2027-07-31")
-    ivan = UserFactory(email="ivan@north.test")
-    Membership.objects.create(user=ivan, school=school, role=Role.INTEGRATION)
-    body = "student_ref,date,session,code\n1,2026-03-02,AM,N\n2,2026-03-02,PM,I\n"
+    # The worker reads the real clock, and so does this test (tests/clock.py): the term and
+    # the marks' day derive from the real today.
+    school = SchoolFactory(code="north", name="North")
+    TermFactory(school=school)
+    ivan = MembershipFactory(
+        user=UserFactory(email="ivan@north.test"), school=school, role=Role.INTEGRATION
+    ).user
+    today = timezone.localdate()
+    monday = (today - dt.timedelta(days=today.weekday() + 7)).isoformat()  # last week's
+    body = f"student_ref,date,session,code\n1,{monday},AM,N\n2,{monday},PM,I\n"
     upload = SimpleUploadedFile("marks.csv", body.encode(), content_type="text/csv")
 
     response = api.as_(ivan).post(
