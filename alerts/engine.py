@@ -1,9 +1,11 @@
 """The evaluation engine: which students match which rules of a school on a date, and why.
 
-Set-based: one evaluation reads the school's rules, its calendar (two queries), the
-observation signs and the register exceptions over the span the rules need (one query each),
-whatever the number of students. The window counting is done by the pure functions of
-alerts/counting.py over those rows. Nothing here writes; alerts/services.py acts on the result.
+Set-based: one evaluation reads the school's rules and its calendar (two queries), decides
+in SQL who matches each rule (alerts/decision.py: one query per rule, the windows counted
+where the rows are), then reads the rows of the matched students only, to build their
+evidence with the pure functions of alerts/counting.py (the reference the SQL is tested
+against). Whatever the number of students, the number of queries is the same. Nothing here
+writes; alerts/services.py acts on the result.
 
 Dates: windows are blocks of school days on the school's calendar (schools/calendar.py),
 counted back from the evaluation date, so holidays and closures are skipped. Rows dated on a
@@ -22,7 +24,7 @@ from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School
 from schools.signs import CONTEXT_SIGNS, Sign
 
-from . import counting
+from . import counting, decision
 from .models import RuleKind, WarningRule
 
 # How far back the engine looks to measure how long a pattern has persisted: 26 school weeks,
@@ -290,11 +292,12 @@ def evaluate(
     `not_before` maps a student to a date on or before which their records do not count
     (the resolution date of their resolved case: only newer evidence may reopen it).
 
-    Two passes, each a fixed number of queries: first the rows of every student over the
-    rules' own span (a few school weeks), which decides who matches; then, for the students
-    who matched only, the rows of the last 26 school weeks, to measure how long each
-    pattern has persisted and to find context signs. In all: rules (unless given),
-    calendar (2), and two queries per pass, whatever the number of students.
+    Two passes, each a fixed number of queries: first the decision in SQL, one query per
+    rule over the rules' own span (a few school weeks), for every student at once; then,
+    for the students who matched only, their rows of the last 26 school weeks, read into
+    Python to build the evidence (the records of each window), to measure how long each
+    pattern has persisted and to find context signs. In all: rules (unless given), calendar
+    (2), one query per rule and two for the evidence, whatever the number of students.
     """
     if rules is None:
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
@@ -305,16 +308,19 @@ def evaluate(
     register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
     matched: set[int] = set()
     if days and rules:
-        recent = load_rows(school, days, signs=signs, register=register, last_days=span)
-        recent = recent.without_before(not_before or {})
+        # The decision, in SQL (alerts/decision.py): one query per rule over the rules' own
+        # span, every student of the school at once; only who matched comes back.
         for rule in rules:
-            hits = counting.rule_hits(
-                spec_of(rule),
-                events=events_for(rule, recent),
-                marks=recent.marks,
-                ends=[len(days) - 1],
+            matched.update(
+                decision.firing(
+                    school_id=school.pk,
+                    spec=spec_of(rule),
+                    use_register=rule.use_register,
+                    days=days,
+                    first_end=len(days) - 1,
+                    not_before=not_before,
+                )
             )
-            matched.update(hits)
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
     all_rows = load_rows(
@@ -375,23 +381,23 @@ def preview(
     *, school: School, rule: WarningRule, on_date: dt.date, history_school_days: int = 190
 ) -> tuple[list[dt.date], dict[int, PreviewRow]]:
     """Where `rule` (saved or not, enabled or not) fires over the last `history_school_days`
-    school days up to `on_date`, per student: one pass over the rows, not one evaluation
-    per day. Returns the school days looked at and a row per student that fired."""
+    school days up to `on_date`, per student: one query (alerts/decision.py) that counts
+    every window of every student where the rows are, not one evaluation per day. Returns
+    the school days looked at and a row per student that fired."""
     spec = spec_of(rule)
     days = school_days_until(school, on_date, history_school_days + spec.span)
-    rows = load_rows(
-        school,
-        days,
-        signs=rule.signs or (),
-        register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
-    )
     first_end = max(len(days) - history_school_days, 0)
-    ends = list(range(first_end, len(days)))
-    hits = counting.rule_hits(spec, events=events_for(rule, rows), marks=rows.marks, ends=ends)
+    fired_at = decision.firing(
+        school_id=school.pk,
+        spec=spec,
+        use_register=rule.use_register,
+        days=days,
+        first_end=first_end,
+    )
     result: dict[int, PreviewRow] = {}
     last = len(days) - 1
-    for student_id, student_hits in hits.items():
-        fired = [h.end for h in student_hits]
+    for student_id, firings in fired_at.items():
+        fired = [end for end, _run_start in firings]
         result[student_id] = PreviewRow(
             student_id=student_id,
             flagged_on_date=fired[-1] == last,
