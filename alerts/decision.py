@@ -174,6 +174,47 @@ WHERE holds AND streak >= {c} AND ix >= %(first_end)s
 ORDER BY student_id, ix
 """
 
+# The decision on one day alone (what the daily evaluation asks): the windows are the blocks
+# of `window_days` days counted back from it, so a GROUP BY per block does, and the rule fires
+# when each of its `consecutive_windows` blocks holds (a block without rows cannot hold).
+SIGN_ONE_DAY_SQL = """
+WITH {calendar},
+events AS ({events}),
+blocks AS (
+    SELECT student_id, (%(end_ix)s - ix) / {w} AS k, {block_count} AS n
+    FROM events GROUP BY student_id, (%(end_ix)s - ix) / {w}
+),
+spans AS (
+    SELECT student_id FROM events GROUP BY student_id
+    HAVING count(DISTINCT sign) >= %(min_signs)s AND count(DISTINCT observer) >= %(min_observers)s
+)
+SELECT student_id, %(end_ix)s, %(end_ix)s - {span} + 1
+FROM blocks JOIN spans USING (student_id)
+WHERE n >= %(min_events)s
+GROUP BY student_id HAVING count(*) = {c}
+ORDER BY student_id
+"""
+
+ATTENDANCE_ONE_DAY_SQL = """
+WITH {calendar},
+blocks AS (
+    SELECT a.student_id, (%(end_ix)s - d.ix) / {w} AS k,
+           2 * {w} - count(*) FILTER (WHERE a.status = 'not_required') AS possible,
+           count(*) FILTER (WHERE a.status = ANY(%(absent_statuses)s)) AS absent
+    FROM students st
+    JOIN schools_attendancerecord a ON a.student_id = st.id
+    JOIN days d ON d.day = a.date
+    WHERE a.date BETWEEN %(start)s AND %(end)s AND (st.cut IS NULL OR a.date > st.cut)
+      AND (a.status = 'not_required' OR a.status = ANY(%(absent_statuses)s))
+    GROUP BY a.student_id, (%(end_ix)s - d.ix) / {w}
+)
+SELECT student_id, %(end_ix)s, %(end_ix)s - {span} + 1
+FROM blocks
+WHERE possible > 0 AND (possible - absent) * 100 * %(threshold_den)s < %(threshold_num)s * possible
+GROUP BY student_id HAVING count(*) = {c}
+ORDER BY student_id
+"""
+
 # How long the pattern has persisted at each end: windows ending on days of the same residue
 # modulo the window length are back to back; a break is a window that does not hold, and the
 # holding windows since the last break are the run.
@@ -199,20 +240,36 @@ def _register_statuses(signs: Collection[str]) -> list[str]:
     return statuses
 
 
-def statement(spec: counting.Spec, *, use_register: bool, restricted: bool) -> str:
-    """The SQL of `spec` (its integers are part of the text: window frames take constants)."""
+def statement(
+    spec: counting.Spec, *, use_register: bool, restricted: bool, one_day: bool = False
+) -> str:
+    """The SQL of `spec` (its integers are part of the text: window frames take constants);
+    `one_day`: the decision on the last day only."""
     w, c = int(spec.window_days), int(spec.consecutive)
     span = w * c
     student_filter = "AND st.id = ANY(%(students)s)" if restricted else ""
     calendar = _CALENDAR.format(student_filter=student_filter)
     persistence = _PERSISTENCE.format(w=w)
     if spec.kind == counting.ATTENDANCE_RATE:
+        if one_day:
+            return ATTENDANCE_ONE_DAY_SQL.format(calendar=calendar, w=w, c=c, span=span)
         return ATTENDANCE_SQL.format(
             calendar=calendar, persistence=persistence, w=w, w_back=w - 1, c=c
         )
     events = _OBSERVED
     if use_register and _register_statuses(spec.signs):
         events += "\n    UNION ALL" + _REGISTERED
+    if one_day:
+        return SIGN_ONE_DAY_SQL.format(
+            calendar=calendar,
+            events=events,
+            block_count="count(DISTINCT ix)"
+            if spec.count_unit == counting.COUNT_DAYS
+            else "count(DISTINCT ref)",
+            w=w,
+            c=c,
+            span=span,
+        )
     # Past one observer, the span's distinct observers are counted; one is implied by the
     # events every holding window has.
     observers = spec.min_observers > 1
@@ -256,7 +313,8 @@ def firing(
     `days` at which the rule fires: the end index, and the first index of the longest run of
     back-to-back windows, ending there, that each meet the per-window condition (as
     counting.Hit.run_start, measured back as far as `days` go). `not_before` maps a student
-    to a date on or before which their rows do not count. One query."""
+    to a date on or before which their rows do not count. One query; for the last day alone
+    (`first_end` the last index) a plain GROUP BY per window, without window functions."""
     span = spec.span
     last = len(days) - 1
     first_end = max(first_end, span - 1)
@@ -276,6 +334,7 @@ def firing(
         "start": days[lo],
         "end": days[last],
         "first_end": first_end,
+        "end_ix": last,
         "school": school_id,
         "students": list(students) if students is not None else None,
         "cut_students": list(cutoffs),
@@ -290,7 +349,12 @@ def firing(
         "threshold_num": threshold.numerator if threshold is not None else None,
         "threshold_den": threshold.denominator if threshold is not None else None,
     }
-    sql = statement(spec, use_register=use_register, restricted=students is not None)
+    sql = statement(
+        spec,
+        use_register=use_register,
+        restricted=students is not None,
+        one_day=first_end == last,
+    )
     result: dict[int, list[tuple[int, int]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -86,7 +86,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections in a deployment: each gunicorn or Celery worker process keeps its
+# connection for CONN_MAX_AGE seconds instead of opening one a request, and checks it before
+# reusing it (a connection the database closed meanwhile is replaced, not an error). With
+# DEBUG on (development, tests) a connection lasts one request, as Django's default.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=not DEBUG)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -115,6 +122,18 @@ STATICFILES_DIRS = [BASE_DIR / "core" / "static"]
 # apps' static folders in development and tests, where nothing is collected.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# With DEBUG off, collectstatic writes each file under a name with its content's hash and a
+# gzip (and, with brotli installed, brotli) copy beside it; WhiteNoise serves the compressed
+# copy to a browser that accepts it and marks hashed names cacheable for a year (a changed
+# file gets a new name). Pages then need the collected manifest: the image collects at build.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # E-mail: console by default, smtp://user:pass@host:port in a deployment.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
