@@ -98,4 +98,4 @@ class NoticeAdmin(SchoolScopedAdmin):
 
 
 # The outbox page (failed notifications, attempts, retry) replaces the plain one above.
-from . import admin_outbox  # noqa: E402, F401
+from .notifications import admin as outbox_admin  # noqa: E402, F401

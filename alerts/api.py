@@ -17,7 +17,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from schools import tenancy
-from schools.models import Role
 from schools.permissions import SchoolRolePermission, ScopedViewSetMixin
 
 from . import services
@@ -36,8 +35,6 @@ from .serializers import (
     RuleSerializer,
     django_errors,
 )
-
-ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -208,8 +205,8 @@ class RuleViewSet(
 
     base_queryset = WarningRule.objects.select_related("school")
     serializer_class = RuleSerializer
-    read_roles = ADMIN_ROLES
-    write_roles = ADMIN_ROLES
+    read_roles = tenancy.ADMIN_ROLES
+    write_roles = tenancy.ADMIN_ROLES
     filterset_class = RuleFilter
 
     def perform_create(self, serializer):

@@ -2,8 +2,8 @@
 
 The invariants live in the database so that a race cannot break them: at most one open case
 per student (a partial unique constraint), one notification per case change and recipient,
-one evidence row per record and case. Writes go through alerts/services.py and
-alerts/notify.py; nothing here has business logic in save() or signals.
+one evidence row per record and case. Writes go through alerts/services/ and
+alerts/notifications/; nothing here has business logic in save() or signals.
 """
 
 from __future__ import annotations
@@ -233,8 +233,8 @@ class Case(models.Model):
     resolution_reason = CleanTextField(
         blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH), screen_note]
     )
-    # Escalation (alerts.notify): when an unacknowledged case is due to escalate, and when
-    # it did. Columns scanned by beat, never broker timers.
+    # Escalation (alerts.notifications.escalation): when an unacknowledged case is due to
+    # escalate, and when it did. Columns scanned by beat, never broker timers.
     escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH
 from schools import tenancy
-from schools.models import AttendanceRecord, Observation, Role
+from schools.models import AttendanceRecord, Observation
 from schools.signs import Sign
 
 from .models import (
@@ -191,7 +191,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
     def _admin_schools(self) -> dict[str, tenancy.School]:
         user = self.context["request"].user
-        return {s.code: s for s in tenancy.schools_for(user, roles={Role.SCHOOL_ADMIN})}
+        return {s.code: s for s in tenancy.schools_for(user, roles=tenancy.ADMIN_ROLES)}
 
     def validate_school(self, school):
         if school.code not in self._admin_schools():

@@ -17,8 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
-from .delivery import notifications_drain
-from .escalation import cases_escalate_due
+from .notifications import cases_escalate_due, notifications_drain
 from .retention import records_purge_expired
 from .services import evaluation_run
 

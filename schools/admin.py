@@ -12,7 +12,6 @@ from .models import (
     Membership,
     Observation,
     ObservationSign,
-    Role,
     School,
     Student,
     Term,
@@ -27,7 +26,7 @@ class SchoolScopedAdmin(admin.ModelAdmin):
     would confirm it exists).
     """
 
-    admin_roles = frozenset({Role.SCHOOL_ADMIN})
+    admin_roles = tenancy.ADMIN_ROLES
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -14,6 +14,7 @@ from core.openapi import ErrorSerializer
 from . import selectors, services, tenancy
 from .models import AttendanceRecord, Observation, Role, Student
 from .permissions import ScopedViewSetMixin
+from .selectors import StudentResolver
 from .serializers import (
     AttendanceBatchSerializer,
     AttendanceSerializer,
@@ -22,7 +23,6 @@ from .serializers import (
     ObservationSerializer,
     ObservationWriteSerializer,
     SchoolSerializer,
-    StudentResolver,
     StudentSerializer,
     StudentUpdateSerializer,
     StudentWriteSerializer,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 
+from . import selectors
 from .models import AttendanceStatus, Role, Session, Student
 from .signs import SIGNS, Category
 
@@ -212,3 +213,22 @@ class StudentBulkForm(forms.Form):
 
     def clean_codes(self):
         return [line.strip() for line in self.cleaned_data["codes"].splitlines() if line.strip()]
+
+
+class StudentSpanForm(forms.Form):
+    """Which school weeks the student page shows: the `weeks` school weeks up to `until`."""
+
+    until = forms.DateField(
+        label="Up to",
+        required=False,
+        help_text="Empty: today.",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[validate_date_bounds],
+    )
+    weeks = forms.IntegerField(
+        label="School weeks",
+        required=False,
+        min_value=1,
+        max_value=selectors.MAX_WEEKS,
+        help_text=f"1 to {selectors.MAX_WEEKS}.",
+    )

@@ -6,15 +6,13 @@ named by its code. A user who works at one school may leave the school out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, screen_note
 
-from . import services, tenancy
+from . import services
 from .models import (
     STUDENT_CODE_HELP,
     AttendanceRecord,
@@ -25,74 +23,11 @@ from .models import (
     Student,
     student_code_validator,
 )
+from .selectors import StudentResolver
 from .signs import Sign
 
 OBSERVATION_BATCH_MAX = 500
 ATTENDANCE_BATCH_MAX = 5000
-
-
-class StudentResolver:
-    """Finds schools and students for a request, scoped to the user's schools and roles.
-
-    A batch preloads all the codes it names in one query, so validating 5,000 rows does not
-    cost 5,000 queries.
-    """
-
-    def __init__(self, user, roles: Iterable[str]):
-        self.user = user
-        self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
-        self._students: dict[tuple[int, str], Student] = {}
-
-    def school(self, code: str | None) -> School:
-        if code is not None and not isinstance(code, str):
-            # A batch is preloaded before its rows are validated: any JSON value may be here.
-            raise serializers.ValidationError({"school": "A school is named by its code."})
-        if code:
-            if code not in self.schools:
-                raise serializers.ValidationError(
-                    {"school": f"You cannot record for a school with code {code!r}."}
-                )
-            return self.schools[code]
-        if len(self.schools) == 1:
-            return next(iter(self.schools.values()))
-        if not self.schools:
-            raise serializers.ValidationError({"school": "You cannot record for any school."})
-        raise serializers.ValidationError(
-            {"school": "You work at several schools: name the school by its code."}
-        )
-
-    def preload(self, rows: Iterable[dict]) -> None:
-        wanted: dict[int, set[str]] = {}
-        for row in rows:
-            if not isinstance(row, dict):
-                continue
-            try:
-                school = self.school(row.get("school"))
-            except serializers.ValidationError:
-                continue
-            if isinstance(row.get("student"), str):
-                wanted.setdefault(school.pk, set()).add(row["student"])
-        for school_id, codes in wanted.items():
-            for student in Student.objects.select_related("school").filter(
-                school_id=school_id, code__in=codes
-            ):
-                self._students[(school_id, student.code)] = student
-
-    def student(self, school: School, code: str) -> Student:
-        key = (school.pk, code)
-        if key not in self._students:
-            found = Student.objects.select_related("school").filter(school=school, code=code)
-            self._students[key] = found.first()
-        student = self._students[key]
-        if student is None:
-            raise serializers.ValidationError(
-                {"student": f"No student with code {code} at {school.code}."}
-            )
-        if not student.is_active:
-            raise serializers.ValidationError(
-                {"student": f"Student {code} is no longer active at {school.code}."}
-            )
-        return student
 
 
 def _resolver(serializer: serializers.Serializer) -> StudentResolver:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Model, QuerySet
+from django.http import Http404
 
 from .models import Membership, Role, School
 
+# The role sets every page, viewset and admin page checks against: defined here only.
 ALL_ROLES = frozenset(Role.values)
 STAFF_ROLES = frozenset({Role.TEACHER, Role.COUNSELLOR, Role.SCHOOL_ADMIN})
 CASEWORK_ROLES = frozenset({Role.COUNSELLOR, Role.SCHOOL_ADMIN})
+ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 _CACHE_ATTR = "_school_roles_cache"
 
@@ -65,3 +68,25 @@ def scope(queryset: QuerySet, user, *, roles: Iterable[str] = ALL_ROLES) -> Quer
 
 def schools_for(user, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[School]:
     return scope(School.objects.all(), user, roles=roles)
+
+
+# --- the school a web page acts on ----------------------------------------------------------
+
+
+def current_school(request, roles: Iterable[str]) -> School:
+    """The school a page acts on: the one named by ?school=<code> among the user's schools
+    with one of `roles`, else the first of them. None of them: 404, like any other row the
+    user may not see."""
+    schools = schools_for(request.user, roles=roles)
+    code = request.POST.get("school") or request.GET.get("school")
+    school = schools.filter(code=code).first() if code else schools.first()
+    if school is None:
+        raise Http404("No such page.")
+    return school
+
+
+def with_school(url: str, school: School, request) -> str:
+    """`url` naming the school when the user has more than one, so they come back to it."""
+    if len(school_ids(request.user)) > 1:
+        return f"{url}?school={school.code}"
+    return url

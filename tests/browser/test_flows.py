@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from alerts.delivery import notifications_deliver_due
 from alerts.models import Case, CaseStatus, EventKind, WarningRule
+from alerts.notifications import notifications_deliver_due
 from alerts.services import evaluation_run, rule_preview
 from core.screening import SCREENING_HELP
 from schools.models import Observation

@@ -1,4 +1,4 @@
-"""The Celery app as issue 2 configures it, read from the app itself (not from settings.py):
+"""The Celery app as configured, read from the app itself (not from settings.py):
 JSON only, time limits, late acknowledgement with a prefetch of one, and a beat schedule in
 code whose every entry names a task the worker knows."""
 

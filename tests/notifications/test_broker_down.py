@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from alerts import delivery
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
+from alerts.notifications import delivery
 from alerts.services import evaluation_run
 from alerts.tasks import deliver_notifications
 from core.celery import app

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from alerts.delivery import notifications_deliver_due
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
+from alerts.notifications import notifications_deliver_due
 
 from .conftest import make_case, make_notification
 

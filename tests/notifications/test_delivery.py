@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from alerts.delivery import case_link, notifications_deliver_due, notifications_drain
 from alerts.models import DeliveryAttempt, Notice, Notification, NotificationStatus
+from alerts.notifications import case_link, notifications_deliver_due, notifications_drain
 from schools.models import Membership
 from tests.factories import ObservationFactory
 

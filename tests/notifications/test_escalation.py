@@ -13,9 +13,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from alerts.delivery import notifications_deliver_due
-from alerts.escalation import cases_escalate_due, escalation_deadline
 from alerts.models import CaseEvent, EventKind, Notification, NotificationKind
+from alerts.notifications import cases_escalate_due, escalation_deadline, notifications_deliver_due
 from alerts.services import case_acknowledge
 from schools.models import ClosureDay, Role
 from tests.factories import MembershipFactory, UserFactory

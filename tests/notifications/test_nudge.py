@@ -13,7 +13,7 @@ import pytest
 import redis
 from django.db import transaction
 
-from alerts import delivery
+from alerts.notifications import delivery
 from core.celery import app
 
 pytestmark = pytest.mark.django_db

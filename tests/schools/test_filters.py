@@ -1,4 +1,4 @@
-"""Filtering the lists by student, date range and sign (issue 2), as a counsellor reads them."""
+"""Filtering the lists by student, date range and sign, as a counsellor reads them."""
 
 from __future__ import annotations
 

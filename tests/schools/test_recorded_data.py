@@ -1,4 +1,4 @@
-"""The recorded data as issue 2 defines it: what a student is (and is not), the sign vocabulary
+"""The recorded data: what a student is (and is not), the sign vocabulary
 of WARNING_SIGNS.md, and the invariants the database itself enforces, so that no path around
 the services (an import, a shell, a race) can break them."""
 

@@ -1,4 +1,4 @@
-"""`python manage.py seed_demo` as issue 2 describes it: a demo school, one user per role whose
+"""`python manage.py seed_demo`: a demo school, one user per role whose
 printed logins work, about 60 students, twelve school weeks of records in the past, and most
 students with nothing worth a second look. (What evaluation makes of the stories is in
 tests/alerts/test_demo.py.)"""

@@ -81,7 +81,7 @@ def test_the_admin_registry_is_read():
 
 
 def test_every_model_has_an_admin_page():
-    """Issue 2: Django admin for every model (an inline on its parent's page counts)."""
+    """Django admin for every model (an inline on its parent's page counts)."""
     registered = set(admin.site._registry)
     inlined = {
         inline.model

@@ -28,9 +28,9 @@ from core.models import User
 from schools.calendar import calendar_rows, school_days_from
 from schools.models import Membership, Role, School
 
+from ..models import Case, CaseEvent, CaseStatus, EventKind, Notification, NotificationKind
 from .delivery import deliver_soon
-from .models import Case, CaseEvent, CaseStatus, EventKind, Notification, NotificationKind
-from .notify import change_key
+from .outbox import change_key
 
 logger = logging.getLogger(__name__)
 

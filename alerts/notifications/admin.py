@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 
 from schools.admin import SchoolScopedAdmin
 
+from ..models import DeliveryAttempt, Notification, NotificationStatus
 from .delivery import deliver_soon, notification_retry
-from .models import DeliveryAttempt, Notification, NotificationStatus
 
 
 class DeliveryAttemptInline(admin.TabularInline):

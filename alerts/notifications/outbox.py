@@ -15,8 +15,8 @@ from django.db import transaction
 from core.models import User
 from schools.models import Membership, Role
 
+from ..models import Case, Notification, NotificationKind
 from .delivery import deliver_soon
-from .models import Case, Notification, NotificationKind
 
 CHANGE_KINDS = {
     "opened": NotificationKind.OPENED,

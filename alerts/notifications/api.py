@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from schools import tenancy
 
-from . import services
+from .. import selectors, services
+from ..models import Notice
 from .delivery import case_link
-from .models import Notice
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -75,8 +75,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        own = Notice.objects.filter(user=self.request.user).select_related("notification")
-        return tenancy.scope(own, self.request.user, roles=tenancy.CASEWORK_ROLES)
+        return selectors.notices_of(self.request.user).select_related("notification")
 
     @extend_schema(request=None, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])

@@ -1,8 +1,9 @@
 """Delivering the outbox: e-mail and in-app notices, with retries, and nothing sent twice.
 
-alerts.notify writes `Notification` rows in the same transaction as a case change. Here a
-sender (the `deliver_notifications` task, every minute from beat, and nudged after each case
-change commits) takes the rows that are due and delivers each one through every channel.
+alerts.notifications.outbox writes `Notification` rows in the same transaction as a case
+change. Here a sender (the `deliver_notifications` task, every minute from beat, and nudged
+after each case change commits) takes the rows that are due and delivers each one through
+every channel.
 
 Exactly once, as far as a database can promise it:
 - A row is *claimed* with a compare-and-swap UPDATE (pending and due -> sending, stamped
@@ -41,7 +42,7 @@ from core.broker import publish_quickly
 from schools.models import Membership
 from schools.tenancy import CASEWORK_ROLES
 
-from .models import DeliveryAttempt, Notice, Notification, NotificationKind, NotificationStatus
+from ..models import DeliveryAttempt, Notice, Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,47 @@
+"""Telling people about cases: the outbox rows (outbox), their delivery by e-mail and in-app
+notice with retries (delivery), the escalation of a case nobody acknowledged (escalation),
+the in-app inbox API (api) and the outbox page of the admin (admin).
+
+The names other modules use are importable from `alerts.notifications`; `api` and `admin`
+are loaded by the router and the admin site, not from here.
+"""
+
+from __future__ import annotations
+
+from .delivery import (
+    DELIVER_TASK,
+    DeliveryReport,
+    case_link,
+    deliver_soon,
+    notification_deliver,
+    notification_retry,
+    notifications_deliver_due,
+    notifications_drain,
+)
+from .escalation import (
+    case_escalate,
+    case_escalate_at,
+    cases_escalate_due,
+    escalation_deadline,
+    escalation_recipients,
+)
+from .outbox import case_changed, change_key, recipients_for
+
+__all__ = [
+    "DELIVER_TASK",
+    "DeliveryReport",
+    "case_changed",
+    "case_escalate",
+    "case_escalate_at",
+    "case_link",
+    "cases_escalate_due",
+    "change_key",
+    "deliver_soon",
+    "escalation_deadline",
+    "escalation_recipients",
+    "notification_deliver",
+    "notification_retry",
+    "notifications_deliver_due",
+    "notifications_drain",
+    "recipients_for",
+]

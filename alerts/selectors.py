@@ -1,0 +1,217 @@
+"""Reads of cases, rules and notices for the pages: who may see which, the cases worklist in
+its order, why a case was flagged, the overview's counts, a rule's preview as the page reads
+it. Every queryset goes through schools.tenancy.scope()."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Case as SqlCase
+from django.db.models import Count, IntegerField, Prefetch, QuerySet, Value, When
+
+from schools import tenancy
+from schools.models import School, Student
+from schools.signs import SIGNS
+
+from . import services
+from .models import (
+    SEVERITY_ORDER,
+    STAGE_ORDER,
+    Case,
+    CaseEvidence,
+    CaseRule,
+    CaseStatus,
+    Notice,
+    Stage,
+    WarningRule,
+)
+
+CASEWORK = tenancy.CASEWORK_ROLES
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases of the schools where `user` does casework."""
+    return tenancy.scope(
+        Case.objects.select_related("student", "student__school"), user, roles=CASEWORK
+    )
+
+
+def case_year_groups(user) -> list[int]:
+    """The year groups of the students at the schools where `user` does casework."""
+    return sorted(
+        {
+            y
+            for y in tenancy.scope(Student.objects.all(), user, roles=CASEWORK)
+            .values_list("year_group", flat=True)
+            .distinct()
+            if y
+        }
+    )
+
+
+def _ranked(field: str, order) -> SqlCase:
+    return SqlCase(
+        *(When(**{field: value}, then=Value(i)) for i, value in enumerate(order)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def cases_worklist(
+    *,
+    cases: QuerySet[Case],
+    status: str = "",
+    stage: str = "",
+    severity: str = "",
+    year_group: int | None = None,
+) -> QuerySet[Case]:
+    """`cases` filtered as the cases page asks (no status: the open ones; "all": every one)
+    and in its order: new first, then the most severe, the furthest stage, and the
+    longest-running pattern."""
+    qs = cases
+    if stage:
+        qs = qs.filter(stage=stage)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if year_group:
+        qs = qs.filter(student__year_group=year_group)
+    if status == "all":
+        pass
+    elif status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=CaseStatus.RESOLVED)
+    return (
+        qs.annotate(
+            is_new=SqlCase(
+                When(status=CaseStatus.NEW, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            severity_rank=_ranked("severity", SEVERITY_ORDER),
+            stage_rank=_ranked("stage", STAGE_ORDER),
+        )
+        .order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
+        .prefetch_related(Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name")))
+    )
+
+
+def case_why_flagged(*, case: Case) -> list[dict]:
+    """Each rule that fired and, window by window, the records that satisfied it."""
+    rows = (
+        CaseEvidence.objects.filter(case=case)
+        .select_related("observation__recorded_by", "attendance", "rule")
+        .prefetch_related("observation__signs")
+        .order_by("rule_id", "window_start", "on_date")
+    )
+    fired = list(case.fired_rules.order_by("first_fired_on", "rule_name"))
+    by_rule: dict[int | None, dict] = {}
+    for cr in fired:
+        by_rule.setdefault(
+            cr.rule_id,
+            {
+                "name": cr.rule_name,
+                "versions": [],
+                "first": cr.first_fired_on,
+                "last": cr.last_fired_on,
+                "description": cr.rule.description if cr.rule else "",
+                "windows": defaultdict(list),
+            },
+        )
+        entry = by_rule[cr.rule_id]
+        entry["versions"].append(cr.rule_version)
+        entry["first"] = min(entry["first"], cr.first_fired_on)
+        entry["last"] = max(entry["last"], cr.last_fired_on)
+    for ev in rows:
+        entry = by_rule.setdefault(
+            ev.rule_id,
+            {
+                "name": ev.rule.name if ev.rule else "A rule",
+                "versions": [],
+                "first": None,
+                "last": None,
+                "description": "",
+                "windows": defaultdict(list),
+            },
+        )
+        if ev.observation_id:
+            obs = ev.observation
+            item = {
+                "kind": "observation",
+                "date": ev.on_date,
+                "signs": [SIGNS[s.sign] for s in obs.signs.all() if s.sign in SIGNS],
+                "by": obs.recorded_by,
+                "withdrawn": obs.withdrawn_at is not None,
+            }
+        else:
+            item = {
+                "kind": "attendance",
+                "date": ev.on_date,
+                "session": ev.attendance.session,
+                "status": ev.attendance.get_status_display(),
+                "code": ev.attendance.original_code,
+            }
+        entry["windows"][(ev.window_start, ev.window_end)].append(item)
+    result = []
+    for entry in by_rule.values():
+        entry["windows"] = [
+            {"start": start, "end": end, "items": items}
+            for (start, end), items in sorted(entry["windows"].items())
+        ]
+        result.append(entry)
+    return result
+
+
+def case_counts(*, school: School, user) -> dict:
+    """The overview's table: cases of `school` by status (down) and stage (across: three
+    columns fit a phone), the total of each stage, and how many are open."""
+    case_qs = tenancy.scope(Case.objects.filter(student__school=school), user, roles=CASEWORK)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for row in case_qs.values("stage", "status").annotate(n=Count("id")):
+        counts[(row["stage"], row["status"])] += row["n"]
+    stages = list(Stage)
+    table = [
+        {"status": status, "cells": [counts[(stage.value, status.value)] for stage in stages]}
+        for status in CaseStatus
+    ]
+    totals = [sum(counts[(stage.value, s.value)] for s in CaseStatus) for stage in stages]
+    open_total = sum(n for (_stage, status), n in counts.items() if status != CaseStatus.RESOLVED)
+    return {"stages": stages, "table": table, "totals": totals, "open_total": open_total}
+
+
+def rules_visible_to(user) -> QuerySet[WarningRule]:
+    """The rules of the schools where `user` is a school admin."""
+    return tenancy.scope(
+        WarningRule.objects.select_related("school"), user, roles=tenancy.ADMIN_ROLES
+    )
+
+
+def rule_preview_data(*, rule: WarningRule) -> dict:
+    """The preview as the page's script reads it: who `rule` (as edited, saved or not) would
+    flag today, and on which school day each would first have fired."""
+    preview = services.rule_preview(rule=rule)
+    year_groups = dict(
+        Student.objects.filter(pk__in=[s.student_id for s in preview.students]).values_list(
+            "pk", "year_group"
+        )
+    )
+    flagged = preview.flagged_on_date
+    return {
+        "on": preview.on_date.isoformat(),
+        "count": len(flagged),
+        "earlier_only": len(preview.students) - len(flagged),
+        "students": [
+            {
+                "code": s.code,
+                "year_group": year_groups.get(s.student_id),
+                "first_fired_on": s.first_fired_on.isoformat(),
+            }
+            for s in flagged
+        ],
+    }
+
+
+def notices_of(user) -> QuerySet[Notice]:
+    """`user`'s own notices, at the schools where they still do casework (someone who left a
+    school, or teaches there now, no longer reads about its cases)."""
+    return tenancy.scope(Notice.objects.filter(user=user), user, roles=CASEWORK)

@@ -1,0 +1,370 @@
+"""What an evaluation writes to a case: opening (many at once, or one by one when the
+constraint refuses the batch), reopening, and updating an open case; each with its evidence
+rows, fired rules, timeline, audit entry and notification rows in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.models import AuditEvent
+from schools.models import Student
+
+from .. import engine
+from ..models import (
+    Case,
+    CaseEvent,
+    CaseEvidence,
+    CaseRule,
+    CaseStatus,
+    EventKind,
+    severity_rank,
+    stage_rank,
+)
+from ..notifications import case_changed
+from .grading import Assessment, higher, severity_for, stage_for
+
+if TYPE_CHECKING:
+    from .evaluation import EvaluationSummary
+
+
+def _rules_payload(assessment: Assessment) -> list[dict]:
+    return [{"rule": m.rule.pk, "version": m.rule.version} for m in assessment.matches]
+
+
+def _new_evidence_rows(case: Case, assessment: Assessment, known: set) -> list[CaseEvidence]:
+    rows = []
+    for (kind, record_id), (match, window) in assessment.refs().items():
+        if (case.pk, kind, record_id) in known:
+            continue
+        rows.append(
+            CaseEvidence(
+                case=case,
+                rule=match.rule,
+                observation_id=record_id if kind == "observation" else None,
+                attendance_id=record_id if kind == "attendance" else None,
+                on_date=assessment.ref_dates[(kind, record_id)],
+                window_start=window.start,
+                window_end=window.end,
+            )
+        )
+    return rows
+
+
+def _write_fired_rules(case: Case, assessment: Assessment, on_date: dt.date, fired: dict):
+    """Record each rule (at its current version) that fired; True when anything changed."""
+    new, changed = [], False
+    for match in assessment.matches:
+        key = (case.pk, match.rule.pk, match.rule.version)
+        existing = fired.get(key)
+        if existing is None:
+            new.append(
+                CaseRule(
+                    case=case,
+                    rule=match.rule,
+                    rule_name=match.rule.name,
+                    rule_version=match.rule.version,
+                    first_fired_on=on_date,
+                    last_fired_on=on_date,
+                )
+            )
+        elif existing.last_fired_on < on_date:
+            CaseRule.objects.filter(pk=existing.pk).update(last_fired_on=on_date)
+            changed = True
+    CaseRule.objects.bulk_create(new)
+    return changed or bool(new)
+
+
+def _new_case(student: Student, assessment: Assessment, on_date: dt.date) -> Case:
+    return Case(
+        student=student,
+        status=CaseStatus.NEW,
+        stage=assessment.stage,
+        severity=assessment.severity,
+        context_signs=assessment.context,
+        first_evidence_on=assessment.first_evidence_on,
+        last_evidence_on=assessment.last_evidence_on,
+        persisted_since=assessment.persisted_since,
+        last_fired_on=on_date,
+        evidence=assessment.evidence,
+    )
+
+
+def _opened_event(case: Case, assessment: Assessment, on_date: dt.date) -> CaseEvent:
+    return CaseEvent(
+        case=case,
+        kind=EventKind.OPENED,
+        to_status=CaseStatus.NEW,
+        detail={
+            "rules": _rules_payload(assessment),
+            "stage": case.stage,
+            "severity": case.severity,
+            "on_date": on_date.isoformat(),
+        },
+    )
+
+
+def cases_open(
+    items: list[tuple[Student, Assessment]], ev: engine.Evaluation, summary: EvaluationSummary
+) -> None:
+    """Open a case for each (student, assessment): a handful of bulk inserts for all of them
+    (the first evaluation of a school may open hundreds), then the notification hook per
+    case. Should the constraint refuse any of them (a case opened outside this run's lock),
+    nothing of the batch stays and each is opened on its own instead."""
+    if not items:
+        return
+    try:
+        with transaction.atomic():
+            cases = Case.objects.bulk_create(
+                _new_case(student, assessment, ev.on_date) for student, assessment in items
+            )
+            pairs = list(zip(cases, (a for _s, a in items), strict=True))
+            CaseRule.objects.bulk_create(
+                row for case, assessment in pairs for row in _rule_rows(case, assessment, ev)
+            )
+            CaseEvidence.objects.bulk_create(
+                row for case, a in pairs for row in _new_evidence_rows(case, a, set())
+            )
+            CaseEvent.objects.bulk_create(_opened_event(c, a, ev.on_date) for c, a in pairs)
+            # The same entries audit_record() writes, in one insert.
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    action="case.open",
+                    object_type=case._meta.label_lower,
+                    object_id=case.pk,
+                    school_id=case.student.school_id,
+                    detail={"rules": _rules_payload(assessment)},
+                )
+                for case, assessment in pairs
+            )
+            notified = sum(len(case_changed(case=case, change="opened")) for case, _a in pairs)
+    except IntegrityError:
+        for student, assessment in items:
+            _case_open(student, assessment, ev, summary)
+        return
+    summary.notifications += notified
+    summary.opened.extend(student.code for student, _a in items)
+
+
+def _rule_rows(case: Case, assessment: Assessment, ev: engine.Evaluation) -> list[CaseRule]:
+    return [
+        CaseRule(
+            case=case,
+            rule=match.rule,
+            rule_name=match.rule.name,
+            rule_version=match.rule.version,
+            first_fired_on=ev.on_date,
+            last_fired_on=ev.on_date,
+        )
+        for match in assessment.matches
+    ]
+
+
+def _case_open(
+    student: Student, assessment: Assessment, ev: engine.Evaluation, summary: EvaluationSummary
+) -> None:
+    """Open one case in its own savepoint: if the constraint refuses it, the rest of this
+    run still stands."""
+    try:
+        with transaction.atomic():
+            case = _new_case(student, assessment, ev.on_date)
+            case.save()
+            CaseRule.objects.bulk_create(_rule_rows(case, assessment, ev))
+            CaseEvidence.objects.bulk_create(_new_evidence_rows(case, assessment, set()))
+            _opened_event(case, assessment, ev.on_date).save()
+            audit_record(
+                actor=None,
+                action="case.open",
+                obj=case,
+                school_id=student.school_id,
+                detail={"rules": _rules_payload(assessment)},
+            )
+            summary.notifications += len(case_changed(case=case, change="opened"))
+    except IntegrityError:
+        summary.unchanged.append(student.code)
+        return
+    summary.opened.append(student.code)
+
+
+def case_reopen(
+    case: Case, assessment: Assessment, ev: engine.Evaluation, summary: EvaluationSummary
+) -> None:
+    previous = {"status": case.status, "stage": case.stage, "severity": case.severity}
+    values = {
+        "status": CaseStatus.NEW,
+        "resolved_at": None,
+        "resolved_by": None,
+        "resolution_reason": "",
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "opened_count": case.opened_count + 1,
+        "opened_at": timezone.now(),
+        "stage": assessment.stage,
+        "severity": assessment.severity,
+        "context_signs": assessment.context,
+        "first_evidence_on": assessment.first_evidence_on,
+        "last_evidence_on": assessment.last_evidence_on,
+        "persisted_since": assessment.persisted_since,
+        "last_fired_on": ev.on_date,
+        "evidence": assessment.evidence,
+        "clean_weeks": 0,
+        "resolution_suggested_at": None,
+        "escalate_at": None,
+        "escalated_at": None,
+    }
+    try:
+        with transaction.atomic():
+            # Compare-and-swap: only a case that is still resolved is reopened.
+            if not Case.objects.filter(pk=case.pk, status=CaseStatus.RESOLVED).update(**values):
+                summary.unchanged.append(case.student.code)
+                return
+            for name, value in values.items():
+                setattr(case, name, value)
+            fired = {
+                (r.case_id, r.rule_id, r.rule_version): r
+                for r in CaseRule.objects.filter(case=case)
+            }
+            _write_fired_rules(case, assessment, ev.on_date, fired)
+            known = {
+                (case.pk, "observation" if o else "attendance", o or a)
+                for o, a in CaseEvidence.objects.filter(case=case).values_list(
+                    "observation_id", "attendance_id"
+                )
+            }
+            CaseEvidence.objects.bulk_create(_new_evidence_rows(case, assessment, known))
+            CaseEvent.objects.create(
+                case=case,
+                kind=EventKind.REOPENED,
+                from_status=CaseStatus.RESOLVED,
+                to_status=CaseStatus.NEW,
+                detail={
+                    "rules": _rules_payload(assessment),
+                    "stage": case.stage,
+                    "severity": case.severity,
+                    "on_date": ev.on_date.isoformat(),
+                },
+            )
+            audit_record(
+                actor=None,
+                action="case.reopen",
+                obj=case,
+                school_id=case.student.school_id,
+                detail={"rules": _rules_payload(assessment)},
+            )
+            summary.notifications += len(
+                case_changed(case=case, change="reopened", previous=previous)
+            )
+    except IntegrityError:
+        summary.unchanged.append(case.student.code)
+        return
+    summary.reopened.append(case.student.code)
+
+
+def case_update(
+    case: Case,
+    assessment: Assessment,
+    ev: engine.Evaluation,
+    summary: EvaluationSummary,
+    fired: dict,
+    known_evidence: set,
+    dry_run: bool,
+) -> None:
+    # Persistence means without a break: when the run of windows firing now began after the
+    # last day a rule fired for this case, the pattern stopped in between and is measured
+    # afresh (the stage already reached is kept, see below).
+    if assessment.persisted_since > case.last_fired_on:
+        persisted_since = assessment.persisted_since
+    else:
+        persisted_since = min(case.persisted_since, assessment.persisted_since)
+    values = {
+        "persisted_since": persisted_since,
+        "first_evidence_on": min(case.first_evidence_on, assessment.first_evidence_on),
+        "last_evidence_on": max(case.last_evidence_on, assessment.last_evidence_on),
+        "last_fired_on": max(case.last_fired_on, ev.on_date),
+        "evidence": assessment.evidence,
+        "context_signs": assessment.context,
+        "clean_weeks": 0,
+        "resolution_suggested_at": None,
+    }
+    stage = stage_for(values["persisted_since"], ev.on_date)
+    values["stage"] = higher(case.stage, stage, stage_rank)
+    severity = severity_for(
+        (m.rule.severity for m in assessment.matches), values["stage"], assessment.context
+    )
+    values["severity"] = higher(case.severity, severity, severity_rank)
+    changed = {k: v for k, v in values.items() if getattr(case, k) != v}
+    new_evidence = _new_evidence_rows(case, assessment, known_evidence)
+    rules_changed = any(
+        (case.pk, m.rule.pk, m.rule.version) not in fired
+        or fired[(case.pk, m.rule.pk, m.rule.version)].last_fired_on < ev.on_date
+        for m in assessment.matches
+    )
+    if not changed and not new_evidence and not rules_changed:
+        summary.unchanged.append(case.student.code)
+        return
+    if dry_run:
+        summary.would_update.append(case.student.code)
+        return
+    previous = {"stage": case.stage, "severity": case.severity}
+    # Only the columns evaluation owns: a counsellor changing the status at the same moment
+    # is not overwritten.
+    if changed:
+        Case.objects.filter(pk=case.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(case, name, value)
+    new_rules = [
+        {"rule": m.rule.pk, "version": m.rule.version}
+        for m in assessment.matches
+        if (case.pk, m.rule.pk, m.rule.version) not in fired
+    ]
+    _write_fired_rules(case, assessment, ev.on_date, fired)
+    if new_evidence:
+        CaseEvidence.objects.bulk_create(new_evidence, ignore_conflicts=True)
+    if new_evidence or new_rules:
+        # One timeline entry per run that added something: the records, and any rule (or
+        # rule version) that fired on this case for the first time.
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.EVIDENCE,
+            detail={
+                "added": len(new_evidence),
+                "observations": sum(1 for e in new_evidence if e.observation_id),
+                "attendance": sum(1 for e in new_evidence if e.attendance_id),
+                "new_rules": new_rules,
+                "on_date": ev.on_date.isoformat(),
+            },
+        )
+    stage_raised = "stage" in changed
+    severity_raised = "severity" in changed
+    if stage_raised:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.STAGE_CHANGE,
+            detail={"from": previous["stage"], "to": case.stage},
+        )
+    if severity_raised:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.SEVERITY_CHANGE,
+            detail={"from": previous["severity"], "to": case.severity},
+        )
+    if stage_raised or severity_raised:
+        audit_record(
+            actor=None,
+            action="case.raise",
+            obj=case,
+            school_id=case.student.school_id,
+            detail={
+                "stage": case.stage,
+                "severity": case.severity,
+                **{f"previous_{k}": v for k, v in previous.items()},
+            },
+        )
+        # One message per change: a stage rise carries the new severity with it.
+        change = "stage_raised" if stage_raised else "severity_raised"
+        summary.notifications += len(case_changed(case=case, change=change, previous=previous))
+    summary.updated.append(case.student.code)

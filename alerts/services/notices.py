@@ -1,0 +1,12 @@
+"""Writes to the in-app notices."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+
+def notices_mark_read(*, notices) -> int:
+    """Mark the unread notices of `notices` (a queryset the caller has scoped to the user)
+    read, in one update; a notice already read keeps the time it was first read. Returns how
+    many were marked."""
+    return notices.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,43 @@
+"""Web pages for what is concluded: cases, the school overview, rules with their live
+preview, and the in-app notices; plus the landing page that sends each person to their work.
+
+Thin: every queryset comes from alerts.selectors, which scope through schools.tenancy.scope(),
+so another school's case or rule is a 404, and so is a counsellor or admin page for a
+teacher, whatever URL is typed. Writes go through alerts.services. One module per page group;
+the url conf and the context processor import from here.
+"""
+
+from __future__ import annotations
+
+from .cases import (
+    case_acknowledge,
+    case_action,
+    case_detail,
+    case_note,
+    case_resolve,
+    case_status,
+    cases,
+)
+from .home import home
+from .notices import notices, notices_context, notices_read
+from .overview import overview
+from .rules import rule_edit, rule_preview, rule_toggle, rules
+
+__all__ = [
+    "case_acknowledge",
+    "case_action",
+    "case_detail",
+    "case_note",
+    "case_resolve",
+    "case_status",
+    "cases",
+    "home",
+    "notices",
+    "notices_context",
+    "notices_read",
+    "overview",
+    "rule_edit",
+    "rule_preview",
+    "rule_toggle",
+    "rules",
+]

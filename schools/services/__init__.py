@@ -1,0 +1,49 @@
+"""Writes to the recorded data. Views, serializers, commands and importers call these.
+
+Each function validates what the database cannot, writes inside one transaction, and says in
+its docstring what it guarantees. One module per entity; every public name is importable
+from `schools.services` as well.
+"""
+
+from __future__ import annotations
+
+from .attendance import AttendanceInput, UpsertResult, attendance_upsert, register_save
+from .memberships import membership_add, membership_change_role, membership_remove
+from .observations import (
+    ClientIdConflict,
+    ObservationInput,
+    observation_can_correct,
+    observation_correct,
+    observation_correction_deadline,
+    observation_correction_hours,
+    observation_create,
+    observation_withdraw_own,
+    observations_create_batch,
+)
+from .students import student_create, student_deactivate, students_create_bulk
+from .validation import validate_not_future, validate_note, validate_signs
+
+__all__ = [
+    "AttendanceInput",
+    "ClientIdConflict",
+    "ObservationInput",
+    "UpsertResult",
+    "attendance_upsert",
+    "membership_add",
+    "membership_change_role",
+    "membership_remove",
+    "observation_can_correct",
+    "observation_correct",
+    "observation_correction_deadline",
+    "observation_correction_hours",
+    "observation_create",
+    "observation_withdraw_own",
+    "observations_create_batch",
+    "register_save",
+    "student_create",
+    "student_deactivate",
+    "students_create_bulk",
+    "validate_not_future",
+    "validate_note",
+    "validate_signs",
+]

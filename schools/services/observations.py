@@ -1,0 +1,241 @@
+"""Writes to observations: record one or a batch (idempotent on the client id), and the
+recorder's own correction or withdrawal inside the correction window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_record
+
+from ..models import Observation, ObservationSign, Student
+from .validation import validate_not_future, validate_note, validate_signs
+
+
+class ClientIdConflict(Exception):
+    """A client id that is already used by somebody else's observation."""
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    student: Student
+    observed_on: dt.date
+    signs: Sequence[str]
+    note: str = ""
+    client_id: uuid.UUID | None = None
+
+
+def _observation_clean(item: ObservationInput) -> tuple[list[str], str]:
+    validate_not_future(item.observed_on, item.student.school)
+    return validate_signs(item.signs), validate_note(item.note)
+
+
+def observation_create(
+    *,
+    student: Student,
+    observed_on: dt.date,
+    signs: Sequence[str],
+    recorded_by,
+    note: str = "",
+    client_id: uuid.UUID | None = None,
+) -> tuple[Observation, bool]:
+    """Record one observation; return it and whether it was created now.
+
+    Idempotent on `client_id`: a retried submission returns the row the first one made
+    (created False), even when both arrive at once. A client id already used by another
+    member of staff raises ClientIdConflict and writes nothing.
+    """
+    item = ObservationInput(student, observed_on, signs, note, client_id)
+    codes, clean_note = _observation_clean(item)
+    client_id = client_id or uuid.uuid4()
+    existing = _existing_by_client_id(client_id, recorded_by)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            observation = Observation.objects.create(
+                student=student,
+                observed_on=observed_on,
+                note=clean_note,
+                recorded_by=recorded_by,
+                client_id=client_id,
+            )
+            ObservationSign.objects.bulk_create(
+                ObservationSign(observation=observation, sign=c) for c in codes
+            )
+    except IntegrityError:
+        # The same submission arrived twice at once; the other request won the insert.
+        existing = _existing_by_client_id(client_id, recorded_by)
+        if existing is None:
+            raise
+        return existing, False
+    return observation, True
+
+
+def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
+    existing = Observation.objects.filter(client_id=client_id).first()
+    if existing is not None and existing.recorded_by_id != recorded_by.pk:
+        raise ClientIdConflict("This client id belongs to another observation.")
+    return existing
+
+
+def observations_create_batch(
+    *, items: Sequence[ObservationInput], recorded_by
+) -> tuple[list[Observation], int]:
+    """Record a batch of observations, all or nothing.
+
+    The caller has validated every row (see the batch serializer); this re-checks the
+    rules a row must meet and raises on the first failure, writing nothing. Rows whose client
+    id was already recorded are skipped, so a retried batch writes nothing twice. Returns the
+    observations now in the database for the batch and how many were created.
+    """
+    cleaned = [(_observation_clean(item), item) for item in items]
+    ids = [item.client_id for item in items if item.client_id]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("The batch repeats a client id.", code="repeated_client_id")
+    try:
+        return _observations_insert(cleaned, ids, recorded_by)
+    except IntegrityError:
+        # The same rows arrived at once in another request (a retry) and it won the insert of
+        # a client id; ours rolled back whole. Once more: those rows now count as already
+        # recorded, or as a conflict when they are somebody else's.
+        return _observations_insert(cleaned, ids, recorded_by)
+
+
+def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], int]:
+    existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
+    if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
+        raise ClientIdConflict("A client id in this batch belongs to another observation.")
+    result: list[Observation] = []
+    new = []
+    with transaction.atomic():
+        for (codes, note), item in cleaned:
+            if item.client_id in existing:
+                result.append(existing[item.client_id])
+                continue
+            obs = Observation(
+                student=item.student,
+                observed_on=item.observed_on,
+                note=note,
+                recorded_by=recorded_by,
+                client_id=item.client_id or uuid.uuid4(),
+            )
+            new.append((obs, codes))
+            result.append(obs)
+        Observation.objects.bulk_create([o for o, _ in new])
+        ObservationSign.objects.bulk_create(
+            ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
+        )
+    return result, len(new)
+
+
+# --- corrections by the member of staff who recorded it ----------------------------------
+
+
+def observation_correction_hours() -> int:
+    from django.conf import settings
+
+    return getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+
+
+def observation_correction_deadline(observation: Observation) -> dt.datetime:
+    """Until when the member of staff who recorded `observation` may correct or withdraw it."""
+    return observation.created_at + dt.timedelta(hours=observation_correction_hours())
+
+
+def observation_can_correct(
+    *, observation: Observation, by, now: dt.datetime | None = None
+) -> bool:
+    """True while `by` recorded it, it is not withdrawn, and the correction window is open."""
+    now = now or timezone.now()
+    return (
+        observation.recorded_by_id == getattr(by, "pk", None)
+        and observation.withdrawn_at is None
+        and now <= observation_correction_deadline(observation)
+    )
+
+
+def _check_correctable(observation: Observation, by, now: dt.datetime | None) -> None:
+    if observation.recorded_by_id != getattr(by, "pk", None):
+        raise ValidationError("Only the person who recorded an observation can change it.")
+    if observation.withdrawn_at is not None:
+        raise ValidationError("This observation has already been withdrawn.")
+    if not observation_can_correct(observation=observation, by=by, now=now):
+        raise ValidationError(
+            "An observation can be corrected or withdrawn only within %(h)d hours of recording it.",
+            code="correction_window_closed",
+            params={"h": observation_correction_hours()},
+        )
+
+
+def _withdraw(observation: Observation) -> None:
+    """Set withdrawn_at once (compare-and-swap): a second withdrawal is refused."""
+    changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if not changed:
+        raise ValidationError("This observation has already been withdrawn.")
+
+
+def observation_withdraw_own(
+    *, observation: Observation, by, now: dt.datetime | None = None
+) -> Observation:
+    """Withdraw one's own observation inside the correction window.
+
+    The row stays (withdrawn_at is set, it stops counting as evidence); the withdrawal is in
+    the audit trail. A second withdrawal, someone else's observation or a closed window raise
+    ValidationError and change nothing.
+    """
+    _check_correctable(observation, by, now)
+    with transaction.atomic():
+        _withdraw(observation)
+        audit_record(
+            actor=by,
+            action="observation.withdraw",
+            obj=observation,
+            school_id=observation.student.school_id,
+        )
+    observation.refresh_from_db(fields=["withdrawn_at"])
+    return observation
+
+
+def observation_correct(
+    *,
+    observation: Observation,
+    by,
+    observed_on: dt.date,
+    signs: Sequence[str],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Observation:
+    """Correct one's own observation inside the correction window; return the corrected one.
+
+    A correction never rewrites history: the original is withdrawn (kept, no longer counted)
+    and a new observation with the corrected date, signs and note is recorded, in one
+    transaction, so either both happen or neither. The student stays the same.
+    """
+    _check_correctable(observation, by, now)
+    with transaction.atomic():
+        _withdraw(observation)
+        corrected, _ = observation_create(
+            student=observation.student,
+            observed_on=observed_on,
+            signs=signs,
+            note=note,
+            recorded_by=by,
+        )
+        audit_record(
+            actor=by,
+            action="observation.correct",
+            obj=observation,
+            school_id=observation.student.school_id,
+            detail={"corrected_by_observation": corrected.pk},
+        )
+    observation.refresh_from_db(fields=["withdrawn_at"])
+    return corrected

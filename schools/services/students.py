@@ -1,0 +1,71 @@
+"""Writes to students: add one or many by pseudonymous code, mark one as left."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from ..models import School, Student
+
+
+def student_create(
+    *, school: School, code: str, year_group: int | None = None, assigned_counsellor=None
+) -> Student:
+    """Add a student by pseudonymous code; the code is unique within the school."""
+    student = Student(
+        school=school, code=code, year_group=year_group, assigned_counsellor=assigned_counsellor
+    )
+    student.full_clean()
+    try:
+        with transaction.atomic():
+            student.save()
+    except IntegrityError as e:
+        # The same code was added by another request at the same moment (full_clean saw no row).
+        raise ValidationError(
+            {"code": [f"{code} is already a student at {school.code}."]}, code="unique"
+        ) from e
+    return student
+
+
+def student_deactivate(*, student: Student) -> Student:
+    """Mark a student inactive (left the school). Their records stay for open cases."""
+    Student.objects.filter(pk=student.pk).update(is_active=False)
+    student.is_active = False
+    return student
+
+
+def students_create_bulk(
+    *, school: School, codes: Sequence[str], year_group: int | None = None
+) -> list[Student]:
+    """Add many students by code, all or nothing.
+
+    Every code is checked first (pattern, duplicates in the list, codes already at the
+    school); a ValidationError lists every bad code and nothing is written.
+    """
+    cleaned = [c.strip().upper() for c in codes if c.strip()]
+    if not cleaned:
+        raise ValidationError("Enter at least one code.")
+    problems = []
+    seen: set[str] = set()
+    for code in cleaned:
+        try:
+            Student(school=school, code=code, year_group=year_group).clean_fields(
+                exclude=["school", "assigned_counsellor"]
+            )
+        except ValidationError:
+            problems.append(f"{code}: not a valid code (use a pattern like S-0042)")
+        if code in seen:
+            problems.append(f"{code}: listed twice")
+        seen.add(code)
+    taken = set(
+        Student.objects.filter(school=school, code__in=cleaned).values_list("code", flat=True)
+    )
+    problems += [f"{code}: already a student here" for code in sorted(taken)]
+    if problems:
+        raise ValidationError(["Nothing was added.", *problems])
+    with transaction.atomic():
+        return Student.objects.bulk_create(
+            Student(school=school, code=code, year_group=year_group) for code in cleaned
+        )
