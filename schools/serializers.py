@@ -111,6 +111,10 @@ class ObservationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_signs(self, obj: Observation) -> list[str]:
+        # Just recorded: the signs as written (no read back).
+        written = getattr(obj, "written_signs", None)
+        if written is not None:
+            return sorted(written)
         return sorted(s.sign for s in obj.signs.all())
 
 
@@ -145,9 +149,9 @@ class ObservationWriteSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
+        school, attrs["student"] = _resolver(self).school_and_student(
+            attrs.pop("school", None), attrs["student"]
+        )
         try:
             services.validate_not_future(attrs["observed_on"], school)
         except DjangoValidationError as e:
@@ -212,9 +216,9 @@ class AttendanceWriteSerializer(serializers.Serializer):
     original_code = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
     def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
+        school, attrs["student"] = _resolver(self).school_and_student(
+            attrs.pop("school", None), attrs["student"]
+        )
         try:
             services.validate_not_future(attrs["date"], school)
         except DjangoValidationError as e:

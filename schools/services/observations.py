@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -48,34 +48,58 @@ def observation_create(
     """Record one observation; return it and whether it was created now.
 
     Idempotent on `client_id`: a retried submission returns the row the first one made
-    (created False), even when both arrive at once. A client id already used by another
-    member of staff raises ClientIdConflict and writes nothing.
+    (created False), even when both arrive at once (one `INSERT ... ON CONFLICT` with the
+    signs, no read before it). A client id already used by another member of staff raises
+    ClientIdConflict and writes nothing.
     """
     item = ObservationInput(student, observed_on, signs, note, client_id)
     codes, clean_note = _observation_clean(item)
     client_id = client_id or uuid.uuid4()
-    existing = _existing_by_client_id(client_id, recorded_by)
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            observation = Observation.objects.create(
-                student=student,
-                observed_on=observed_on,
-                note=clean_note,
-                recorded_by=recorded_by,
-                client_id=client_id,
-            )
-            ObservationSign.objects.bulk_create(
-                ObservationSign(observation=observation, sign=c) for c in codes
-            )
-    except IntegrityError:
-        # The same submission arrived twice at once; the other request won the insert.
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_WITH_SIGNS,
+            [student.pk, observed_on, clean_note, recorded_by.pk, now, now, client_id, codes],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        # The client id was recorded before (a retry, or the same submission twice at once).
         existing = _existing_by_client_id(client_id, recorded_by)
         if existing is None:
-            raise
+            raise ClientIdConflict("This client id could not be recorded.")
         return existing, False
+    observation = Observation(
+        pk=row[0],
+        student=student,
+        observed_on=observed_on,
+        note=clean_note,
+        recorded_by=recorded_by,
+        client_id=client_id,
+        created_at=now,
+        updated_at=now,
+    )
+    observation._state.adding = False
+    observation._state.db = connection.alias
+    # What the answer shows, from what was written.
+    observation.written_signs = codes
     return observation, True
+
+
+# The observation and its signs in one statement (atomic by itself): a client id already
+# recorded inserts nothing and returns no row.
+_INSERT_WITH_SIGNS = """
+WITH new AS (
+    INSERT INTO schools_observation
+        (student_id, observed_on, note, recorded_by_id, created_at, updated_at, client_id)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (client_id) DO NOTHING
+    RETURNING id
+), signs AS (
+    INSERT INTO schools_observationsign (observation_id, sign)
+    SELECT new.id, code FROM new, unnest(%s::varchar[]) AS code
+)
+SELECT id FROM new
+"""
 
 
 def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
