@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db import connection
+
 from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School
 from schools.signs import CONTEXT_SIGNS, Sign
@@ -312,14 +314,7 @@ def evaluate(
         # span, every student of the school at once; only who matched comes back.
         for rule in rules:
             matched.update(
-                decision.firing(
-                    school_id=school.pk,
-                    spec=spec_of(rule),
-                    use_register=rule.use_register,
-                    days=days,
-                    first_end=len(days) - 1,
-                    not_before=not_before,
-                )
+                _firing(school, rule, days, first_end=len(days) - 1, not_before=not_before)
             )
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
@@ -352,6 +347,55 @@ def evaluate(
         context=_context(all_rows),
         ref_dates=all_rows.ref_dates,
     )
+
+
+def _firing(
+    school: School,
+    rule: WarningRule,
+    days: Sequence[dt.date],
+    *,
+    first_end: int,
+    not_before: Mapping[int, dt.date] | None = None,
+) -> dict[int, list[tuple[int, int]]]:
+    """decision.firing on PostgreSQL; elsewhere (the embedded SQLite run of `make run`) the
+    same answer from the pure counting over the rows read into Python."""
+    spec = spec_of(rule)
+    if connection.vendor == "postgresql":
+        return decision.firing(
+            school_id=school.pk,
+            spec=spec,
+            use_register=rule.use_register,
+            days=days,
+            first_end=first_end,
+            not_before=not_before,
+        )
+    first_end = max(first_end, spec.span - 1)
+    lo = max(first_end - spec.span + 1, 0)
+    rows = load_rows(
+        school,
+        days,
+        signs=rule.signs or (),
+        register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
+        last_days=len(days) - lo,
+    ).without_before(not_before or {})
+    # Day indices from `lo`, as the SQL reads them.
+    hits = counting.rule_hits(
+        spec,
+        events=[
+            counting.SignEvent(e.student, e.day - lo, e.sign, e.observer, e.ref)
+            for e in events_for(rule, rows)
+        ],
+        marks=[
+            counting.Mark(m.student, m.day - lo, m.absent, m.not_required, m.ref)
+            for m in rows.marks
+        ],
+        ends=range(first_end - lo, len(days) - lo),
+        extend=True,
+    )
+    return {
+        sid: [(h.end + lo, h.run_start + lo) for h in student_hits]
+        for sid, student_hits in hits.items()
+    }
 
 
 def _context(rows: Rows) -> dict[int, set[str]]:
@@ -387,13 +431,7 @@ def preview(
     spec = spec_of(rule)
     days = school_days_until(school, on_date, history_school_days + spec.span)
     first_end = max(len(days) - history_school_days, 0)
-    fired_at = decision.firing(
-        school_id=school.pk,
-        spec=spec,
-        use_register=rule.use_register,
-        days=days,
-        first_end=first_end,
-    )
+    fired_at = _firing(school, rule, days, first_end=first_end)
     result: dict[int, PreviewRow] = {}
     last = len(days) - 1
     for student_id, firings in fired_at.items():

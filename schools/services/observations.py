@@ -55,6 +55,8 @@ def observation_create(
     item = ObservationInput(student, observed_on, signs, note, client_id)
     codes, clean_note = _observation_clean(item)
     client_id = client_id or uuid.uuid4()
+    if connection.vendor != "postgresql":
+        return _observation_create_orm(item, codes, clean_note, client_id, recorded_by)
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -100,6 +102,33 @@ WITH new AS (
 )
 SELECT id FROM new
 """
+
+
+def _observation_create_orm(
+    item: ObservationInput, codes, clean_note: str, client_id: uuid.UUID, recorded_by
+) -> tuple[Observation, bool]:
+    """The same through the ORM, for the embedded SQLite run (`make run`)."""
+    existing = _existing_by_client_id(client_id, recorded_by)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            observation = Observation.objects.create(
+                student=item.student,
+                observed_on=item.observed_on,
+                note=clean_note,
+                recorded_by=recorded_by,
+                client_id=client_id,
+            )
+            ObservationSign.objects.bulk_create(
+                ObservationSign(observation=observation, sign=c) for c in codes
+            )
+    except IntegrityError:
+        existing = _existing_by_client_id(client_id, recorded_by)
+        if existing is None:
+            raise
+        return existing, False
+    return observation, True
 
 
 def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
