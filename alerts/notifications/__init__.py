@@ -25,15 +25,17 @@ from .escalation import (
     escalation_deadline,
     escalation_recipients,
 )
-from .outbox import case_changed, change_key, recipients_for
+from .outbox import Recipients, case_changed, cases_changed, change_key, recipients_for
 
 __all__ = [
     "DELIVER_TASK",
     "DeliveryReport",
+    "Recipients",
     "case_changed",
     "case_escalate",
     "case_escalate_at",
     "case_link",
+    "cases_changed",
     "cases_escalate_due",
     "change_key",
     "deliver_soon",

@@ -10,6 +10,8 @@ escalation) reads these rows later; nothing here talks to a mail server or a bro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from core.models import User
@@ -40,54 +42,83 @@ def change_key(case: Case, change: str) -> str:
     return f"{change}:{cycle}"
 
 
+class Recipients:
+    """Who is told about the cases of one school, read once for all of them: the school's
+    casework staff (one query), and nothing more per case. An evaluation run makes one and
+    asks it for every case it changes."""
+
+    def __init__(self, school) -> None:
+        self.school = school
+        self.casework = dict(
+            Membership.objects.filter(
+                school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
+            )
+            .order_by()
+            .values_list("user_id", "role")
+        )
+
+    def ids_for(self, student) -> list[int]:
+        """The student's assigned counsellor, else the school's designated counsellor; when
+        neither is a member of casework staff of the school any more, the school's
+        counsellors, else its school admins, so that no case goes untold."""
+        if student.assigned_counsellor_id in self.casework:
+            return [student.assigned_counsellor_id]
+        if self.school.designated_counsellor_id in self.casework:
+            return [self.school.designated_counsellor_id]
+        for role in (Role.COUNSELLOR, Role.SCHOOL_ADMIN):
+            ids = sorted(uid for uid, r in self.casework.items() if r == role)
+            if ids:
+                return ids
+        return []
+
+
 def recipients_for(case: Case) -> list:
-    """The student's assigned counsellor, else the school's designated counsellor; when
-    neither is a member of casework staff of the school any more, the school's counsellors,
-    else its school admins, so that no case goes untold."""
-    student = case.student
-    school = student.school
-    casework = dict(
-        Membership.objects.filter(
-            school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
-        ).values_list("user_id", "role")
-    )
-    if student.assigned_counsellor_id in casework:
-        return [student.assigned_counsellor]
-    if school.designated_counsellor_id in casework:
-        return [school.designated_counsellor]
-    for role in (Role.COUNSELLOR, Role.SCHOOL_ADMIN):
-        ids = [uid for uid, r in casework.items() if r == role]
-        if ids:
-            return list(User.objects.filter(pk__in=ids))
-    return []
+    """The users told about `case` (see Recipients.ids_for)."""
+    ids = Recipients(case.student.school).ids_for(case.student)
+    users = User.objects.in_bulk(ids)
+    return [users[i] for i in ids if i in users]
 
 
-def case_changed(*, case: Case, change: str, previous: dict | None = None) -> list[Notification]:
+def case_changed(
+    *,
+    case: Case,
+    change: str,
+    previous: dict | None = None,
+    recipients: Recipients | None = None,
+) -> list[Notification]:
     """Write the outbox rows for `change` of `case` ("opened", "reopened", "stage_raised",
     "severity_raised"); `previous` holds the stage and severity before the change.
 
     Must run inside the transaction that changed the case, so the case change and its
     notification commit together or not at all. Idempotent per change and recipient.
     """
+    recipients = recipients or Recipients(case.student.school)
+    return cases_changed(changes=[(case, change)], recipients=recipients)
+
+
+def cases_changed(
+    *, changes: Iterable[tuple[Case, str]], recipients: Recipients
+) -> list[Notification]:
+    """case_changed for many cases of one school: one insert for all their outbox rows."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("case_changed must run inside the transaction that changed the case")
-    kind = CHANGE_KINDS[change]
-    key = change_key(case, change)
     rows = [
         Notification(
             case=case,
-            recipient=user,
-            kind=kind,
-            change_key=key,
+            recipient_id=user_id,
+            kind=CHANGE_KINDS[change],
+            change_key=change_key(case, change),
             stage=case.stage,
             severity=case.severity,
         )
-        for user in recipients_for(case)
+        for case, change in changes
+        for user_id in recipients.ids_for(case.student)
     ]
+    if not rows:
+        return rows
     # ignore_conflicts: the unique constraint, not a read-then-write, keeps it to one row.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # Ask a worker to send them as soon as this transaction commits (best effort: beat
     # delivers every minute anyway, and a broker outage never fails the case change).
-    if rows:
-        deliver_soon()
+    deliver_soon()
     return rows

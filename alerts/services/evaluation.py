@@ -14,7 +14,8 @@ from schools.models import School, Student
 
 from .. import engine
 from ..models import Case, CaseEvent, CaseEvidence, CaseRule, EventKind
-from .case_changes import case_reopen, case_update, cases_open
+from ..notifications import Recipients
+from .case_changes import CaseWrites, case_reopen, case_update, cases_open
 from .grading import Assessment, assess
 
 SCHOOL_WEEK_DAYS = 5
@@ -96,6 +97,8 @@ def evaluation_run(
                 case_id__in=open_matched
             ).values_list("case_id", "observation_id", "attendance_id")
         }
+        recipients = Recipients(school)
+        writes = CaseWrites(on_date=on_date, recipients=recipients)
         to_open: list[tuple[Student, Assessment]] = []
         for student_id, matches in by_student.items():
             assessment = assess(matches, ev.context.get(student_id, set()), ev)
@@ -110,18 +113,23 @@ def evaluation_run(
                 if dry_run:
                     summary.would_open.append(case.student.code)
                 else:
-                    case_reopen(case, assessment, ev, summary)
+                    case_reopen(case, assessment, ev, summary, recipients)
             else:
-                case_update(case, assessment, ev, summary, fired, known_evidence, dry_run)
+                case_update(case, assessment, ev, summary, fired, known_evidence, dry_run, writes)
         for student_id, case in cases.items():
             if case.is_open and student_id not in by_student:
-                _case_quiet(case, ev, summary, dry_run)
-        cases_open(to_open, ev, summary)
+                _case_quiet(case, ev, summary, dry_run, writes)
+        summary.notifications += writes.write()
+        cases_open(to_open, ev, summary, recipients)
     return summary
 
 
 def _case_quiet(
-    case: Case, ev: engine.Evaluation, summary: EvaluationSummary, dry_run: bool
+    case: Case,
+    ev: engine.Evaluation,
+    summary: EvaluationSummary,
+    dry_run: bool,
+    writes: CaseWrites,
 ) -> None:
     """An open case whose rules did not fire today: count the clean school weeks and, past
     the configured number, suggest resolution (once; a person decides)."""
@@ -140,14 +148,14 @@ def _case_quiet(
     values: dict = {"clean_weeks": clean_weeks}
     if suggest:
         values["resolution_suggested_at"] = timezone.now()
-    Case.objects.filter(pk=case.pk).update(**values)
-    for name, value in values.items():
-        setattr(case, name, value)
+    writes.change(case, values)
     if suggest:
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.RESOLUTION_SUGGESTED,
-            detail={"clean_weeks": clean_weeks, "on_date": ev.on_date.isoformat()},
+        writes.events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.RESOLUTION_SUGGESTED,
+                detail={"clean_weeks": clean_weeks, "on_date": ev.on_date.isoformat()},
+            )
         )
         summary.resolution_suggested.append(case.student.code)
     summary.updated.append(case.student.code)
