@@ -282,17 +282,27 @@ class Evaluation:
         return dict(grouped)
 
 
+def days_needed(rules: Sequence[WarningRule]) -> int:
+    """School days an evaluation of `rules` reads: their span and the persistence lookback."""
+    span = max((r.span_days for r in rules), default=0)
+    return max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
+
+
 def evaluate(
     *,
     school: School,
     on_date: dt.date,
     rules: Sequence[WarningRule] | None = None,
     not_before: Mapping[int, dt.date] | None = None,
+    students: Collection[int] | None = None,
+    days: Sequence[dt.date] | None = None,
 ) -> Evaluation:
     """Each student of `school` matching each enabled rule on `on_date`, with evidence.
 
     `not_before` maps a student to a date on or before which their records do not count
     (the resolution date of their resolved case: only newer evidence may reopen it).
+    `students`: only these (an incremental run); `days`: the school days up to `on_date`
+    when the caller has read them (school_days_until with `days_needed(rules)`).
 
     Two passes, each a fixed number of queries: first the decision in SQL, one query per
     rule over the rules' own span (a few school weeks), for every student at once; then,
@@ -303,18 +313,25 @@ def evaluate(
     """
     if rules is None:
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
-    span = max((r.span_days for r in rules), default=0)
-    needed = max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
-    days = school_days_until(school, on_date, needed)
+    if days is None:
+        days = school_days_until(school, on_date, days_needed(rules))
+    days = list(days)
     signs = {s for r in rules for s in (r.signs or ())}
     register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
     matched: set[int] = set()
-    if days and rules:
+    if days and rules and (students is None or students):
         # The decision, in SQL (alerts/decision.py): one query per rule over the rules' own
         # span, every student of the school at once; only who matched comes back.
         for rule in rules:
             matched.update(
-                _firing(school, rule, days, first_end=len(days) - 1, not_before=not_before)
+                _firing(
+                    school,
+                    rule,
+                    days,
+                    first_end=len(days) - 1,
+                    not_before=not_before,
+                    students=students,
+                )
             )
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
@@ -356,6 +373,7 @@ def _firing(
     *,
     first_end: int,
     not_before: Mapping[int, dt.date] | None = None,
+    students: Collection[int] | None = None,
 ) -> dict[int, list[tuple[int, int]]]:
     """decision.firing on PostgreSQL; elsewhere (the embedded SQLite run of `make run`) the
     same answer from the pure counting over the rows read into Python."""
@@ -368,6 +386,7 @@ def _firing(
             days=days,
             first_end=first_end,
             not_before=not_before,
+            students=students,
         )
     first_end = max(first_end, spec.span - 1)
     lo = max(first_end - spec.span + 1, 0)
@@ -377,6 +396,7 @@ def _firing(
         signs=rule.signs or (),
         register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
         last_days=len(days) - lo,
+        students=students,
     ).without_before(not_before or {})
     # Day indices from `lo`, as the SQL reads them.
     hits = counting.rule_hits(

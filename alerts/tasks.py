@@ -29,8 +29,9 @@ def _lock_key(school_id: int) -> str:
 
 
 @shared_task(name="alerts.tasks.evaluate_school", ignore_result=True)
-def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
-    """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given)."""
+def evaluate_school(school_id: int, on_date: str | None = None, full: bool = False) -> dict | None:
+    """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given):
+    incremental unless `full`."""
     key = _lock_key(school_id)
     token = uuid.uuid4().hex
     if not cache.add(key, token, timeout=settings.ALERTS_EVALUATION_LOCK_SECONDS):
@@ -41,7 +42,7 @@ def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
         if school is None:
             return None
         day = dt.date.fromisoformat(on_date) if on_date else None
-        summary = evaluation_run(school=school, on_date=day)
+        summary = evaluation_run(school=school, on_date=day, full=full)
         log.info(
             "evaluated school %s: opened %d, reopened %d, updated %d, unchanged %d",
             school.code,
@@ -58,12 +59,12 @@ def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
 
 
 @shared_task(name="alerts.tasks.evaluate_all", ignore_result=True)
-def evaluate_all() -> int:
+def evaluate_all(full: bool = False) -> int:
     """Fan out: one evaluate_school task per school, so schools run in parallel on as many
-    workers as there are."""
-    ids = list(School.objects.values_list("pk", flat=True))
+    workers as there are. Beat asks for `full` once a week."""
+    ids = list(School.objects.order_by().values_list("pk", flat=True))
     for school_id in ids:
-        evaluate_school.delay(school_id)
+        evaluate_school.delay(school_id, None, full)
     return len(ids)
 
 

@@ -254,6 +254,11 @@ ALERTS_CLEAN_WEEKS_TO_SUGGEST_RESOLUTION = env.int(
 )
 # The overlap lock of one school's evaluation task expires after this many seconds.
 ALERTS_EVALUATION_LOCK_SECONDS = env.int("ALERTS_EVALUATION_LOCK_SECONDS", default=900)
+# An evaluation on the date of the school's last one looks for records changed from this long
+# before that run began (longer than any transaction that writes records may last).
+ALERTS_INCREMENTAL_MARGIN_SECONDS = env.int("ALERTS_INCREMENTAL_MARGIN_SECONDS", default=900)
+# The day of the week (crontab: 0 is Sunday) of the full evaluation of every student.
+ALERTS_FULL_EVALUATION_DAY = env.str("ALERTS_FULL_EVALUATION_DAY", default="sun")
 # Case statuses and register statuses are both "status": name the two enums in the schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {

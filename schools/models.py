@@ -283,7 +283,8 @@ class AttendanceRecord(models.Model):
                 fields=["student", "date", "session"], name="one_mark_per_session"
             ),
         ]
-        indexes = [models.Index(fields=["date"])]
+        # updated_at: the records changed since a school's last evaluation (alerts/incremental.py).
+        indexes = [models.Index(fields=["date"]), models.Index(fields=["updated_at"])]
 
     def __str__(self) -> str:
         return f"{self.student} {self.date} {self.session} {self.status}"
@@ -316,7 +317,10 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["-observed_on", "-created_at"]
-        indexes = [models.Index(fields=["student", "observed_on"])]
+        indexes = [
+            models.Index(fields=["student", "observed_on"]),
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} {self.observed_on}"

@@ -229,8 +229,10 @@ def _check_correctable(observation: Observation, by, now: dt.datetime | None) ->
 
 def _withdraw(observation: Observation) -> None:
     """Set withdrawn_at once (compare-and-swap): a second withdrawal is refused."""
+    now = timezone.now()
+    # updated_at too: a withdrawal is a change the next evaluation looks for.
     changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-        withdrawn_at=timezone.now()
+        withdrawn_at=now, updated_at=now
     )
     if not changed:
         raise ValidationError("This observation has already been withdrawn.")
