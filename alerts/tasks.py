@@ -64,7 +64,10 @@ def evaluate_all(full: bool = False) -> int:
     workers as there are. Beat asks for `full` once a week."""
     ids = list(School.objects.order_by().values_list("pk", flat=True))
     for school_id in ids:
-        evaluate_school.delay(school_id, None, full)
+        if full:
+            evaluate_school.delay(school_id, full=True)
+        else:
+            evaluate_school.delay(school_id)
     return len(ids)
 
 
