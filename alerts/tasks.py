@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
+from . import requests
 from .notifications import cases_escalate_due, notifications_drain
 from .retention import records_purge_expired
 from .services import evaluation_run
@@ -69,6 +70,35 @@ def evaluate_all(full: bool = False) -> int:
         else:
             evaluate_school.delay(school_id)
     return len(ids)
+
+
+# --- Near-real-time evaluation (alerts/requests.py) ---------------------------------------
+
+
+@shared_task(name="alerts.tasks.evaluate_requested", ignore_result=True)
+def evaluate_requested() -> int:
+    """Beat, every ALERTS_REQUEST_SCAN_SECONDS: one evaluate_requested_school task per school
+    whose evaluation request is due."""
+    ids = requests.requests_due()
+    for school_id in ids:
+        evaluate_requested_school.delay(school_id)
+    return len(ids)
+
+
+@shared_task(name="alerts.tasks.evaluate_requested_school", ignore_result=True)
+def evaluate_requested_school(school_id: int) -> dict | None:
+    """Claim the school's due request, evaluate the school (incrementally), then drop the
+    request, or keep it for one more run when a save came meanwhile."""
+    claimed_at = requests.request_claim(school_id)
+    if claimed_at is None:
+        return None
+    summary = evaluate_school(school_id)
+    if summary is None and School.objects.filter(pk=school_id).exists():
+        # The school's evaluation is running elsewhere (the overlap lock): try again later.
+        requests.request_release(school_id, claimed_at)
+        return None
+    requests.request_done(school_id, claimed_at)
+    return summary
 
 
 # --- Notification delivery and escalation --------------------------------------------------

@@ -40,6 +40,11 @@ app.conf.beat_schedule = {
         ),
         "kwargs": {"full": True},
     },
+    # Near-real-time: the schools whose records changed a few minutes ago.
+    "alerts-evaluate-requested": {
+        "task": "alerts.tasks.evaluate_requested",
+        "schedule": settings.ALERTS_REQUEST_SCAN_SECONDS,
+    },
     # The notification outbox.
     "alerts-deliver-notifications": {
         "task": "alerts.tasks.deliver_notifications",

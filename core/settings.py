@@ -257,6 +257,10 @@ ALERTS_EVALUATION_LOCK_SECONDS = env.int("ALERTS_EVALUATION_LOCK_SECONDS", defau
 # An evaluation on the date of the school's last one looks for records changed from this long
 # before that run began (longer than any transaction that writes records may last).
 ALERTS_INCREMENTAL_MARGIN_SECONDS = env.int("ALERTS_INCREMENTAL_MARGIN_SECONDS", default=900)
+# Near-real-time evaluation: a save asks for its school's evaluation this many seconds later
+# (saves meanwhile join it); beat looks for due requests every ALERTS_REQUEST_SCAN_SECONDS.
+ALERTS_EVALUATION_DELAY_SECONDS = env.int("ALERTS_EVALUATION_DELAY_SECONDS", default=180)
+ALERTS_REQUEST_SCAN_SECONDS = env.float("ALERTS_REQUEST_SCAN_SECONDS", default=10.0)
 # The day of the week (crontab: 0 is Sunday) of the full evaluation of every student.
 ALERTS_FULL_EVALUATION_DAY = env.str("ALERTS_FULL_EVALUATION_DAY", default="sun")
 # Case statuses and register statuses are both "status": name the two enums in the schema.

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.audit import audit_record
 
 from ..models import Observation, ObservationSign, Student
+from .evaluation_requests import evaluation_request, request_times
 from .validation import validate_not_future, validate_note, validate_signs
 
 
@@ -57,11 +58,23 @@ def observation_create(
     client_id = client_id or uuid.uuid4()
     if connection.vendor != "postgresql":
         return _observation_create_orm(item, codes, clean_note, client_id, recorded_by)
-    now = timezone.now()
+    due, now = request_times()
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_WITH_SIGNS,
-            [student.pk, observed_on, clean_note, recorded_by.pk, now, now, client_id, codes],
+            [
+                student.pk,
+                observed_on,
+                clean_note,
+                recorded_by.pk,
+                now,
+                now,
+                client_id,
+                codes,
+                student.school_id,
+                due,
+                now,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
@@ -87,8 +100,8 @@ def observation_create(
     return observation, True
 
 
-# The observation and its signs in one statement (atomic by itself): a client id already
-# recorded inserts nothing and returns no row.
+# The observation, its signs and the school's evaluation request in one statement (atomic by
+# itself): a client id already recorded inserts nothing and returns no row.
 _INSERT_WITH_SIGNS = """
 WITH new AS (
     INSERT INTO schools_observation
@@ -99,6 +112,13 @@ WITH new AS (
 ), signs AS (
     INSERT INTO schools_observationsign (observation_id, sign)
     SELECT new.id, code FROM new, unnest(%s::varchar[]) AS code
+), request AS (
+    -- evaluation_requests.REQUEST_UPSERT, for the school of the new observation.
+    INSERT INTO schools_evaluationrequest (school_id, due_at, requested_at, claimed_at, again)
+    SELECT %s, %s::timestamptz, %s::timestamptz, NULL, false FROM new
+    ON CONFLICT (school_id) DO UPDATE
+        SET again = true, requested_at = excluded.requested_at
+        WHERE schools_evaluationrequest.claimed_at IS NOT NULL
 )
 SELECT id FROM new
 """
@@ -123,6 +143,7 @@ def _observation_create_orm(
             ObservationSign.objects.bulk_create(
                 ObservationSign(observation=observation, sign=c) for c in codes
             )
+            evaluation_request(school_ids=[item.student.school_id])
     except IntegrityError:
         existing = _existing_by_client_id(client_id, recorded_by)
         if existing is None:
@@ -185,6 +206,7 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
         ObservationSign.objects.bulk_create(
             ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
         )
+        evaluation_request(school_ids={o.student.school_id for o, _ in new})
     return result, len(new)
 
 
@@ -250,6 +272,7 @@ def observation_withdraw_own(
     _check_correctable(observation, by, now)
     with transaction.atomic():
         _withdraw(observation)
+        evaluation_request(school_ids=[observation.student.school_id])
         audit_record(
             actor=by,
             action="observation.withdraw",
