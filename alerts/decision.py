@@ -14,22 +14,23 @@ The statement, for one rule over the school days `days` (index 0 is the oldest):
 2. a dense grid of school days for each student that has any such row (a student with none
    cannot fire), with the per-day counts;
 3. window functions over each student's days: the sum over the last `window_days` days is the
-   window ending on that day; a running count, partitioned by the day index modulo the window
-   length, of back-to-back windows that hold is how long the pattern has persisted; a bit-or
-   of the signs over the rule's span and a sweep over each observer's days give the distinct
-   signs and observers of the span.
+   window ending on that day; the window and those ending one, two, ... window lengths
+   before it (lag) are the consecutive windows of the rule; a sweep over the days of each
+   sign and each observer gives the distinct signs and observers of the span.
 
-Nothing here reads a row into Python that the answer does not need: the result is the
-(student, end, run start) of each firing.
+For the daily evaluation's question (the last day alone) the windows are fixed blocks and a
+GROUP BY per block does, without the grid. Nothing here reads a row into Python that the
+answer does not need: the result is the (student, end) of each firing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 
 from schools.signs import Sign
 
@@ -80,58 +81,58 @@ SIGN_SQL = """
 WITH {calendar},
 events AS ({events}),
 per_day AS (
-    SELECT student_id, ix, {day_count} AS n,
-           bit_or(1 << (array_position(%(signs)s, sign) - 1)) AS mask
-    FROM events GROUP BY student_id, ix
+    SELECT student_id, ix, {day_count} AS n FROM events GROUP BY student_id, ix
 ),
-{observer_ctes}
+{distinct_ctes}
 grid AS (
-    SELECT s.student_id, d.ix, coalesce(p.n, 0) AS n, coalesce(p.mask, 0) AS mask
-           {observer_column}
+    SELECT s.student_id, d.ix, coalesce(p.n, 0) AS n {distinct_columns}
     FROM (SELECT DISTINCT student_id FROM per_day) s
     CROSS JOIN days d
     LEFT JOIN per_day p ON p.student_id = s.student_id AND p.ix = d.ix
-    {observer_join}
+    {distinct_join}
 ),
 windows AS (
     SELECT student_id, ix,
-           ix >= %(lo)s + {w} - 1 AND sum(n) OVER win >= %(min_events)s AS holds,
-           bit_or(mask) OVER span AS span_mask
-           {observer_window}
+           ix >= %(lo)s + {w} - 1 AND sum(n) OVER win >= %(min_events)s AS holds
+           {distinct_running}
     FROM grid
     WINDOW win AS (PARTITION BY student_id ORDER BY ix ROWS BETWEEN {w_back} PRECEDING
                    AND CURRENT ROW),
-           span AS (PARTITION BY student_id ORDER BY ix ROWS BETWEEN {span_back} PRECEDING
-                    AND CURRENT ROW)
+           run AS (PARTITION BY student_id ORDER BY ix ROWS UNBOUNDED PRECEDING)
 ),
-{persistence}
-SELECT student_id, ix, ix - streak * {w} + 1
-FROM runs
-WHERE holds AND streak >= {c} AND ix >= %(first_end)s
-  AND length(replace((span_mask::bit(32))::text, '0', '')) >= %(min_signs)s
-  {observer_condition}
+{consecutive}
+SELECT student_id, ix FROM fired
+WHERE fires AND ix >= %(first_end)s {distinct_condition}
 ORDER BY student_id, ix
 """
 
-# The distinct observers of the span ending on each day: an observer seen on day d counts for
-# the spans ending on d .. d + span - 1; from each of their days to the next one (or that
-# span) is one interval, the intervals of one observer do not overlap, and a running sum of
-# +1 at each interval's start and -1 after its end is the number of observers on each day.
-_OBSERVER_CTES = """
-seen AS (SELECT DISTINCT student_id, observer, ix FROM events),
+# The distinct signs and observers of the span ending on each day, as running sums: a value
+# (a sign, an observer) seen on day d counts for the spans ending on d .. d + span - 1; from
+# each of its days to the next one (or that span) is one interval, the intervals of one
+# value do not overlap, and +1 at each interval's start and -1 after its end, summed from the
+# first day, is the number of distinct values on each day.
+_DISTINCT_CTES = """
+seen AS (
+    SELECT DISTINCT student_id, 's' AS kind, sign AS value, ix FROM events
+    UNION ALL
+    SELECT DISTINCT student_id, 'o', observer::text, ix FROM events
+),
 covers AS (
-    SELECT student_id, ix AS from_ix,
+    SELECT student_id, kind, ix AS from_ix,
            least(ix + {span_back},
-                 coalesce(lead(ix) OVER (PARTITION BY student_id, observer ORDER BY ix) - 1,
+                 coalesce(lead(ix) OVER (PARTITION BY student_id, kind, value ORDER BY ix) - 1,
                           ix + {span_back})) AS to_ix
     FROM seen
 ),
-observer_delta AS (
-    SELECT student_id, ix, sum(delta) AS delta FROM (
-        SELECT student_id, from_ix AS ix, 1 AS delta FROM covers
+deltas AS (
+    SELECT student_id, ix,
+           sum(delta) FILTER (WHERE kind = 's') AS sign_delta,
+           sum(delta) FILTER (WHERE kind = 'o') AS observer_delta
+    FROM (
+        SELECT student_id, kind, from_ix AS ix, 1 AS delta FROM covers
         UNION ALL
-        SELECT student_id, to_ix + 1, -1 FROM covers
-    ) deltas GROUP BY student_id, ix
+        SELECT student_id, kind, to_ix + 1, -1 FROM covers
+    ) moves GROUP BY student_id, ix
 ),"""
 
 ATTENDANCE_SQL = """
@@ -164,15 +165,26 @@ sums AS (
 windows AS (
     SELECT student_id, ix,
            ix >= %(lo)s + {w} - 1 AND possible > 0
-           AND (possible - absent) * 100 * %(threshold_den)s < %(threshold_num)s * possible AS holds
+           AND (possible - absent) * 100 * %(threshold_den)s < %(threshold_num)s * possible
+           AS holds
     FROM sums
 ),
-{persistence}
-SELECT student_id, ix, ix - streak * {w} + 1
-FROM runs
-WHERE holds AND streak >= {c} AND ix >= %(first_end)s
+{consecutive}
+SELECT student_id, ix FROM fired
+WHERE fires AND ix >= %(first_end)s
 ORDER BY student_id, ix
 """
+
+# Persistence: the rule fires at an end when the window ending there holds and so do the
+# windows ending one, two, ... window lengths before it (back to back), in the same order of
+# rows, so no second sort.
+_CONSECUTIVE = """
+fired AS (
+    SELECT *, holds {lags} AS fires
+    FROM windows
+    WINDOW back AS (PARTITION BY student_id ORDER BY ix)
+)"""
+
 
 # The decision on one day alone (what the daily evaluation asks): the windows are the blocks
 # of `window_days` days counted back from it, so a GROUP BY per block does, and the rule fires
@@ -188,7 +200,7 @@ spans AS (
     SELECT student_id FROM events GROUP BY student_id
     HAVING count(DISTINCT sign) >= %(min_signs)s AND count(DISTINCT observer) >= %(min_observers)s
 )
-SELECT student_id, %(end_ix)s, %(end_ix)s - {span} + 1
+SELECT student_id, %(end_ix)s
 FROM blocks JOIN spans USING (student_id)
 WHERE n >= %(min_events)s
 GROUP BY student_id HAVING count(*) = {c}
@@ -208,27 +220,12 @@ blocks AS (
       AND (a.status = 'not_required' OR a.status = ANY(%(absent_statuses)s))
     GROUP BY a.student_id, (%(end_ix)s - d.ix) / {w}
 )
-SELECT student_id, %(end_ix)s, %(end_ix)s - {span} + 1
+SELECT student_id, %(end_ix)s
 FROM blocks
 WHERE possible > 0 AND (possible - absent) * 100 * %(threshold_den)s < %(threshold_num)s * possible
 GROUP BY student_id HAVING count(*) = {c}
 ORDER BY student_id
 """
-
-# How long the pattern has persisted at each end: windows ending on days of the same residue
-# modulo the window length are back to back; a break is a window that does not hold, and the
-# holding windows since the last break are the run.
-_PERSISTENCE = """
-breaks AS (
-    SELECT *, count(*) FILTER (WHERE NOT holds) OVER (
-        PARTITION BY student_id, ix %% {w} ORDER BY ix ROWS UNBOUNDED PRECEDING) AS run
-    FROM windows
-),
-runs AS (
-    SELECT *, count(*) FILTER (WHERE holds) OVER (
-        PARTITION BY student_id, ix %% {w}, run ORDER BY ix ROWS UNBOUNDED PRECEDING) AS streak
-    FROM breaks
-)"""
 
 
 def _register_statuses(signs: Collection[str]) -> list[str]:
@@ -243,19 +240,18 @@ def _register_statuses(signs: Collection[str]) -> list[str]:
 def statement(
     spec: counting.Spec, *, use_register: bool, restricted: bool, one_day: bool = False
 ) -> str:
-    """The SQL of `spec` (its integers are part of the text: window frames take constants);
-    `one_day`: the decision on the last day only."""
+    """The SQL of `spec` (its integers are part of the text: window frames and offsets take
+    constants); `one_day`: the decision on the last day only."""
     w, c = int(spec.window_days), int(spec.consecutive)
     span = w * c
     student_filter = "AND st.id = ANY(%(students)s)" if restricted else ""
     calendar = _CALENDAR.format(student_filter=student_filter)
-    persistence = _PERSISTENCE.format(w=w)
+    lags = "".join(f" AND lag(holds, {w * k}) OVER back" for k in range(1, c))
+    consecutive = _CONSECUTIVE.format(lags=lags)
     if spec.kind == counting.ATTENDANCE_RATE:
         if one_day:
             return ATTENDANCE_ONE_DAY_SQL.format(calendar=calendar, w=w, c=c, span=span)
-        return ATTENDANCE_SQL.format(
-            calendar=calendar, persistence=persistence, w=w, w_back=w - 1, c=c
-        )
+        return ATTENDANCE_SQL.format(calendar=calendar, consecutive=consecutive, w=w, w_back=w - 1)
     events = _OBSERVED
     if use_register and _register_statuses(spec.signs):
         events += "\n    UNION ALL" + _REGISTERED
@@ -270,32 +266,39 @@ def statement(
             c=c,
             span=span,
         )
-    # Past one observer, the span's distinct observers are counted; one is implied by the
-    # events every holding window has.
-    observers = spec.min_observers > 1
+    # Up to one sign or observer, the span's distinct count is implied by the events every
+    # holding window has; past one, it is counted.
+    distinct = spec.min_signs > 1 or spec.min_observers > 1
+    conditions = []
+    if spec.min_signs > 1:
+        conditions.append("AND signs >= %(min_signs)s")
+    if spec.min_observers > 1:
+        conditions.append("AND observers >= %(min_observers)s")
     return SIGN_SQL.format(
         calendar=calendar,
         events=events,
         day_count="1" if spec.count_unit == counting.COUNT_DAYS else "count(DISTINCT ref)",
-        observer_ctes=_OBSERVER_CTES.format(span_back=span - 1) if observers else "",
-        observer_column=", coalesce(od.delta, 0) AS observer_delta" if observers else "",
-        observer_join=(
-            "LEFT JOIN observer_delta od ON od.student_id = s.student_id AND od.ix = d.ix"
-            if observers
+        distinct_ctes=_DISTINCT_CTES.format(span_back=span - 1) if distinct else "",
+        distinct_columns=(
+            ", coalesce(dl.sign_delta, 0) AS sign_delta, "
+            "coalesce(dl.observer_delta, 0) AS observer_delta"
+            if distinct
             else ""
         ),
-        observer_window=(
-            ", sum(observer_delta) OVER (PARTITION BY student_id ORDER BY ix "
-            "ROWS UNBOUNDED PRECEDING) AS observers"
-            if observers
+        distinct_join=(
+            "LEFT JOIN deltas dl ON dl.student_id = s.student_id AND dl.ix = d.ix"
+            if distinct
             else ""
         ),
-        observer_condition="AND observers >= %(min_observers)s" if observers else "",
-        persistence=persistence,
+        distinct_running=(
+            ", sum(sign_delta) OVER run AS signs, sum(observer_delta) OVER run AS observers"
+            if distinct
+            else ""
+        ),
+        distinct_condition=" ".join(conditions),
+        consecutive=consecutive,
         w=w,
         w_back=w - 1,
-        span_back=span - 1,
-        c=c,
     )
 
 
@@ -308,13 +311,12 @@ def firing(
     first_end: int,
     students: Collection[int] | None = None,
     not_before: Mapping[int, dt.date] | None = None,
-) -> dict[int, list[tuple[int, int]]]:
-    """Per student, the (end, run start) of each end index from `first_end` to the last of
-    `days` at which the rule fires: the end index, and the first index of the longest run of
-    back-to-back windows, ending there, that each meet the per-window condition (as
-    counting.Hit.run_start, measured back as far as `days` go). `not_before` maps a student
-    to a date on or before which their rows do not count. One query; for the last day alone
-    (`first_end` the last index) a plain GROUP BY per window, without window functions."""
+) -> dict[int, list[int]]:
+    """Per student, each end index from `first_end` to the last of `days` at which the rule
+    fires (as counting.rule_hits). `not_before` maps a student to a date on or before which
+    their rows do not count. One query; for the last day alone (`first_end` the last index)
+    a plain GROUP BY per window, without window functions. How long a pattern has persisted
+    is measured afterwards, for the students who matched only (alerts.engine.evaluate)."""
     span = spec.span
     last = len(days) - 1
     first_end = max(first_end, span - 1)
@@ -349,15 +351,19 @@ def firing(
         "threshold_num": threshold.numerator if threshold is not None else None,
         "threshold_den": threshold.denominator if threshold is not None else None,
     }
+    one_day = first_end == last
     sql = statement(
-        spec,
-        use_register=use_register,
-        restricted=students is not None,
-        one_day=first_end == last,
+        spec, use_register=use_register, restricted=students is not None, one_day=one_day
     )
-    result: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
+    result: dict[int, list[int]] = defaultdict(list)
+    # The windowed statement sets its own work_mem, for its transaction only.
+    scope = contextlib.nullcontext() if one_day else transaction.atomic()
+    with scope, connection.cursor() as cursor:
+        if not one_day:
+            # The day grid of a school year is sorted in memory, not on disk (until the end
+            # of this transaction).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
-        for student_id, end, run_start in cursor.fetchall():
-            result[student_id].append((end, run_start))
+        for student_id, end in cursor.fetchall():
+            result[student_id].append(end)
     return dict(result)

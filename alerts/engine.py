@@ -374,7 +374,7 @@ def _firing(
     first_end: int,
     not_before: Mapping[int, dt.date] | None = None,
     students: Collection[int] | None = None,
-) -> dict[int, list[tuple[int, int]]]:
+) -> dict[int, list[int]]:
     """decision.firing on PostgreSQL; elsewhere (the embedded SQLite run of `make run`) the
     same answer from the pure counting over the rows read into Python."""
     spec = spec_of(rule)
@@ -410,12 +410,8 @@ def _firing(
             for m in rows.marks
         ],
         ends=range(first_end - lo, len(days) - lo),
-        extend=True,
     )
-    return {
-        sid: [(h.end + lo, h.run_start + lo) for h in student_hits]
-        for sid, student_hits in hits.items()
-    }
+    return {sid: [h.end + lo for h in student_hits] for sid, student_hits in hits.items()}
 
 
 def _context(rows: Rows) -> dict[int, set[str]]:
@@ -454,8 +450,7 @@ def preview(
     fired_at = _firing(school, rule, days, first_end=first_end)
     result: dict[int, PreviewRow] = {}
     last = len(days) - 1
-    for student_id, firings in fired_at.items():
-        fired = [end for end, _run_start in firings]
+    for student_id, fired in fired_at.items():
         result[student_id] = PreviewRow(
             student_id=student_id,
             flagged_on_date=fired[-1] == last,

@@ -1,6 +1,6 @@
 """The SQL decision (alerts/decision.py) against the pure counting (alerts/counting.py), the
-reference, on generated data: the same students fire at the same end indices, with the same
-run starts, for any rule the form accepts.
+reference, on generated data: the same students fire at the same end indices, for any rule
+the form accepts.
 
 Each example writes its rows to PostgreSQL (observations with their signs, withdrawn or not,
 register marks of every status, some rows on days that are not school days), builds the pure
@@ -139,9 +139,9 @@ def _fired(hits) -> None:
 
 
 def _pure(spec, events, marks_):
-    hits = counting.rule_hits(spec, events=events, marks=marks_, ends=range(N_DAYS), extend=True)
+    hits = counting.rule_hits(spec, events=events, marks=marks_, ends=range(N_DAYS))
     _fired(hits)
-    return {s: [(h.end, h.run_start) for h in student_hits] for s, student_hits in hits.items()}
+    return {s: [h.end for h in student_hits] for s, student_hits in hits.items()}
 
 
 SETTINGS = settings(
@@ -195,8 +195,8 @@ def test_a_later_first_end_a_cutoff_and_some_students_give_the_same_answer(
     world, spec, observed, marked, first_end, cutoff
 ):
     """What the evaluation and the preview ask: only the ends from `first_end` on, rows on or
-    before a student's cutoff date left out, only some students; the windows that reach
-    before `first_end`'s span are not read, so runs start no earlier than the rows read."""
+    before a student's cutoff date left out, only some students; the days before
+    `first_end`'s span are not read."""
     school, students, staff = world
     events, register, pure_marks = _write(school, students, staff, observed, marked)
     cut_student = students[0].pk
@@ -220,13 +220,9 @@ def test_a_later_first_end_a_cutoff_and_some_students_give_the_same_answer(
         events=shifted_events,
         marks=shifted_marks,
         ends=range(max(first_end, spec.span - 1) - lo, N_DAYS - lo),
-        extend=True,
     )
     _fired(hits)
-    expected = {
-        s: [(h.end + lo, h.run_start + lo) for h in student_hits]
-        for s, student_hits in hits.items()
-    }
+    expected = {s: [h.end + lo for h in student_hits] for s, student_hits in hits.items()}
     got = decision.firing(
         school_id=school.pk,
         spec=spec,
@@ -259,4 +255,4 @@ def test_the_decision_on_one_day_is_the_pure_decision_on_that_day(
         school_id=school.pk, spec=spec, use_register=True, days=DAYS[: end + 1], first_end=end
     )
     assert set(got) == set(hits)
-    assert all(firings == [(end, end - spec.span + 1)] for firings in got.values())
+    assert all(ends == [end] for ends in got.values())

@@ -130,10 +130,13 @@ def _random_changes(school, rng: random.Random) -> set[int]:
             recorded_by=rng.choice(teachers),
         )
         touched.add(student.pk)
-    # Withdrawn observations (recorded an hour ago, inside the correction window).
+    # Withdrawn observations: those still inside the correction window (today's, and the
+    # ones just recorded).
     recent = list(
         Observation.objects.filter(
-            student__school=school, observed_on__in=days, withdrawn_at__isnull=True
+            student__school=school,
+            withdrawn_at__isnull=True,
+            created_at__gte=START - dt.timedelta(hours=20),
         ).select_related("student__school", "recorded_by")
     )
     for observation in rng.sample(recent, min(6, len(recent))):
