@@ -169,7 +169,7 @@ class _gunicorn:
         # As the image is built: static files collected with DEBUG off (hashed, compressed).
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            env=env,
+            env=env | {"DJANGO_SETTINGS_MODULE": "core.settings"},
             cwd=setup.ROOT,
             check=True,
         )

@@ -2,8 +2,9 @@
 
 On the district that benchmarks/evaluate.py seeded (or, run alone, a district of
 BENCH_SCHOOLS x BENCH_STUDENTS seeded here), with its cases removed before each measurement
-so that both are a first evaluation: `alerts.tasks.evaluate_all(full=True)` is queued, and
-the time is until every school's `evaluate_school` task has succeeded. Each worker is one
+so that both are a first evaluation: one `evaluate_school` task per school is queued, as
+`alerts.tasks.evaluate_all(full=True)` does (here with the district's evaluation date), and
+the time is until every school's task has succeeded. Each worker is one
 `celery worker --pool=solo` process (as one machine would be), on this database and broker,
 DEBUG off. docs/OPERATIONS.md quotes these figures.
 """
@@ -64,8 +65,9 @@ def _reset(ids: list[int]) -> None:
 
 
 def _measure(n_workers: int, n_schools: int) -> float:
-    from alerts.tasks import evaluate_all
+    from alerts.tasks import evaluate_school
     from core.celery import app
+    from schools.models import School
 
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
         logs = [Path(tmp) / f"worker-{i}.log" for i in range(n_workers)]
@@ -102,8 +104,16 @@ def _measure(n_workers: int, n_schools: int) -> float:
                     raise SystemExit("the workers did not start")
                 time.sleep(0.5)
             started = time.monotonic()
+            ids = list(
+                School.objects.filter(code__startswith=evaluate.PREFIX).values_list("pk", flat=True)
+            )
             with app.connection_for_write() as conn:
-                evaluate_all.apply_async(kwargs={"full": True}, connection=conn)
+                for school_id in ids:
+                    evaluate_school.apply_async(
+                        args=[school_id, evaluate.ON_DATE.isoformat()],
+                        kwargs={"full": True},
+                        connection=conn,
+                    )
             while True:
                 done = sum(len(DONE.findall(p.read_text(errors="replace"))) for p in logs)
                 if done >= n_schools:
@@ -146,11 +156,11 @@ def run() -> dict:
 
 `make bench` (module `benchmarks/fanout.py`): the district of the evaluation benchmark
 ({len(ids)} schools, {students:,} students), its cases removed before each run so that both
-are a first evaluation; `evaluate_all(full=True)` fans out one `evaluate_school` task per
-school; the time is until the last school's task succeeded. Each worker is one
-`celery worker --pool=solo` process; PostgreSQL and the workers share this machine's
-{os.cpu_count()} CPUs. Load average {setup.load_average()} at the end, measured
-{dt.date.today().isoformat()}.
+are a first evaluation as on {evaluate.ON_DATE:%d %B %Y}; one `evaluate_school` task per
+school, as `evaluate_all(full=True)` queues them; the time is until the last school's task
+succeeded. Each worker is one `celery worker --pool=solo` process; PostgreSQL and the
+workers share this machine's {os.cpu_count()} CPUs. Load average {setup.load_average()}
+at the end, measured {dt.date.today().isoformat()}.
 
 {setup.table(figures)}
 """,
