@@ -262,8 +262,34 @@ class StudentResolver:
 
     def __init__(self, user, roles: Iterable[str]):
         self.user = user
-        self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
+        self.roles = frozenset(roles)
+        self._schools: dict[str, School] | None = None
         self._students: dict[tuple[int, str], Student] = {}
+
+    @property
+    def schools(self) -> dict[str, School]:
+        """The user's schools with one of the roles, by code (read when first needed)."""
+        if self._schools is None:
+            self._schools = {
+                s.code: s for s in tenancy.schools_for(self.user, roles=self.roles).order_by()
+            }
+        return self._schools
+
+    def school_and_student(self, school_code: str | None, code: str) -> tuple[School, Student]:
+        """The school (named, or the user's only one) and its student `code`, with the same
+        errors as school() and student(). One query on the usual path, with the school
+        joined: the user's schools are known from their memberships, read once a request."""
+        ids = tenancy.school_ids(self.user, self.roles)
+        if self._schools is None and (school_code or len(ids) == 1):
+            found = Student.objects.select_related("school").filter(school_id__in=ids, code=code)
+            if school_code:
+                found = found.filter(school__code=school_code)
+            student = found.order_by().first()
+            if student is not None:
+                self._students[(student.school_id, code)] = student
+                return student.school, self.student(student.school, code)
+        school = self.school(school_code)
+        return school, self.student(school, code)
 
     def school(self, code: str | None) -> School:
         if code is not None and not isinstance(code, str):

@@ -40,9 +40,9 @@ class StudentRowMixin:
     of that school. A Django ValidationError from there becomes field errors (DRF)."""
 
     def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
+        school, attrs["student"] = _resolver(self).school_and_student(
+            attrs.pop("school", None), attrs["student"]
+        )
         self.validate_row(attrs, school)
         return attrs
 
@@ -121,6 +121,10 @@ class ObservationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_signs(self, obj: Observation) -> list[str]:
+        # Just recorded: the signs as written (no read back).
+        written = getattr(obj, "written_signs", None)
+        if written is not None:
+            return sorted(written)
         return sorted(s.sign for s in obj.signs.all())
 
 

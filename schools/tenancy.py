@@ -30,7 +30,10 @@ def school_roles(user) -> dict[int, str]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
+        # No ordering: the model's default ordering would join the school and the user.
+        cached = dict(
+            Membership.objects.filter(user=user).order_by().values_list("school_id", "role")
+        )
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

@@ -143,7 +143,7 @@ def case_escalate(*, case: Case, now: dt.datetime | None = None) -> bool:
         CaseEvent.objects.create(case=case, kind=EventKind.ESCALATION, at=now, detail=detail)
         # Due at the escalation's own time, not the wall clock's: a scan run for a given
         # `now` (a test, a catch-up) delivers on the same timeline.
-        notifications_write(case=case, change="escalated", recipients=recipients, at=now)
+        notifications_write(items=((case, "escalated", user.pk) for user in recipients), at=now)
         audit_record(
             actor=None,
             action="case.escalate",

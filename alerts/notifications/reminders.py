@@ -28,18 +28,12 @@ from ..models import (
     Case,
     CaseEvent,
     EventKind,
-    Notification,
-    NotificationKind,
 )
-from .delivery import deliver_soon
+from .outbox import notifications_write
 
 logger = logging.getLogger(__name__)
 
 NOT_REMINDED = Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_on"))
-
-
-def review_change_key(case: Case) -> str:
-    return f"review:{case.review_on.isoformat()}:{case.opened_count}"
 
 
 def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
@@ -58,21 +52,7 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
         case.review_reminded_for = case.review_on
         detail = {"review_on": case.review_on.isoformat(), "owner": case.owner_id}
         CaseEvent.objects.create(case=case, kind=EventKind.REVIEW_DUE, at=now, detail=detail)
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    case=case,
-                    recipient_id=case.owner_id,
-                    kind=NotificationKind.REVIEW_DUE,
-                    change_key=review_change_key(case),
-                    stage=case.stage,
-                    severity=case.severity,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        notifications_write(items=[(case, "review_due", case.owner_id)], at=now)
         audit_record(
             actor=None,
             action="case.review_due",
@@ -80,7 +60,6 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
             school_id=case.student.school_id,
             detail=detail,
         )
-        deliver_soon()
     return True
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import AttendanceRecord, RecordSource, Student
+from .evaluation_requests import evaluation_request
 from .validation import validate_not_future
 
 
@@ -89,6 +90,8 @@ def _attendance_write(items: Sequence[AttendanceInput], recorded_by, source: str
             ["status", "original_code", "source", "recorded_by", "updated_at"],
             batch_size=1000,
         )
+        if to_create or to_update:
+            evaluation_request(school_ids={i.student.school_id for i in items})
     return UpsertResult(
         created=len(to_create),
         updated=len(to_update),

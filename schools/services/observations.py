@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
 from core.exceptions import Conflict
 
 from ..models import Observation, ObservationSign, Student
+from .evaluation_requests import evaluation_request, request_times
 from .validation import observation_clean
 
 
@@ -51,20 +52,93 @@ def observation_create(
     """Record one observation; return it and whether it was created now.
 
     Idempotent on `client_id`: a retried submission returns the row the first one made
-    (created False), even when both arrive at once. A client id already used by another
-    member of staff raises ClientIdConflict and writes nothing.
+    (created False), even when both arrive at once (one `INSERT ... ON CONFLICT` with the
+    signs, no read before it). A client id already used by another member of staff raises
+    ClientIdConflict and writes nothing.
     """
     item = ObservationInput(student, observed_on, signs, note, client_id)
     codes, clean_note = _observation_clean(item)
     client_id = client_id or uuid.uuid4()
+    if connection.vendor != "postgresql":
+        return _observation_create_orm(item, codes, clean_note, client_id, recorded_by)
+    due, now = request_times()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_WITH_SIGNS,
+            [
+                student.pk,
+                observed_on,
+                clean_note,
+                recorded_by.pk,
+                now,
+                now,
+                client_id,
+                codes,
+                student.school_id,
+                due,
+                now,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        # The client id was recorded before (a retry, or the same submission twice at once).
+        existing = _existing_by_client_id(client_id, recorded_by)
+        if existing is None:
+            raise ClientIdConflict("This client id could not be recorded.")
+        return existing, False
+    observation = Observation(
+        pk=row[0],
+        student=student,
+        observed_on=observed_on,
+        note=clean_note,
+        recorded_by=recorded_by,
+        client_id=client_id,
+        created_at=now,
+        updated_at=now,
+    )
+    observation._state.adding = False
+    observation._state.db = connection.alias
+    # What the answer shows, from what was written.
+    observation.written_signs = codes
+    return observation, True
+
+
+# The observation, its signs and the school's evaluation request in one statement (atomic by
+# itself): a client id already recorded inserts nothing and returns no row.
+_INSERT_WITH_SIGNS = """
+WITH new AS (
+    INSERT INTO schools_observation
+        (student_id, observed_on, note, recorded_by_id, created_at, updated_at, client_id)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (client_id) DO NOTHING
+    RETURNING id
+), signs AS (
+    INSERT INTO schools_observationsign (observation_id, sign)
+    SELECT new.id, code FROM new, unnest(%s::varchar[]) AS code
+), request AS (
+    -- evaluation_requests.REQUEST_UPSERT, for the school of the new observation.
+    INSERT INTO schools_evaluationrequest (school_id, due_at, requested_at, claimed_at, again)
+    SELECT %s, %s::timestamptz, %s::timestamptz, NULL, false FROM new
+    ON CONFLICT (school_id) DO UPDATE
+        SET again = true, requested_at = excluded.requested_at
+        WHERE schools_evaluationrequest.claimed_at IS NOT NULL
+)
+SELECT id FROM new
+"""
+
+
+def _observation_create_orm(
+    item: ObservationInput, codes, clean_note: str, client_id: uuid.UUID, recorded_by
+) -> tuple[Observation, bool]:
+    """The same through the ORM, for the embedded SQLite run (`make run`)."""
     existing = _existing_by_client_id(client_id, recorded_by)
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             observation = Observation.objects.create(
-                student=student,
-                observed_on=observed_on,
+                student=item.student,
+                observed_on=item.observed_on,
                 note=clean_note,
                 recorded_by=recorded_by,
                 client_id=client_id,
@@ -72,8 +146,8 @@ def observation_create(
             ObservationSign.objects.bulk_create(
                 ObservationSign(observation=observation, sign=c) for c in codes
             )
+            evaluation_request(school_ids=[item.student.school_id])
     except IntegrityError:
-        # The same submission arrived twice at once; the other request won the insert.
         existing = _existing_by_client_id(client_id, recorded_by)
         if existing is None:
             raise
@@ -135,6 +209,7 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
         ObservationSign.objects.bulk_create(
             ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
         )
+        evaluation_request(school_ids={o.student.school_id for o, _ in new})
     return result, len(new)
 
 
@@ -179,8 +254,10 @@ def _check_correctable(observation: Observation, by, now: dt.datetime | None) ->
 
 def _withdraw(observation: Observation) -> None:
     """Set withdrawn_at once (compare-and-swap): a second withdrawal is refused."""
+    now = timezone.now()
+    # updated_at too: a withdrawal is a change the next evaluation looks for.
     changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-        withdrawn_at=timezone.now()
+        withdrawn_at=now, updated_at=now
     )
     if not changed:
         raise ValidationError("This observation has already been withdrawn.")
@@ -198,6 +275,7 @@ def observation_withdraw_own(
     _check_correctable(observation, by, now)
     with transaction.atomic():
         _withdraw(observation)
+        evaluation_request(school_ids=[observation.student.school_id])
         audit_record(
             actor=by,
             action="observation.withdraw",
