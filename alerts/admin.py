@@ -12,6 +12,7 @@ from .models import (
     CaseEvidence,
     CaseRule,
     DeliveryAttempt,
+    EvaluationState,
     Notice,
     Notification,
     WarningRule,
@@ -99,3 +100,18 @@ class NoticeAdmin(SchoolScopedAdmin):
 
 # The outbox page (failed notifications, attempts, retry) replaces the plain one above.
 from .notifications import admin as outbox_admin  # noqa: E402, F401
+
+
+@admin.register(EvaluationState)
+class EvaluationStateAdmin(SchoolScopedAdmin):
+    """What each school's last evaluation saw (alerts/incremental.py); read only. Deleting a
+    row makes the school's next run a full one."""
+
+    list_display = ["school", "on_date", "started_at"]
+    readonly_fields = [f.name for f in EvaluationState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

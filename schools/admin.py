@@ -8,6 +8,7 @@ from . import tenancy
 from .models import (
     AttendanceRecord,
     ClosureDay,
+    EvaluationRequest,
     ImportJob,
     Membership,
     Observation,
@@ -165,6 +166,21 @@ class ImportJobAdmin(SchoolScopedAdmin):
     list_display = ["id", "school", "format", "status", "uploaded_by", "created_at", "finished_at"]
     list_filter = ["status", "format"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvaluationRequest)
+class EvaluationRequestAdmin(SchoolScopedAdmin):
+    """A school's pending near-real-time evaluation: written by saves, taken by a worker;
+    read here (a request stuck with an old claim is taken again by the next scan)."""
+
+    list_display = ["school", "due_at", "requested_at", "claimed_at", "again"]
+    readonly_fields = [f.name for f in EvaluationRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False
