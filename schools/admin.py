@@ -8,6 +8,7 @@ from . import tenancy
 from .models import (
     AttendanceRecord,
     ClosureDay,
+    EvaluationRequest,
     ImportJob,
     Invitation,
     Membership,
@@ -236,6 +237,15 @@ class InvitationAdmin(SchoolScopedAdmin):
         "accepted_by",
         "withdrawn_at",
     ]
+
+
+@admin.register(EvaluationRequest)
+class EvaluationRequestAdmin(SchoolScopedAdmin):
+    """A school's pending near-real-time evaluation: written by saves, taken by a worker;
+    read here (a request stuck with an old claim is taken again by the next scan)."""
+
+    list_display = ["school", "due_at", "requested_at", "claimed_at", "again"]
+    readonly_fields = [f.name for f in EvaluationRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -523,5 +523,7 @@ class EvaluationRequest(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     again = models.BooleanField(default=False)
 
+    SCHOOL_PATH = "school"
+
     def __str__(self) -> str:
         return f"{self.school} due {self.due_at}"

@@ -19,5 +19,7 @@ class EvaluationState(models.Model):
     # change of them makes the next run a full one.
     fingerprint = models.CharField(max_length=64)
 
+    SCHOOL_PATH = "school"
+
     def __str__(self) -> str:
         return f"{self.school} evaluated as on {self.on_date}"
