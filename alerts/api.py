@@ -7,7 +7,6 @@ and so is any case for a teacher), validate, call a service, answer.
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -33,7 +32,6 @@ from .serializers import (
     RulePreviewRequestSerializer,
     RulePreviewSerializer,
     RuleSerializer,
-    django_errors,
 )
 
 
@@ -69,11 +67,6 @@ class CaseworkPermission(SchoolRolePermission):
         return True
 
 
-def _case_error(error: DjangoValidationError) -> Response:
-    code = status.HTTP_409_CONFLICT if isinstance(error, services.CaseConflict) else 400
-    return Response({"detail": " ".join(error.messages)}, status=code)
-
-
 class CaseViewSet(
     ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -103,10 +96,8 @@ class CaseViewSet(
         case = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = call(case, serializer.validated_data)
-        except DjangoValidationError as e:
-            return _case_error(e)
+        # A refused step (400) or a lost race (409) is answered by core.exceptions.
+        result = call(case, serializer.validated_data)
         if isinstance(result, CaseEvent):
             return Response(CaseEventSerializer(result).data, status=status.HTTP_201_CREATED)
         return Response(CaseDetailSerializer(self.get_object()).data)
@@ -212,10 +203,7 @@ class RuleViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         school = data.pop("school")
-        try:
-            serializer.instance = services.rule_create(school=school, by=self.request.user, **data)
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        serializer.instance = services.rule_create(school=school, by=self.request.user, **data)
 
     def perform_update(self, serializer):
         rule = serializer.instance
@@ -223,12 +211,9 @@ class RuleViewSet(
         data.pop("school", None)
         for name, value in data.items():
             setattr(rule, name, value)
-        try:
-            serializer.instance = services.rule_update(
-                rule=rule, by=self.request.user, fields=list(data)
-            )
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        serializer.instance = services.rule_update(
+            rule=rule, by=self.request.user, fields=list(data)
+        )
 
     def _set_enabled(self, request, enabled: bool) -> Response:
         rule = self.get_object()

@@ -7,8 +7,7 @@ import copy
 from django import forms
 
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
-from schools.forms import sign_choices
-from schools.signs import SIGNS, Category
+from schools.forms import SignsByCategoryMixin, sign_choices
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
 from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
@@ -130,7 +129,7 @@ class CaseFilterForm(forms.Form):
         return {k: str(v) for k, v in self.cleaned_data.items() if v not in ("", None)}
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(SignsByCategoryMixin, forms.ModelForm):
     """The fields a school admin edits; saving goes through alerts.services.rule_create or
     rule_update. The description is not edited: it is generated from the settings
     (alerts.rule_text), and the fields that do not apply to the chosen kind are reset."""
@@ -197,17 +196,4 @@ class RuleForm(forms.ModelForm):
                 continue
             kind = next((k for k, names in KIND_FIELDS.items() if name in names), "")
             groups[kind].append(self[name])
-        return groups
-
-    def signs_by_category(self):
-        by_code = {w.data["value"]: w for w in self["signs"]}
-        groups = []
-        for category in Category:
-            items = [
-                (by_code[c], info)
-                for c, info in SIGNS.items()
-                if info.category == category and c in by_code
-            ]
-            if items:
-                groups.append((category.label, items))
         return groups

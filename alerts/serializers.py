@@ -5,7 +5,6 @@ A case is shown by the student's pseudonymous code and year group, never more.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -23,12 +22,6 @@ from .models import (
     WarningRule,
 )
 from .services import RULE_EDITABLE_FIELDS
-
-
-def django_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"detail": error.messages})
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -215,10 +208,8 @@ class RuleSerializer(serializers.ModelSerializer):
             rule = WarningRule.objects.get(pk=self.instance.pk)
             for name, value in attrs.items():
                 setattr(rule, name, value)
-        try:
-            rule.full_clean(exclude=["updated_by"])
-        except DjangoValidationError as e:
-            raise django_errors(e) from e
+        # A Django ValidationError here is turned into field errors by DRF itself.
+        rule.full_clean(exclude=["updated_by"])
         return attrs
 
 

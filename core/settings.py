@@ -300,6 +300,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 # The schema documents every operation's error answers too (core/openapi.py).
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "core.openapi.AutoSchema"
+# Services raise Django's ValidationError; one handler answers it in the documented shapes.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "core.exceptions.exception_handler"
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "core.limits.JSONParser",
     "rest_framework.parsers.FormParser",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -28,7 +27,6 @@ from .serializers import (
     StudentWriteSerializer,
     UpsertResultSerializer,
     batch_errors,
-    drf_errors,
     error_messages,
     observation_input,
 )
@@ -115,10 +113,7 @@ class StudentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            student = services.student_create(**serializer.validated_data)
-        except DjangoValidationError as e:
-            raise serializers.ValidationError(drf_errors(e)) from e
+        student = services.student_create(**serializer.validated_data)
         return Response(StudentSerializer(student).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: StudentSerializer})
@@ -185,17 +180,15 @@ class ObservationViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = observation_input(serializer.validated_data)
-        try:
-            observation, created = services.observation_create(
-                recorded_by=request.user,
-                student=item.student,
-                observed_on=item.observed_on,
-                signs=item.signs,
-                note=item.note,
-                client_id=item.client_id,
-            )
-        except services.ClientIdConflict as e:
-            return Response({"detail": str(e)}, status=status.HTTP_409_CONFLICT)
+        # A client id of somebody else's observation is a 409 (core.exceptions).
+        observation, created = services.observation_create(
+            recorded_by=request.user,
+            student=item.student,
+            observed_on=item.observed_on,
+            signs=item.signs,
+            note=item.note,
+            client_id=item.client_id,
+        )
         observation.duplicate = not created
         return Response(
             ObservationCreatedSerializer(observation).data,
@@ -220,12 +213,9 @@ class ObservationViewSet(
         if not serializer.is_valid():
             return _refuse_batch(serializer.errors, "observations")
         items = [observation_input(row) for row in serializer.validated_data["observations"]]
-        try:
-            observations, created = services.observations_create_batch(
-                items=items, recorded_by=request.user
-            )
-        except services.ClientIdConflict as e:
-            return Response({"detail": str(e)}, status=status.HTTP_409_CONFLICT)
+        observations, created = services.observations_create_batch(
+            items=items, recorded_by=request.user
+        )
         return Response(
             {"created": created, "duplicates": len(observations) - created},
             status=status.HTTP_201_CREATED,

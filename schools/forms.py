@@ -12,7 +12,7 @@ from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 
 from . import selectors
-from .models import AttendanceStatus, Role, Session, Student
+from .models import AttendanceStatus, Role, Session, Student, refuse_future
 from .signs import SIGNS, Category
 
 
@@ -20,8 +20,32 @@ def sign_choices():
     return [(code, info.label) for code, info in SIGNS.items()]
 
 
-class ObservationForm(forms.Form):
-    """One observation: a student of the school, one or more signs, a date, an optional note."""
+class SignsByCategoryMixin:
+    """For a form with a `signs` checkbox field: the template draws the checkboxes grouped
+    under their category, each with its description."""
+
+    def signs_by_category(self):
+        by_code = {w.data["value"]: w for w in self["signs"]}
+        groups = []
+        for category in Category:
+            items = [
+                (by_code[code], info)
+                for code, info in SIGNS.items()
+                if info.category == category and code in by_code
+            ]
+            if items:
+                groups.append((category.label, items))
+        return groups
+
+
+class ObservationForm(SignsByCategoryMixin, forms.Form):
+    """One observation: a student of the school, one or more signs, a date, an optional note.
+
+    The form reads the fields and finds the student; what an observation must meet (the
+    date, the signs, the note) is checked once, by the service
+    (schools.services.observation_clean), whose errors the page shows on these fields. The
+    note field carries the one screening validator, as every note field does, so the page
+    answers a refused note before anything else."""
 
     student = forms.CharField(
         label="Student code",
@@ -40,12 +64,12 @@ class ObservationForm(forms.Form):
     observed_on = forms.DateField(
         label="Date",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        validators=[validate_date_bounds],
     )
     note = forms.CharField(
         label="Note (optional)",
         required=False,
         max_length=NOTE_MAX_LENGTH,
+        # The one screening validator, on every field a note is written through.
         validators=[screen_note],
         help_text=SCREENING_HELP,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -71,26 +95,6 @@ class ObservationForm(forms.Form):
                 "There is no student %(code)s at this school.", params={"code": code}
             )
         return student
-
-    def clean_observed_on(self):
-        day = self.cleaned_data["observed_on"]
-        if self.school is not None and day > self.school.today():
-            raise ValidationError("That date is in the future; record what has happened.")
-        return day
-
-    def signs_by_category(self):
-        """The sign checkboxes grouped under their category, each with its description."""
-        by_code = {w.data["value"]: w for w in self["signs"]}
-        groups = []
-        for category in Category:
-            items = [
-                (by_code[code], info)
-                for code, info in SIGNS.items()
-                if info.category == category and code in by_code
-            ]
-            if items:
-                groups.append((category.label, items))
-        return groups
 
 
 def new_client_id() -> str:
@@ -187,8 +191,8 @@ class RegisterPickForm(forms.Form):
 
     def clean_date(self):
         day = self.cleaned_data["date"]
-        if self.school is not None and day > self.school.today():
-            raise ValidationError("That date is in the future.")
+        if self.school is not None:
+            refuse_future(day, self.school)
         return day
 
 

@@ -38,12 +38,18 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
 
 
-def refuse_future(day: dt.date | None, school: School, field: str) -> None:
-    """A record is of what has happened: a date after today at the school is refused. The
-    API and services check this too; here it also guards the admin's forms."""
+def refuse_future(day: dt.date | None, school: School, field: str | None = None) -> None:
+    """A record is of what has happened: a date after today at the school (dates are
+    school-local) is refused. The one definition of the check: the services, the API, the
+    pages and the admin's forms (through clean()) all use it. With `field`, the error names
+    that field."""
     if day is not None and day > school.today():
-        message = f"{day.isoformat()} is in the future at {school.code}; record what has happened."
-        raise ValidationError({field: message})
+        error = ValidationError(
+            "%(day)s is in the future at %(school)s; record what has happened.",
+            code="future_date",
+            params={"day": day.isoformat(), "school": school.code},
+        )
+        raise ValidationError({field: error}) if field else error
 
 
 class Role(models.TextChoices):

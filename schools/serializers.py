@@ -6,7 +6,6 @@ named by its code. A user who works at one school may leave the school out.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -34,18 +33,21 @@ def _resolver(serializer: serializers.Serializer) -> StudentResolver:
     return serializer.context["resolver"]
 
 
-def drf_errors(error: DjangoValidationError) -> dict | list:
-    """A service's ValidationError in DRF's shape: by field where it names fields."""
-    if hasattr(error, "error_dict"):
-        return {
-            ("non_field_errors" if field == "__all__" else field): messages
-            for field, messages in error.message_dict.items()
-        }
-    return error.messages
+class StudentRowMixin:
+    """For a row that names a student by code (`student`) at a school named by its code
+    (`school`, optional for a user of one school): validate() finds the student among the
+    caller's schools and hands the row to validate_row(), which checks it against the rules
+    of that school. A Django ValidationError from there becomes field errors (DRF)."""
 
+    def validate(self, attrs):
+        resolver = _resolver(self)
+        school = resolver.school(attrs.pop("school", None))
+        attrs["student"] = resolver.student(school, attrs["student"])
+        self.validate_row(attrs, school)
+        return attrs
 
-def _django_to_drf(field: str, error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError({field: list(error.messages)})
+    def validate_row(self, attrs: dict, school: School) -> None:
+        raise NotImplementedError
 
 
 class SchoolSerializer(serializers.ModelSerializer):
@@ -126,13 +128,13 @@ class ObservationCreatedSerializer(ObservationSerializer):
         read_only_fields = fields
 
 
-class ObservationWriteSerializer(serializers.Serializer):
+class ObservationWriteSerializer(StudentRowMixin, serializers.Serializer):
     client_id = serializers.UUIDField(
         required=False, help_text="Chosen by the client; a retry with the same id makes no copy."
     )
     school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
     student = serializers.CharField(max_length=17, validators=[student_code_validator])
-    observed_on = serializers.DateField(validators=[validate_date_bounds])
+    observed_on = serializers.DateField()
     signs = serializers.ListField(
         child=serializers.ChoiceField(choices=Sign.choices), min_length=1, max_length=len(Sign)
     )
@@ -144,15 +146,14 @@ class ObservationWriteSerializer(serializers.Serializer):
         trim_whitespace=True,
     )
 
-    def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
-        try:
-            services.validate_not_future(attrs["observed_on"], school)
-        except DjangoValidationError as e:
-            raise _django_to_drf("observed_on", e) from e
-        return attrs
+    def validate_row(self, attrs: dict, school: School) -> None:
+        # The rules of an observation, as the service applies them (by field).
+        services.observation_clean(
+            school=school,
+            observed_on=attrs["observed_on"],
+            signs=attrs["signs"],
+            note=attrs.get("note", ""),
+        )
 
 
 def observation_input(data: dict) -> services.ObservationInput:
@@ -203,7 +204,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttendanceWriteSerializer(serializers.Serializer):
+class AttendanceWriteSerializer(StudentRowMixin, serializers.Serializer):
     school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
     student = serializers.CharField(max_length=17, validators=[student_code_validator])
     date = serializers.DateField(validators=[validate_date_bounds])
@@ -211,15 +212,8 @@ class AttendanceWriteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
     original_code = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
-    def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
-        try:
-            services.validate_not_future(attrs["date"], school)
-        except DjangoValidationError as e:
-            raise _django_to_drf("date", e) from e
-        return attrs
+    def validate_row(self, attrs: dict, school: School) -> None:
+        services.validate_not_future(attrs["date"], school, field="date")
 
 
 class AttendanceBatchSerializer(serializers.Serializer):

@@ -21,9 +21,9 @@ from .delivery import (
 )
 from .escalation import (
     case_escalate,
-    case_escalate_at,
     cases_escalate_due,
     escalation_deadline,
+    escalation_due_at,
     escalation_recipients,
 )
 from .outbox import case_changed, change_key, recipients_for
@@ -34,13 +34,13 @@ __all__ = [
     "DeliveryReport",
     "case_changed",
     "case_escalate",
-    "case_escalate_at",
     "case_link",
     "case_remind_review",
     "cases_escalate_due",
     "change_key",
     "deliver_soon",
     "escalation_deadline",
+    "escalation_due_at",
     "escalation_recipients",
     "notification_deliver",
     "notification_retry",

@@ -26,11 +26,10 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.models import User
 from schools.calendar import calendar_rows, school_days_from
-from schools.models import Membership, Role, School
+from schools.models import Role, School
 
 from ..models import Case, CaseEvent, CaseStatus, EventKind, Notification, NotificationKind
-from .delivery import deliver_soon
-from .outbox import change_key
+from .outbox import casework_members, notifications_write
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +71,17 @@ def _calendar(school: School, start: dt.date, last_opened_on: dt.date) -> tuple[
     return calendar_rows(school, start, last_opened_on + dt.timedelta(days=LOOKAHEAD_DAYS + 1))
 
 
-def case_escalate_at(*, case: Case) -> dt.datetime | None:
-    """When `case` escalates if nobody acknowledges it (None when escalation is off). For the
-    code that opens a case; the scan computes it for any case that lacks it."""
+def escalation_due_at(*, school: School, opened_at: dt.datetime) -> dt.datetime | None:
+    """When a case of `school` opened at `opened_at` escalates if nobody acknowledges it (None
+    when escalation is off). Evaluation sets it on every case it opens or reopens (one
+    calendar read for all the cases it opens at once); the scan computes it for a case that
+    lacks it (opened before the column existed, or by other code)."""
     if settings.ESCALATE_AFTER_SCHOOL_DAYS <= 0:
         return None
-    school = case.student.school
-    opened_on = timezone.localtime(case.opened_at, school.tz).date()
+    opened_on = timezone.localtime(opened_at, school.tz).date()
     terms, closed = _calendar(school, opened_on, opened_on)
     return escalation_deadline(
-        opened_at=case.opened_at,
+        opened_at=opened_at,
         school=school,
         terms=terms,
         closed=closed,
@@ -103,11 +103,7 @@ def escalation_recipients(case: Case) -> list:
     students have the deputy as their own counsellor: escalating to them would tell nobody
     new)."""
     school = case.student.school
-    members = dict(
-        Membership.objects.filter(
-            school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
-        ).values_list("user_id", "role")
-    )
+    members = casework_members(school)
     told = set(
         Notification.objects.filter(case=case)
         .exclude(kind=NotificationKind.ESCALATED)
@@ -145,25 +141,9 @@ def case_escalate(*, case: Case, now: dt.datetime | None = None) -> bool:
             "recipient_ids": [u.pk for u in recipients],
         }
         CaseEvent.objects.create(case=case, kind=EventKind.ESCALATION, at=now, detail=detail)
-        key = change_key(case, "escalated")
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    case=case,
-                    recipient=user,
-                    kind=NotificationKind.ESCALATED,
-                    change_key=key,
-                    stage=case.stage,
-                    severity=case.severity,
-                    # Due at the escalation's own time, not the wall clock's: a scan run for
-                    # a given `now` (a test, a catch-up) delivers on the same timeline.
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-                for user in recipients
-            ],
-            ignore_conflicts=True,
-        )
+        # Due at the escalation's own time, not the wall clock's: a scan run for a given
+        # `now` (a test, a catch-up) delivers on the same timeline.
+        notifications_write(case=case, change="escalated", recipients=recipients, at=now)
         audit_record(
             actor=None,
             action="case.escalate",
@@ -173,7 +153,6 @@ def case_escalate(*, case: Case, now: dt.datetime | None = None) -> bool:
         )
         if not recipients:
             logger.warning("case %s escalated but the school has no deputy or admin", case.pk)
-        deliver_soon()
     return True
 
 

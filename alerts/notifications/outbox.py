@@ -1,8 +1,9 @@
 """Telling people about cases: the outbox.
 
 `case_changed` is THE hook: alerts.services calls it, inside the transaction that changed the
-case, when a case opens (or reopens) and when its stage or severity rises. It writes one
-`Notification` row per recipient; the unique constraint on (case, recipient, kind,
+case, when a case opens (or reopens) and when its stage or severity rises; escalation goes
+through the same writer (`notifications_write`), the one place that builds `Notification`
+rows. It writes one row per recipient; the unique constraint on (case, recipient, kind,
 change_key) makes a repeated call for the same change write nothing, so evaluation can run
 any number of times and each change is told once. Delivery (e-mail, in-app notice, retries,
 escalation) reads these rows later; nothing here talks to a mail server or a broker.
@@ -10,10 +11,13 @@ escalation) reads these rows later; nothing here talks to a mail server or a bro
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from core.models import User
-from schools.models import Membership, Role
+from schools.models import Membership, Role, School
 
 from ..models import Case, Notification, NotificationKind
 from .delivery import deliver_soon
@@ -24,6 +28,7 @@ CHANGE_KINDS = {
     "stage_raised": NotificationKind.STAGE_RAISED,
     "severity_raised": NotificationKind.SEVERITY_RAISED,
     "escalated": NotificationKind.ESCALATED,
+    "review_due": NotificationKind.REVIEW_DUE,
 }
 
 
@@ -37,7 +42,20 @@ def change_key(case: Case, change: str) -> str:
         return f"stage:{case.stage}:{cycle}"
     if change == "severity_raised":
         return f"severity:{case.severity}:{cycle}"
+    if change == "review_due":
+        # One reminder per review date (a new date reminds again).
+        return f"review:{case.review_on.isoformat()}:{cycle}"
     return f"{change}:{cycle}"
+
+
+def casework_members(school: School) -> dict[int, str]:
+    """{user id: role} of the active counsellors and school admins of `school`: the people a
+    notification about one of its cases may go to."""
+    return dict(
+        Membership.objects.filter(
+            school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
+        ).values_list("user_id", "role")
+    )
 
 
 def recipients_for(case: Case) -> list:
@@ -46,11 +64,7 @@ def recipients_for(case: Case) -> list:
     else its school admins, so that no case goes untold."""
     student = case.student
     school = student.school
-    casework = dict(
-        Membership.objects.filter(
-            school=school, role__in=[Role.COUNSELLOR, Role.SCHOOL_ADMIN], user__is_active=True
-        ).values_list("user_id", "role")
-    )
+    casework = casework_members(school)
     if student.assigned_counsellor_id in casework:
         return [student.assigned_counsellor]
     if school.designated_counsellor_id in casework:
@@ -71,6 +85,17 @@ def case_changed(*, case: Case, change: str, previous: dict | None = None) -> li
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("case_changed must run inside the transaction that changed the case")
+    return notifications_write(case=case, change=change, recipients=recipients_for(case))
+
+
+def notifications_write(
+    *, case: Case, change: str, recipients: Iterable, at: dt.datetime | None = None
+) -> list[Notification]:
+    """The one writer of outbox rows: one `Notification` per recipient for `change` of
+    `case`, carrying the case's stage and severity. `at` (default now) is when the rows are
+    made and first due. Idempotent per change and recipient; nudges delivery after commit
+    when it wrote rows."""
+    due = {} if at is None else {"created_at": at, "next_attempt_at": at}
     kind = CHANGE_KINDS[change]
     key = change_key(case, change)
     rows = [
@@ -81,8 +106,9 @@ def case_changed(*, case: Case, change: str, previous: dict | None = None) -> li
             change_key=key,
             stage=case.stage,
             severity=case.severity,
+            **due,
         )
-        for user in recipients_for(case)
+        for user in recipients
     ]
     # ignore_conflicts: the unique constraint, not a read-then-write, keeps it to one row.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

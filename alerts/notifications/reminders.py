@@ -23,23 +23,12 @@ from django.utils import timezone
 from core.audit import audit_record
 from schools.calendar import is_school_day
 
-from ..models import (
-    OPEN_STATUSES,
-    Case,
-    CaseEvent,
-    EventKind,
-    Notification,
-    NotificationKind,
-)
-from .delivery import deliver_soon
+from ..models import OPEN_STATUSES, Case, CaseEvent, EventKind
+from .outbox import notifications_write
 
 logger = logging.getLogger(__name__)
 
 NOT_REMINDED = Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_on"))
-
-
-def review_change_key(case: Case) -> str:
-    return f"review:{case.review_on.isoformat()}:{case.opened_count}"
 
 
 def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
@@ -58,21 +47,7 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
         case.review_reminded_for = case.review_on
         detail = {"review_on": case.review_on.isoformat(), "owner": case.owner_id}
         CaseEvent.objects.create(case=case, kind=EventKind.REVIEW_DUE, at=now, detail=detail)
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    case=case,
-                    recipient_id=case.owner_id,
-                    kind=NotificationKind.REVIEW_DUE,
-                    change_key=review_change_key(case),
-                    stage=case.stage,
-                    severity=case.severity,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        notifications_write(case=case, change="review_due", recipients=[case.owner], at=now)
         audit_record(
             actor=None,
             action="case.review_due",
@@ -80,7 +55,6 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
             school_id=case.student.school_id,
             detail=detail,
         )
-        deliver_soon()
     return True
 
 
@@ -94,7 +68,7 @@ def reviews_remind_due(*, now: dt.datetime | None = None) -> list[Case]:
         .filter(NOT_REMINDED)
         # The earliest date any school can be at: a cheap bound before the per-school check.
         .filter(review_on__lte=(now + dt.timedelta(days=1)).date())
-        .select_related("student__school")
+        .select_related("student__school", "owner")
         .order_by("pk")
     )
     by_school: dict[int, list[Case]] = defaultdict(list)

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.audit import audit_record
-from core.models import AuditEvent
+from core.audit import audit_entry, audit_record, audit_record_many
 from schools.models import Student
 
 from .. import engine
@@ -26,7 +25,7 @@ from ..models import (
     severity_rank,
     stage_rank,
 )
-from ..notifications import case_changed
+from ..notifications import case_changed, escalation_due_at
 from .followup import default_owner_ids
 from .grading import Assessment, higher, severity_for, stage_for
 
@@ -82,11 +81,18 @@ def _write_fired_rules(case: Case, assessment: Assessment, on_date: dt.date, fir
 
 
 def _new_case(
-    student: Student, assessment: Assessment, on_date: dt.date, owner_id: int | None
+    student: Student,
+    assessment: Assessment,
+    on_date: dt.date,
+    opened: tuple,
+    owner_id: int | None,
 ) -> Case:
+    opened_at, escalate_at = opened
     return Case(
         student=student,
         owner_id=owner_id,
+        opened_at=opened_at,
+        escalate_at=escalate_at,
         status=CaseStatus.NEW,
         stage=assessment.stage,
         severity=assessment.severity,
@@ -122,11 +128,14 @@ def cases_open(
     nothing of the batch stays and each is opened on its own instead."""
     if not items:
         return
+    # One opening time, and so one escalation deadline (one calendar read), for the batch.
+    opened_at = timezone.now()
+    opened = (opened_at, escalation_due_at(school=items[0][0].school, opened_at=opened_at))
     try:
         with transaction.atomic():
             owners = default_owner_ids(students=[student for student, _a in items])
             cases = Case.objects.bulk_create(
-                _new_case(student, assessment, ev.on_date, owners[student.pk])
+                _new_case(student, assessment, ev.on_date, opened, owners[student.pk])
                 for student, assessment in items
             )
             pairs = list(zip(cases, (a for _s, a in items), strict=True))
@@ -137,12 +146,11 @@ def cases_open(
                 row for case, a in pairs for row in _new_evidence_rows(case, a, set())
             )
             CaseEvent.objects.bulk_create(_opened_event(c, a, ev.on_date) for c, a in pairs)
-            # The same entries audit_record() writes, in one insert.
-            AuditEvent.objects.bulk_create(
-                AuditEvent(
+            audit_record_many(
+                audit_entry(
+                    actor=None,
                     action="case.open",
-                    object_type=case._meta.label_lower,
-                    object_id=case.pk,
+                    obj=case,
                     school_id=case.student.school_id,
                     detail={"rules": _rules_payload(assessment)},
                 )
@@ -151,7 +159,7 @@ def cases_open(
             notified = sum(len(case_changed(case=case, change="opened")) for case, _a in pairs)
     except IntegrityError:
         for student, assessment in items:
-            _case_open(student, assessment, ev, summary)
+            _case_open(student, assessment, ev, summary, opened)
         return
     summary.notifications += notified
     summary.opened.extend(student.code for student, _a in items)
@@ -172,14 +180,18 @@ def _rule_rows(case: Case, assessment: Assessment, ev: engine.Evaluation) -> lis
 
 
 def _case_open(
-    student: Student, assessment: Assessment, ev: engine.Evaluation, summary: EvaluationSummary
+    student: Student,
+    assessment: Assessment,
+    ev: engine.Evaluation,
+    summary: EvaluationSummary,
+    opened: tuple,
 ) -> None:
     """Open one case in its own savepoint: if the constraint refuses it, the rest of this
     run still stands."""
     try:
         with transaction.atomic():
             owner_id = default_owner_ids(students=[student])[student.pk]
-            case = _new_case(student, assessment, ev.on_date, owner_id)
+            case = _new_case(student, assessment, ev.on_date, opened, owner_id)
             case.save()
             CaseRule.objects.bulk_create(_rule_rows(case, assessment, ev))
             CaseEvidence.objects.bulk_create(_new_evidence_rows(case, assessment, set()))
@@ -202,6 +214,7 @@ def case_reopen(
     case: Case, assessment: Assessment, ev: engine.Evaluation, summary: EvaluationSummary
 ) -> None:
     previous = {"status": case.status, "stage": case.stage, "severity": case.severity}
+    opened_at = timezone.now()
     values = {
         "status": CaseStatus.NEW,
         "resolved_at": None,
@@ -210,7 +223,7 @@ def case_reopen(
         "acknowledged_at": None,
         "acknowledged_by": None,
         "opened_count": case.opened_count + 1,
-        "opened_at": timezone.now(),
+        "opened_at": opened_at,
         "stage": assessment.stage,
         "severity": assessment.severity,
         "context_signs": assessment.context,
@@ -221,7 +234,7 @@ def case_reopen(
         "evidence": assessment.evidence,
         "clean_weeks": 0,
         "resolution_suggested_at": None,
-        "escalate_at": None,
+        "escalate_at": escalation_due_at(school=case.student.school, opened_at=opened_at),
         "escalated_at": None,
     }
     try:

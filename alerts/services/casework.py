@@ -8,15 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.exceptions import Conflict
 from core.screening import clean_text
 from schools.services import validate_note
 
 from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind
 
 
-class CaseConflict(ValidationError):
+class CaseConflict(ValidationError, Conflict):
     """The case changed meanwhile (someone else moved it first): reload and decide again.
-    A ValidationError so that forms show it; the API answers 409 for it."""
+    A ValidationError so that forms show it; the API answers 409 for it (a Conflict)."""
 
 
 # Forward through the documented statuses; back from monitoring to in progress when the

@@ -22,7 +22,7 @@ from schools.models import Membership, Role, Student
 from schools.services import validate_note
 
 from ..models import Case, CaseEvent, CaseOrigin, CaseStatus, EventKind, Severity, Stage
-from ..notifications import case_changed, case_escalate_at
+from ..notifications import case_changed, escalation_due_at
 from .casework import CaseConflict
 
 # Where a counsellor's reopening takes a resolved case: they are working it again.
@@ -266,7 +266,7 @@ def case_open_by_hand(
     try:
         with transaction.atomic():
             if not mine:
-                case.escalate_at = case_escalate_at(case=case)
+                case.escalate_at = escalation_due_at(school=school, opened_at=now)
             case.save()
             CaseEvent.objects.create(
                 case=case,

@@ -24,11 +24,12 @@ from .students import (
     student_create,
     student_deactivate,
     student_reactivate,
+    student_record_read,
     student_set_year_group,
     students_create_bulk,
     students_move_up_a_year,
 )
-from .validation import validate_not_future, validate_note, validate_signs
+from .validation import observation_clean, validate_not_future, validate_note, validate_signs
 
 __all__ = [
     "AttendanceInput",
@@ -40,6 +41,7 @@ __all__ = [
     "membership_change_role",
     "membership_remove",
     "observation_can_correct",
+    "observation_clean",
     "observation_correct",
     "observation_correction_deadline",
     "observation_correction_hours",
@@ -50,6 +52,7 @@ __all__ = [
     "student_create",
     "student_deactivate",
     "student_reactivate",
+    "student_record_read",
     "student_set_year_group",
     "students_create_bulk",
     "students_move_up_a_year",

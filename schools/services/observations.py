@@ -13,13 +13,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.exceptions import Conflict
 
 from ..models import Observation, ObservationSign, Student
-from .validation import validate_not_future, validate_note, validate_signs
+from .validation import observation_clean
 
 
-class ClientIdConflict(Exception):
-    """A client id that is already used by somebody else's observation."""
+class ClientIdConflict(Conflict):
+    """A client id that is already used by somebody else's observation (the API answers
+    409)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,9 @@ class ObservationInput:
 
 
 def _observation_clean(item: ObservationInput) -> tuple[list[str], str]:
-    validate_not_future(item.observed_on, item.student.school)
-    return validate_signs(item.signs), validate_note(item.note)
+    return observation_clean(
+        school=item.student.school, observed_on=item.observed_on, signs=item.signs, note=item.note
+    )
 
 
 def observation_create(

@@ -3,11 +3,14 @@ a year group, move the school's year groups up at the start of a school year."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+
+from core.audit import audit_record
 
 from ..models import School, Student
 
@@ -53,13 +56,22 @@ def student_set_year_group(*, student: Student, year_group: int | None) -> Stude
     return student
 
 
-def students_move_up_a_year(*, school: School) -> int:
+def students_move_up_a_year(*, school: School, by) -> int:
     """The start of a school year: every student at the school with a year group below 14
     moves up one; the others (year 14, or not known) stay. Returns how many moved. One
-    UPDATE, so it happens for all of them or none."""
-    return Student.objects.filter(school=school, is_active=True, year_group__lt=14).update(
-        year_group=F("year_group") + 1
-    )
+    UPDATE, so it happens for all of them or none; audited."""
+    with transaction.atomic():
+        moved = Student.objects.filter(school=school, is_active=True, year_group__lt=14).update(
+            year_group=F("year_group") + 1
+        )
+        audit_record(
+            actor=by,
+            action="students.move_up",
+            obj=school,
+            school_id=school.pk,
+            detail={"moved": moved},
+        )
+    return moved
 
 
 def students_create_bulk(
@@ -95,3 +107,15 @@ def students_create_bulk(
         return Student.objects.bulk_create(
             Student(school=school, code=code, year_group=year_group) for code in cleaned
         )
+
+
+def student_record_read(*, student: Student, by, until: dt.date, weeks: int) -> None:
+    """Every read of a student's page is in the audit trail (who, which student, which
+    span), like every read of a case."""
+    audit_record(
+        actor=by,
+        action="student.read",
+        obj=student,
+        school_id=student.school_id,
+        detail={"until": until.isoformat(), "weeks": weeks},
+    )

@@ -12,8 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.audit import audit_record
-
 from .. import selectors, services, tenancy
 from ..forms import StudentAddForm, StudentBulkForm, StudentSpanForm, StudentYearForm
 from ..models import Student
@@ -134,14 +132,7 @@ def student_year_group(request, pk: int):
 @require_POST
 def students_move_up(request):
     school = current_school(request, ADMIN_ROLES)
-    moved = services.students_move_up_a_year(school=school)
-    audit_record(
-        actor=request.user,
-        action="students.move_up",
-        obj=school,
-        school_id=school.pk,
-        detail={"moved": moved},
-    )
+    moved = services.students_move_up_a_year(school=school, by=request.user)
     messages.success(request, f"{moved} student{'s' if moved != 1 else ''} moved up a year group.")
     return redirect(with_school(reverse("students"), school, request))
 
@@ -173,13 +164,7 @@ def student_detail(request, pk: int):
         )
     ]
     # Reading a student's record is in the audit trail, like reading a case.
-    audit_record(
-        actor=request.user,
-        action="student.read",
-        obj=student,
-        school_id=school.pk,
-        detail={"until": until.isoformat(), "weeks": weeks},
-    )
+    services.student_record_read(student=student, by=request.user, until=until, weeks=weeks)
     return render(
         request,
         "schools/student_detail.html",

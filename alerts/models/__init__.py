@@ -1,0 +1,71 @@
+"""What is concluded from the records: rules, cases and their timeline, notifications.
+
+The invariants live in the database so that a race cannot break them: at most one open case
+per student (a partial unique constraint), one notification per case change and recipient,
+one evidence row per record and case. Writes go through alerts/services/ and
+alerts/notifications/; nothing here has business logic in save() or signals.
+
+One module per concern: rules (with the severity scale), cases (with the stage scale,
+evidence and timeline) and notifications (outbox, attempts, notices); every name is importable
+from `alerts.models`.
+"""
+
+from __future__ import annotations
+
+from .cases import (
+    OPEN_STATUSES,
+    STAGE_ORDER,
+    ActionType,
+    Case,
+    CaseEvent,
+    CaseEvidence,
+    CaseOrigin,
+    CaseRule,
+    CaseStatus,
+    EventKind,
+    Stage,
+    stage_rank,
+)
+from .notifications import (
+    DeliveryAttempt,
+    Notice,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+from .rules import (
+    SEVERITY_ORDER,
+    CountUnit,
+    RuleKind,
+    Severity,
+    WarningRule,
+    severity_rank,
+    severity_step_up,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "SEVERITY_ORDER",
+    "STAGE_ORDER",
+    "ActionType",
+    "Case",
+    "CaseEvent",
+    "CaseEvidence",
+    "CaseOrigin",
+    "CaseRule",
+    "CaseStatus",
+    "CountUnit",
+    "DeliveryAttempt",
+    "EventKind",
+    "Notice",
+    "Notification",
+    "NotificationKind",
+    "NotificationStatus",
+    "RuleKind",
+    "Severity",
+    "Stage",
+    "WarningRule",
+    "severity_rank",
+    "severity_step_up",
+    "stage_rank",
+]

@@ -1,0 +1,169 @@
+"""Warning-sign rules (versioned) and the severity scale."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.screening import CleanCharField, CleanTextField
+from schools.models import School
+from schools.signs import Sign
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+# Severity is compared and raised "one step": the order of the choices is the scale.
+SEVERITY_ORDER: tuple[str, ...] = tuple(Severity.values)
+
+
+def severity_rank(value: str) -> int:
+    return SEVERITY_ORDER.index(value)
+
+
+def severity_step_up(value: str, steps: int = 1) -> str:
+    return SEVERITY_ORDER[min(severity_rank(value) + steps, len(SEVERITY_ORDER) - 1)]
+
+
+class RuleKind(models.TextChoices):
+    SIGN_PATTERN = "sign_pattern", "Sign pattern"
+    ATTENDANCE_RATE = "attendance_rate", "Attendance rate"
+
+
+class CountUnit(models.TextChoices):
+    OBSERVATIONS = "observations", "Observations"
+    DAYS = "days", "Days with a sign"
+
+
+class WarningRule(models.Model):
+    """A condition that must hold in each of the last N consecutive windows of school days.
+
+    `version` is raised by alerts.services.rule_update on every edit, so a case can say which
+    version of a rule it fired on. `key` names a default rule (installed for every school);
+    a rule a school admin adds has an empty key.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="warning_rules")
+    key = models.SlugField(max_length=40, blank=True, help_text="Set for a default rule.")
+    name = CleanCharField(max_length=80)
+    description = CleanTextField(blank=True, validators=[MaxLengthValidator(1000)])
+    enabled = models.BooleanField(default=True)
+    kind = models.CharField(max_length=20, choices=RuleKind.choices)
+    # Sign codes (schools.signs.Sign) the rule counts. A JSON list rather than an ArrayField
+    # so that the embedded SQLite run works too.
+    signs = models.JSONField(default=list, blank=True)
+    count_unit = models.CharField(
+        max_length=16,
+        choices=CountUnit.choices,
+        default=CountUnit.OBSERVATIONS,
+        help_text="Count observations, or school days on which a sign was seen.",
+    )
+    # Register marks count as signs: a late mark is LATE, an absence is ABSENCE.
+    use_register = models.BooleanField(
+        default=True, help_text="Count late marks as LATE and absences as ABSENCE."
+    )
+    window_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="School days per window; 5 is a school week.",
+    )
+    min_events_per_window = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1)]
+    )
+    min_distinct_signs = models.PositiveSmallIntegerField(
+        default=1, help_text="Different signs seen over all the windows together."
+    )
+    min_distinct_observers = models.PositiveSmallIntegerField(
+        default=1, help_text="Different members of staff over all the windows together."
+    )
+    consecutive_windows = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text="The condition must hold in each of this many windows in a row.",
+    )
+    attendance_threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Attendance-rate rules: fires below this percentage of possible sessions.",
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "key"], condition=~Q(key=""), name="default_rule_once_per_school"
+            ),
+            models.UniqueConstraint(fields=["school", "name"], name="rule_name_unique_in_school"),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1, window_days__lte=30), name="rule_window_days_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(consecutive_windows__gte=1, consecutive_windows__lte=26),
+                name="rule_consecutive_windows_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_events_per_window__gte=1), name="rule_min_events_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=RuleKind.ATTENDANCE_RATE)
+                | Q(attendance_threshold__gt=0, attendance_threshold__lte=100),
+                name="attendance_rule_has_threshold",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RuleKind.values), name="rule_kind_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="rule_severity_is_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.signs or ()) - set(Sign.values))
+        if unknown:
+            raise ValidationError(
+                {
+                    "signs": f"Unknown sign code(s): {', '.join(unknown)}. "
+                    f"Known codes: {', '.join(Sign.values)}."
+                }
+            )
+        if self.kind == RuleKind.SIGN_PATTERN and not self.signs:
+            raise ValidationError({"signs": "A sign-pattern rule counts at least one sign."})
+        if self.kind == RuleKind.ATTENDANCE_RATE and self.attendance_threshold is None:
+            raise ValidationError(
+                {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
+            )
+
+    @property
+    def span_days(self) -> int:
+        """School days the rule looks at: its windows back to back."""
+        return self.window_days * self.consecutive_windows
+
+    @property
+    def plain_description(self) -> str:
+        """What the rule checks, in plain words, generated from its settings (never typed,
+        so it cannot drift from them)."""
+        from ..rule_text import rule_describe
+
+        return rule_describe(self)
