@@ -206,10 +206,12 @@ def rules_visible_to(user) -> QuerySet[WarningRule]:
     )
 
 
-def rule_preview_data(*, rule: WarningRule) -> dict:
+def rule_preview_data(*, rule: WarningRule, by) -> dict:
     """The preview as the page's script reads it: who `rule` (as edited, saved or not) would
-    flag today, and on which school day each would first have fired."""
+    flag today, and on which school day each would first have fired. Its results are read by
+    `by`, which the audit trail records."""
     preview = services.rule_preview(rule=rule)
+    services.rule_preview_record_read(rule=rule, preview=preview, by=by)
     year_groups = dict(
         Student.objects.filter(pk__in=[s.student_id for s in preview.students]).values_list(
             "pk", "year_group"

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from django.views import defaults
 
 from .broker import publish_quickly
+from .lockout import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 
 RESET_TASK = "core.tasks.send_password_reset"
 # Accounts that never get a reset link: integrations, which have no password to reset. The
@@ -52,8 +53,29 @@ class StaffPasswordResetForm(PasswordResetForm):
 
 
 class StaffPasswordResetView(PasswordResetView):
+    """Rate limited per address and per e-mail address (core.lockout): past either limit the
+    form comes back with when to try again, and nothing is queued. The e-mail limit counts
+    an address with an account and one without alike."""
+
     form_class = StaffPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
+
+    def post(self, request, *args, **kwargs):
+        self.throttled = None
+        address = PasswordResetAddressThrottle()
+        if not address.allow(request):
+            self.throttled = address
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self.throttled is None:
+            email = PasswordResetEmailThrottle(form.cleaned_data["email"])
+            if not email.allow(self.request):
+                self.throttled = email
+        if self.throttled is not None:
+            form.add_error(None, self.throttled.retry_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def not_found(request, exception=None):

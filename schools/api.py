@@ -12,7 +12,7 @@ from core.openapi import ErrorSerializer
 
 from . import selectors, services, tenancy
 from .models import AttendanceRecord, Observation, Role, Student
-from .permissions import ScopedViewSetMixin
+from .permissions import AuditedReadsMixin, ScopedViewSetMixin
 from .selectors import StudentResolver
 from .serializers import (
     AttendanceBatchSerializer,
@@ -22,6 +22,7 @@ from .serializers import (
     ObservationSerializer,
     ObservationWriteSerializer,
     SchoolSerializer,
+    StudentLeaveSerializer,
     StudentSerializer,
     StudentUpdateSerializer,
     StudentWriteSerializer,
@@ -121,11 +122,16 @@ class StudentViewSet(
         super().update(request, *args, **kwargs)
         return Response(StudentSerializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses={200: StudentSerializer})
+    @extend_schema(request=StudentLeaveSerializer, responses={200: StudentSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        """Mark the student as no longer at the school; their records are kept."""
-        student = services.student_deactivate(student=self.get_object())
+        """Mark the student as no longer at the school from `left_on` on (their last day on
+        roll, default today); their records are kept and count for the days before."""
+        params = StudentLeaveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        student = services.student_deactivate(
+            student=self.get_object(), left_on=params.validated_data.get("left_on"), by=request.user
+        )
         return Response(StudentSerializer(student).data)
 
 
@@ -142,13 +148,17 @@ class ObservationFilter(DateRangeFilterSet):
 
 
 class ObservationViewSet(
+    AuditedReadsMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Observations. Teachers see their own; counsellors and school admins see the school's."""
+    """Observations. Teachers see their own; counsellors and school admins see the school's.
+    Every read (list or one) is in the audit trail: observations carry notes."""
+
+    audit_name = "observation"
 
     read_roles = tenancy.STAFF_ROLES
     write_roles = tenancy.STAFF_ROLES

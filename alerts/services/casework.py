@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.audit import audit_reads, audit_record
 from core.exceptions import Conflict
 from core.screening import clean_text
 from schools.services import validate_note
 
-from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind
+from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind, OutcomeKind
+from .outcomes import outcome_record
 
 
 class CaseConflict(ValidationError, Conflict):
@@ -103,12 +104,26 @@ def case_acknowledge(*, case: Case, by) -> Case:
     return case_set_status(case=case, to_status=CaseStatus.ACKNOWLEDGED, by=by)
 
 
-def case_resolve(*, case: Case, by, reason: str) -> Case:
-    """Resolve `case` with a short screened reason (required). It reopens only on evidence
-    dated after today."""
+def case_resolve(*, case: Case, by, reason: str, outcome: str) -> Case:
+    """Resolve `case` with a short screened reason and the outcome (one of OutcomeKind, both
+    required), recorded for the student dated today at the school: the resolution and the
+    outcome are written together or not at all. It reopens only on evidence dated after
+    today."""
     if not clean_text(reason):
         raise ValidationError("Say in a few words why the case is resolved.", code="no_reason")
-    return case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
+    if outcome not in OutcomeKind.values:
+        raise ValidationError(
+            "Say what the outcome was: one of %(ok)s.",
+            code="unknown_outcome",
+            params={"ok": ", ".join(OutcomeKind.values)},
+        )
+    with transaction.atomic():
+        case = case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
+        student = case.student
+        outcome_record(
+            student=student, kind=outcome, on_date=student.school.today(), by=by, case=case
+        )
+    return case
 
 
 def case_add_note(*, case: Case, by, text: str) -> CaseEvent:
@@ -151,3 +166,8 @@ def case_record_action(*, case: Case, by, action_type: str, text: str = "") -> C
 def case_record_read(*, case: Case, by) -> None:
     """Every read of a case is in the audit trail (who, which case, when)."""
     audit_record(actor=by, action="case.read", obj=case, school_id=_school_id(case))
+
+
+def cases_record_list_read(*, cases: list[Case], by) -> None:
+    """A list of cases shown to `by`: one audit row per case (with its student's code)."""
+    audit_reads(actor=by, action="case.list", objects=cases, school_of=_school_id)

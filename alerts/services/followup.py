@@ -266,7 +266,7 @@ def case_open_by_hand(
     try:
         with transaction.atomic():
             if not mine:
-                case.escalate_at = escalation_due_at(school=school, opened_at=now)
+                case.escalate_at = escalation_due_at(school=student.school, opened_at=now)
             case.save()
             CaseEvent.objects.create(
                 case=case,

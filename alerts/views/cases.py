@@ -49,6 +49,7 @@ def cases(request):
         day = today.setdefault(school.pk, school.today())
         case.review_overdue = bool(case.review_on and case.is_open and case.review_on < day)
         case.review_today = bool(case.review_on and case.is_open and case.review_on == day)
+    services.cases_record_list_read(cases=rows, by=request.user)
     return render(
         request,
         "alerts/cases.html",
@@ -197,7 +198,12 @@ def case_resolve(request, pk: int):
     if not form.is_valid():
         return _after(request, case, error=_form_error(form))
     try:
-        services.case_resolve(case=case, by=request.user, reason=form.cleaned_data["reason"])
+        services.case_resolve(
+            case=case,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            outcome=form.cleaned_data["outcome"],
+        )
     except ValidationError as exc:
         return _after(request, case, error=exc)
     return _after(request, case, "Resolved. New evidence after today would reopen it.")

@@ -89,16 +89,18 @@ def rule_preview(request, pk: int):
     by the same form that saves it."""
     rule = get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
     form = RuleForm(request.POST, instance=WarningRule.objects.get(pk=rule.pk))
-    return _preview_answer(form)
+    return _preview_answer(request, form)
 
 
-def _preview_answer(form: RuleForm) -> JsonResponse:
+def _preview_answer(request, form: RuleForm) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse(
             {"ok": False, "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}},
             status=400,
         )
-    return JsonResponse({"ok": True, **selectors.rule_preview_data(rule=form.instance)})
+    return JsonResponse(
+        {"ok": True, **selectors.rule_preview_data(rule=form.instance, by=request.user)}
+    )
 
 
 @login_required
@@ -136,4 +138,4 @@ def rule_new_preview(request):
     """The preview of the rule being built (nothing saved), as JSON for the page's script."""
     school = current_school(request, ADMIN_ROLES)
     form = RuleForm(request.POST, instance=WarningRule(school=school, **NEW_RULE_DEFAULTS))
-    return _preview_answer(form)
+    return _preview_answer(request, form)

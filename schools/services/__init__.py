@@ -8,6 +8,14 @@ from `schools.services` as well.
 from __future__ import annotations
 
 from .attendance import AttendanceInput, UpsertResult, attendance_upsert, register_save
+from .invitations import (
+    invitation_accept,
+    invitation_accept_new,
+    invitation_create,
+    invitation_find,
+    invitation_withdraw,
+    invitations_open,
+)
 from .memberships import membership_add, membership_change_role, membership_remove
 from .observations import (
     ClientIdConflict,
@@ -37,6 +45,12 @@ __all__ = [
     "ObservationInput",
     "UpsertResult",
     "attendance_upsert",
+    "invitation_accept",
+    "invitation_accept_new",
+    "invitation_create",
+    "invitation_find",
+    "invitation_withdraw",
+    "invitations_open",
     "membership_add",
     "membership_change_role",
     "membership_remove",

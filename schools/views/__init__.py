@@ -9,7 +9,9 @@ context processor import from here.
 
 from __future__ import annotations
 
+from .audit import audit
 from .common import nav_context
+from .invitations import invitation
 from .observations import (
     my_observations,
     observation_correct,
@@ -18,7 +20,7 @@ from .observations import (
     student_search,
 )
 from .register import register
-from .staff import staff, staff_remove, staff_role
+from .staff import invitation_withdraw, staff, staff_remove, staff_role
 from .students import (
     student_deactivate,
     student_detail,
@@ -30,6 +32,9 @@ from .students import (
 )
 
 __all__ = [
+    "audit",
+    "invitation",
+    "invitation_withdraw",
     "my_observations",
     "nav_context",
     "observation_correct",
