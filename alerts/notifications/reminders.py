@@ -73,7 +73,7 @@ def reviews_remind_due(*, now: dt.datetime | None = None) -> list[Case]:
         .filter(NOT_REMINDED)
         # The earliest date any school can be at: a cheap bound before the per-school check.
         .filter(review_on__lte=(now + dt.timedelta(days=1)).date())
-        .select_related("student__school")
+        .select_related("student__school", "owner")
         .order_by("pk")
     )
     by_school: dict[int, list[Case]] = defaultdict(list)

@@ -76,10 +76,10 @@ def test_the_chronology_pdf_owner_and_review_reminder(
     )
     page.goto("/cases/")
     assert page.get_by_test_id("case-owner").first.inner_text() == "dora@north.test"
+    b.shot("desktop-cases-owner")
     page.get_by_label("Owner", exact=True).select_option("mine")
     page.get_by_role("button", name="Filter").click()
     page.get_by_text("No cases match.").wait_for()
-    b.shot("desktop-cases-owner")
 
     # The owner sets a review date on the next school day; beat's scan on that day reminds
     # her in the app (and by e-mail), through the outbox.
@@ -270,7 +270,7 @@ def test_on_a_phone_save_is_in_the_first_screen_after_picking_a_sign(
     page.evaluate("() => window.scrollTo(0, 0)")
     box = save.bounding_box()
     assert box["y"] + box["height"] <= height, (box, height)
-    b.shot("phone-observe-save-in-view")
+    b.shot("phone-observe-save-in-view", full_page=False)  # what the teacher sees
     save.click()
     page.get_by_text(re.compile(r"Recorded: S-0042")).wait_for()
 
