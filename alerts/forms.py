@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
@@ -60,7 +62,8 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year_group"].choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
+        year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
+        year_group.choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
 
 
 class RuleForm(SignsByCategoryMixin, forms.ModelForm):

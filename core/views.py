@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils.module_loading import import_string
 from django.views import defaults
 
@@ -39,16 +41,23 @@ class StaffPasswordResetForm(PasswordResetForm):
         )
         return (u for u in users if u.email.lower() == email.lower())
 
-    def save(self, domain_override=None, use_https=False, request=None, **kwargs):
+    def save(
+        self,
+        domain_override: str | None = None,
+        *args: Any,
+        use_https: bool = False,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         if domain_override:
             domain = site_name = domain_override
         else:
             site = get_current_site(request)
             domain, site_name = site.domain, site.name
-        args = [self.cleaned_data["email"], domain, site_name, use_https]
+        task_args = [self.cleaned_data["email"], domain, site_name, use_https]
         # One bounded attempt: with the broker down the page answers at once (and the person
         # asks again later); the same for any address.
-        transaction.on_commit(lambda: publish_quickly(RESET_TASK, args=args), robust=True)
+        transaction.on_commit(lambda: publish_quickly(RESET_TASK, args=task_args), robust=True)
 
 
 class StaffPasswordResetView(PasswordResetView):

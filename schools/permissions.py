@@ -8,19 +8,30 @@ school's object is a 404. Writing: the user must hold a write role at the object
 from __future__ import annotations
 
 from functools import reduce
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Model, QuerySet
 from rest_framework import permissions
+from rest_framework.generics import GenericAPIView
 
 from . import tenancy
 
+if TYPE_CHECKING:
+    # What the mixin below is mixed into, for the type checker: a generic viewset.
+    _ViewSetBase = GenericAPIView[Any]
+else:
+    _ViewSetBase = object
 
-def school_id_of(obj) -> int:
+
+def school_id_of(obj: Model) -> int:
     """Follow the model's SCHOOL_PATH to the id of the school that owns `obj`."""
     if isinstance(obj, tenancy.School):
         return obj.pk
-    *hops, last = type(obj).SCHOOL_PATH.split("__")
+    path: str = getattr(type(obj), "SCHOOL_PATH")  # noqa: B009 - not every model has one
+    *hops, last = path.split("__")
     owner = reduce(getattr, hops, obj)
-    return getattr(owner, f"{last}_id")
+    school_id: int = getattr(owner, f"{last}_id")
+    return school_id
 
 
 class SchoolRolePermission(permissions.BasePermission):
@@ -34,13 +45,14 @@ class SchoolRolePermission(permissions.BasePermission):
         return tenancy.has_role(request.user, school_id_of(obj), roles)
 
 
-class ScopedViewSetMixin:
+class ScopedViewSetMixin(_ViewSetBase):
     """Every viewset of the service starts from this: scoped reads, role-checked writes."""
 
-    base_queryset = None
+    # Every viewset names its rows (before scoping) here.
+    base_queryset: QuerySet[Any]
     read_roles: frozenset[str] = tenancy.ALL_ROLES
     write_roles: frozenset[str] = frozenset()
     permission_classes = [permissions.IsAuthenticated, SchoolRolePermission]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return tenancy.scope(self.base_queryset.all(), self.request.user, roles=self.read_roles)

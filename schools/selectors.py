@@ -223,7 +223,8 @@ class StudentResolver:
     def __init__(self, user, roles: Iterable[str]):
         self.user = user
         self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
-        self._students: dict[tuple[int, str], Student] = {}
+        # None: looked up and not there (asked again, refused again, without a query).
+        self._students: dict[tuple[int, str], Student | None] = {}
 
     def school(self, code: str | None) -> School:
         if code is not None and not isinstance(code, str):

@@ -34,7 +34,7 @@ def membership_add(*, school: School, email: str, role: str, by) -> tuple[Member
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
-        if created:
+        if user is None:
             user = User.objects.create_user(email=email, password=None)
         if Membership.objects.filter(user=user, school=school).exists():
             raise ValidationError("%(email)s already has a role here.", params={"email": email})
