@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -14,8 +15,13 @@ from . import tenancy
 from .calendar import school_days_between
 from .models import AttendanceRecord, AttendanceStatus, Observation, Role, School, Session, Student
 
+if TYPE_CHECKING:
+    from core.models import User
 
-def integration_accounts() -> QuerySet:
+    from .tenancy import AnyUser
+
+
+def integration_accounts() -> QuerySet[User]:
     """Accounts that are only integrations (a school's information system with an API token,
     no person behind it): they have no password, and nobody may set one for them by e-mail."""
     return (
@@ -25,7 +31,7 @@ def integration_accounts() -> QuerySet:
     )
 
 
-def staff_students(*, user, school) -> QuerySet[Student]:
+def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:
     """Active students of `school`, scoped to `user` (so never another school's): the
     students a member of staff may record about."""
     return tenancy.scope(
@@ -33,7 +39,7 @@ def staff_students(*, user, school) -> QuerySet[Student]:
     )
 
 
-def observations_visible_to(user) -> QuerySet[Observation]:
+def observations_visible_to(user: AnyUser) -> QuerySet[Observation]:
     """Counsellors and school admins see their school's observations; teachers their own."""
     casework = tenancy.school_ids(user, tenancy.CASEWORK_ROLES)
     teaching = tenancy.school_ids(user, {Role.TEACHER})
@@ -220,7 +226,7 @@ class StudentResolver:
     cost 5,000 queries.
     """
 
-    def __init__(self, user, roles: Iterable[str]):
+    def __init__(self, user: AnyUser, roles: Iterable[str]) -> None:
         self.user = user
         self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
         # None: looked up and not there (asked again, refused again, without a query).
@@ -244,7 +250,7 @@ class StudentResolver:
             {"school": "You work at several schools: name the school by its code."}
         )
 
-    def preload(self, rows: Iterable[dict]) -> None:
+    def preload(self, rows: Iterable[Any]) -> None:
         wanted: dict[int, set[str]] = {}
         for row in rows:
             if not isinstance(row, dict):

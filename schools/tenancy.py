@@ -17,9 +17,14 @@ from django.http import Http404, HttpRequest
 from .models import Membership, Role, School
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from django.contrib.auth.models import AnonymousUser
 
     from core.models import User
+
+    # The user behind a request, logged in or not: a read for an anonymous one finds nothing.
+    AnyUser: TypeAlias = User | AnonymousUser
 
 _M = TypeVar("_M", bound=Model)
 
@@ -32,7 +37,7 @@ ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 _CACHE_ATTR = "_school_roles_cache"
 
 
-def school_roles(user: User | AnonymousUser | None) -> dict[int, str]:
+def school_roles(user: AnyUser | None) -> dict[int, str]:
     """{school id: role} for `user`, read once per user object (i.e. once per request)."""
     if not user or not user.is_authenticated:
         return {}
@@ -43,17 +48,17 @@ def school_roles(user: User | AnonymousUser | None) -> dict[int, str]:
     return cached
 
 
-def school_ids(user: User | AnonymousUser | None, roles: Iterable[str] = ALL_ROLES) -> list[int]:
+def school_ids(user: AnyUser | None, roles: Iterable[str] = ALL_ROLES) -> list[int]:
     wanted = set(roles)
     return sorted(sid for sid, role in school_roles(user).items() if role in wanted)
 
 
-def role_at(user: User | AnonymousUser | None, school: School | int) -> str | None:
+def role_at(user: AnyUser | None, school: School | int) -> str | None:
     school_id = school if isinstance(school, int) else school.pk
     return school_roles(user).get(school_id)
 
 
-def has_role(user: User | AnonymousUser | None, school: School | int, roles: Iterable[str]) -> bool:
+def has_role(user: AnyUser | None, school: School | int, roles: Iterable[str]) -> bool:
     return role_at(user, school) in set(roles)
 
 
@@ -68,7 +73,7 @@ def school_path(model: type[Model]) -> str:
 
 def scope(
     queryset: QuerySet[_M],
-    user: User | AnonymousUser | None,
+    user: AnyUser | None,
     *,
     roles: Iterable[str] = ALL_ROLES,
 ) -> QuerySet[_M]:
@@ -80,7 +85,7 @@ def scope(
 
 
 def schools_for(
-    user: User | AnonymousUser | None, *, roles: Iterable[str] = ALL_ROLES
+    user: AnyUser | None, *, roles: Iterable[str] = ALL_ROLES
 ) -> QuerySet[School]:
     return scope(School.objects.all(), user, roles=roles)
 

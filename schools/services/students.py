@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,9 +13,16 @@ from core.audit import audit_record
 
 from ..models import School, Student
 
+if TYPE_CHECKING:
+    from core.models import User
+
 
 def student_create(
-    *, school: School, code: str, year_group: int | None = None, assigned_counsellor=None
+    *,
+    school: School,
+    code: str,
+    year_group: int | None = None,
+    assigned_counsellor: User | None = None,
 ) -> Student:
     """Add a student by pseudonymous code; the code is unique within the school."""
     student = Student(
@@ -74,7 +82,7 @@ def students_create_bulk(
         )
 
 
-def student_record_read(*, student: Student, by, until: dt.date, weeks: int) -> None:
+def student_record_read(*, student: Student, by: User, until: dt.date, weeks: int) -> None:
     """Every read of a student's page is in the audit trail (who, which student, which
     span), like every read of a case."""
     audit_record(
