@@ -84,9 +84,7 @@ def scope(
     return queryset.filter(**{f"{school_path(queryset.model)}__in": ids})
 
 
-def schools_for(
-    user: AnyUser | None, *, roles: Iterable[str] = ALL_ROLES
-) -> QuerySet[School]:
+def schools_for(user: AnyUser | None, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[School]:
     return scope(School.objects.all(), user, roles=roles)
 
 
