@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import permissions
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+
+from core.models import User
 
 from . import tenancy
 
@@ -21,6 +25,16 @@ if TYPE_CHECKING:
     _ViewSetBase = GenericAPIView[Any]
 else:
     _ViewSetBase = object
+
+
+def signed_in_user(request: Request) -> User:
+    """The signed-in user behind `request`, the actor a service is called with. Every
+    viewset requires a signed-in user (IsAuthenticated), so an anonymous one never gets this
+    far; should one, the answer is the API's 401/403, not a write without an actor."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
 
 
 def school_id_of(obj: Model) -> int:

@@ -5,7 +5,7 @@ rows, fired rules, timeline, audit entry and notification rows in the same trans
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,12 +30,21 @@ from .grading import Assessment, higher, severity_for, stage_for
 if TYPE_CHECKING:
     from .evaluation import EvaluationSummary
 
+# The rules a case has fired, by (case id, rule id, rule version).
+FiredRules = dict[tuple[int, int | None, int], CaseRule]
+# The evidence a case already holds: (case id, "observation" or "attendance", record id).
+KnownEvidence = set[tuple[int, str, int]]
+# When a case opens and when it escalates unless acknowledged.
+Opened = tuple[dt.datetime, dt.datetime | None]
 
-def _rules_payload(assessment: Assessment) -> list[dict]:
+
+def _rules_payload(assessment: Assessment) -> list[dict[str, int]]:
     return [{"rule": m.rule.pk, "version": m.rule.version} for m in assessment.matches]
 
 
-def _new_evidence_rows(case: Case, assessment: Assessment, known: set) -> list[CaseEvidence]:
+def _new_evidence_rows(
+    case: Case, assessment: Assessment, known: KnownEvidence
+) -> list[CaseEvidence]:
     rows = []
     for (kind, record_id), (match, window) in assessment.refs().items():
         if (case.pk, kind, record_id) in known:
@@ -54,9 +63,12 @@ def _new_evidence_rows(case: Case, assessment: Assessment, known: set) -> list[C
     return rows
 
 
-def _write_fired_rules(case: Case, assessment: Assessment, on_date: dt.date, fired: dict):
+def _write_fired_rules(
+    case: Case, assessment: Assessment, on_date: dt.date, fired: FiredRules
+) -> bool:
     """Record each rule (at its current version) that fired; True when anything changed."""
-    new, changed = [], False
+    new: list[CaseRule] = []
+    changed = False
     for match in assessment.matches:
         key = (case.pk, match.rule.pk, match.rule.version)
         existing = fired.get(key)
@@ -78,7 +90,7 @@ def _write_fired_rules(case: Case, assessment: Assessment, on_date: dt.date, fir
     return changed or bool(new)
 
 
-def _new_case(student: Student, assessment: Assessment, on_date: dt.date, opened: tuple) -> Case:
+def _new_case(student: Student, assessment: Assessment, on_date: dt.date, opened: Opened) -> Case:
     opened_at, escalate_at = opened
     return Case(
         student=student,
@@ -173,7 +185,7 @@ def _case_open(
     assessment: Assessment,
     ev: engine.Evaluation,
     summary: EvaluationSummary,
-    opened: tuple,
+    opened: Opened,
 ) -> None:
     """Open one case in its own savepoint: if the constraint refuses it, the rest of this
     run still stands."""
@@ -278,8 +290,8 @@ def case_update(
     assessment: Assessment,
     ev: engine.Evaluation,
     summary: EvaluationSummary,
-    fired: dict,
-    known_evidence: set,
+    fired: FiredRules,
+    known_evidence: KnownEvidence,
     dry_run: bool,
 ) -> None:
     # Persistence means without a break: when the run of windows firing now began after the
@@ -289,7 +301,11 @@ def case_update(
         persisted_since = assessment.persisted_since
     else:
         persisted_since = min(case.persisted_since, assessment.persisted_since)
-    values = {
+    stage = higher(case.stage, stage_for(persisted_since, ev.on_date), stage_rank)
+    severity = severity_for(
+        (m.rule.severity for m in assessment.matches), stage, assessment.context
+    )
+    values: dict[str, Any] = {
         "persisted_since": persisted_since,
         "first_evidence_on": min(case.first_evidence_on, assessment.first_evidence_on),
         "last_evidence_on": max(case.last_evidence_on, assessment.last_evidence_on),
@@ -298,13 +314,9 @@ def case_update(
         "context_signs": assessment.context,
         "clean_weeks": 0,
         "resolution_suggested_at": None,
+        "stage": stage,
+        "severity": higher(case.severity, severity, severity_rank),
     }
-    stage = stage_for(values["persisted_since"], ev.on_date)
-    values["stage"] = higher(case.stage, stage, stage_rank)
-    severity = severity_for(
-        (m.rule.severity for m in assessment.matches), values["stage"], assessment.context
-    )
-    values["severity"] = higher(case.severity, severity, severity_rank)
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
     new_evidence = _new_evidence_rows(case, assessment, known_evidence)
     rules_changed = any(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +38,7 @@ class EvaluationSummary:
     resolution_suggested: list[str] = field(default_factory=list)
     notifications: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["on_date"] = self.on_date.isoformat()
         return data
@@ -68,14 +69,14 @@ def evaluation_run(
         # waits here and then reads the cases this run opened.
         School.objects.select_for_update().filter(pk=school.pk).values_list("pk").get()
         cases: dict[int, Case] = {}
-        for case in (
+        for row in (
             Case.objects.filter(student__school=school)
             .select_related("student__school", "student__assigned_counsellor")
             .order_by("opened_at")
         ):
-            current = cases.get(case.student_id)
+            current = cases.get(row.student_id)
             if current is None or not current.is_open:
-                cases[case.student_id] = case
+                cases[row.student_id] = row
         not_before = {
             sid: _local_date(c.resolved_at, school)
             for sid, c in cases.items()
@@ -137,7 +138,7 @@ def _case_quiet(
     if dry_run:
         summary.would_update.append(case.student.code)
         return
-    values: dict = {"clean_weeks": clean_weeks}
+    values: dict[str, Any] = {"clean_weeks": clean_weeks}
     if suggest:
         values["resolution_suggested_at"] = timezone.now()
     Case.objects.filter(pk=case.pk).update(**values)

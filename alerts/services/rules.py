@@ -4,11 +4,13 @@ version)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from core.audit import audit_record
+from core.models import User
 from schools.models import School
 
 from ..defaults import DEFAULT_RULES
@@ -44,7 +46,7 @@ def rules_install_defaults(*, school: School) -> list[WarningRule]:
     return new
 
 
-def rule_create(*, school: School, by, **fields) -> WarningRule:
+def rule_create(*, school: School, by: User, **fields: Any) -> WarningRule:
     """Add a rule to `school`, validated like the admin form; version 1."""
     rule = WarningRule(school=school, updated_by=by, **fields)
     rule.full_clean()
@@ -54,7 +56,7 @@ def rule_create(*, school: School, by, **fields) -> WarningRule:
     return rule
 
 
-def rule_update(*, rule: WarningRule, by, fields: Iterable[str] | None = None) -> WarningRule:
+def rule_update(*, rule: WarningRule, by: User, fields: Iterable[str] | None = None) -> WarningRule:
     """Save the edited `rule` and raise its version by one (in the database, so two edits
     at once make two versions). Nothing changed: nothing is saved and the version stays."""
     wanted = set(RULE_EDITABLE_FIELDS if fields is None else fields)
