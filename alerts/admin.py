@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from schools.admin import SchoolScopedAdmin
+from schools.admin import AuditedChangePageMixin, SchoolScopedAdmin
 
 from .models import (
     Case,
@@ -25,15 +25,18 @@ class WarningRuleAdmin(SchoolScopedAdmin):
     search_fields = ["name", "school__code"]
     # Edits through the admin bypass rule_update, so the version is shown but not typed in;
     # save_model raises it like the service does.
-    readonly_fields = ["version", "key", "created_at", "updated_at", "updated_by"]
+    # The description is generated from the settings (alerts.rule_text), never typed.
+    readonly_fields = ["version", "key", "description", "created_at", "updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
+        from .rule_text import rule_normalise
         from .services import rule_update
 
         if change:
             rule_update(rule=obj, by=request.user, fields=form.changed_data)
         else:
             obj.updated_by = request.user
+            rule_normalise(obj)
             super().save_model(request, obj, form, change)
 
 
@@ -59,7 +62,7 @@ class CaseRuleInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SchoolScopedAdmin):
+class CaseAdmin(AuditedChangePageMixin, SchoolScopedAdmin):
     list_display = ["student", "status", "stage", "severity", "persisted_since", "opened_at"]
     list_filter = ["status", "stage", "severity"]
     search_fields = ["student__code"]

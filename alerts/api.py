@@ -16,7 +16,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from schools import tenancy
-from schools.permissions import SchoolRolePermission, ScopedViewSetMixin, signed_in_user
+from schools.permissions import (
+    AuditedReadsMixin,
+    SchoolRolePermission,
+    ScopedViewSetMixin,
+    signed_in_user,
+)
 
 from . import services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
@@ -68,10 +73,17 @@ class CaseworkPermission(SchoolRolePermission):
 
 
 class CaseViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AuditedReadsMixin,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Cases of the caller's school(s), for counsellors and school admins; a teacher (or
-    anyone else) gets 404. Reading one case is recorded in the audit trail."""
+    anyone else) gets 404. Every read is in the audit trail: a list one row per case shown,
+    a case one row (through case_record_read)."""
+
+    audit_name = "case"
 
     base_queryset = Case.objects.select_related(
         "student__school", "acknowledged_by", "resolved_by"
@@ -258,4 +270,5 @@ class RuleViewSet(
             on_date=params.validated_data.get("on_date"),
             history_school_days=params.validated_data["history_school_days"],
         )
+        services.rule_preview_record_read(rule=rule, preview=result, by=request.user)
         return Response(RulePreviewSerializer(result).data)

@@ -117,6 +117,7 @@ class Bar:
 
 
 WIDTH, HEIGHT = 640, 240
+PHONE_SCALE = 0.85
 LEFT, RIGHT, TOP, BOTTOM = 34, 40, 12, 34
 
 
@@ -174,7 +175,27 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
         # never overlap, counting from the newest week (the one a reader looks for).
         step = 1 if n <= 8 else 2 if n <= 16 else 3
         if (n - 1 - i) % step == 0:
-            labels.append((round(cx, 1), f"{week.starts_on:%d %b}"))
+            labels.append((round(cx, 1), f"{week.starts_on:%-d %b}"))
+    # Holidays: a gap of more than a week between two school weeks is drawn as a break (the
+    # chart does not pretend the weeks are consecutive), and a week with fewer than five
+    # school days (a closure, the start or end of a term) says so.
+    breaks = []
+    for i in range(1, len(weeks)):
+        gap = (weeks[i].starts_on - weeks[i - 1].starts_on).days // 7 - 1
+        if gap > 0:
+            x = round(LEFT + slot * i, 1)
+            what = f"{gap} week{'s' if gap != 1 else ''} without school (holiday)"
+            breaks.append({"x": x, "weeks": gap, "title": what})
+    short = [
+        {
+            "x": round(LEFT + slot * i + slot / 2, 1),
+            "days": w.school_days,
+            "title": f"Week of {w.starts_on:%d %b}: {w.school_days} school day"
+            f"{'s' if w.school_days != 1 else ''} (closure or holiday)",
+        }
+        for i, w in enumerate(weeks)
+        if w.school_days < 5
+    ]
     count_ticks = [
         (round(y_count(v), 1), v) for v in range(0, top_count + 1, max(top_count // 4, 1))
     ]
@@ -198,6 +219,11 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
         "threshold_y": round(y_rate(threshold), 1) if threshold is not None else None,
         "threshold": threshold,
         "weeks": weeks,
+        "breaks": breaks,
+        "short_weeks": short,
+        # On a phone the drawing keeps at least this width (its own scale x 0.85), so its
+        # 13-unit text is never under 11 px; a wider one scrolls sideways in its box.
+        "phone_width": round(width * PHONE_SCALE),
         "categories": [(c.value, c.label) for c in CATEGORY_ORDER],
         "empty": not weeks,
     }

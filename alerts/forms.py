@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import cast
 
 from django import forms
@@ -10,7 +11,8 @@ from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 from schools.forms import SignsByCategoryMixin, sign_choices
 
 from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
-from .services import RULE_EDITABLE_FIELDS
+from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
+from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
 
 def _note_field(label: str, *, required: bool = True) -> forms.CharField:
@@ -39,7 +41,55 @@ OPEN_STATUS_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus
 
 
 class StatusForm(forms.Form):
+    """The status list of an open case. Given `current` (the case's status), it offers only
+    the steps the workflow allows from there (resolving has its own form, with a reason)."""
+
     status = forms.ChoiceField(label="New status", choices=OPEN_STATUS_CHOICES)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current is not None:
+            allowed = TRANSITIONS.get(current, frozenset())
+            self.fields["status"].choices = [
+                (value, label) for value, label in OPEN_STATUS_CHOICES if value in allowed
+            ]
+
+    @property
+    def has_steps(self) -> bool:
+        return bool(self.fields["status"].choices)
+
+
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(label="Owner", queryset=None, empty_label=None)
+
+    def __init__(self, *args, counsellors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = counsellors
+        self.fields["owner"].label_from_instance = lambda u: u.email
+
+
+class ReviewForm(forms.Form):
+    review_on = forms.DateField(
+        label="Review on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The owner is reminded on that school day. Leave empty to clear it.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = _note_field("Why is the case reopened?")
+
+
+class ConcernForm(forms.Form):
+    """A concern raised by hand: which student (by code), why, and how severe."""
+
+    code = forms.CharField(label="Student code", max_length=17)
+    reason = _note_field("What is the concern?")
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices, initial="medium")
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
 
 
 class ResolveForm(forms.Form):
@@ -59,15 +109,32 @@ class CaseFilterForm(forms.Form):
     year_group = forms.TypedChoiceField(
         label="Year group", required=False, coerce=int, empty_value=None
     )
+    owner = forms.ChoiceField(
+        label="Owner",
+        required=False,
+        choices=[("", "Anyone"), ("mine", "Mine"), ("none", "Nobody yet")],
+    )
+    code = forms.CharField(label="Student code contains", required=False, max_length=17)
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
         year_group.choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
 
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def active(self) -> dict[str, str]:
+        """The filters in force, as query parameters (for the export link)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: str(v) for k, v in self.cleaned_data.items() if v not in ("", None)}
+
 
 class RuleForm(SignsByCategoryMixin, forms.ModelForm):
-    """The fields a school admin edits; saving goes through alerts.services.rule_update."""
+    """The fields a school admin edits; saving goes through alerts.services.rule_create or
+    rule_update. The description is not edited: it is generated from the settings
+    (alerts.rule_text), and the fields that do not apply to the chosen kind are reset."""
 
     signs = forms.MultipleChoiceField(
         label="Signs it counts",
@@ -78,7 +145,7 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
 
     class Meta:
         model = WarningRule
-        fields = list(RULE_EDITABLE_FIELDS)
+        fields = [f for f in RULE_EDITABLE_FIELDS if f != "description"]
         labels = {
             "enabled": "Enabled",
             "kind": "Kind",
@@ -92,4 +159,43 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
             "attendance_threshold": "Attendance below (%)",
             "severity": "Severity of a case it opens",
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The settings as they were, to tell which changed once the form has been cleaned.
+        self._original = {
+            name: copy.copy(getattr(self.instance, name)) for name in RULE_EDITABLE_FIELDS
+        }
+
+    def clean(self):
+        data = super().clean()
+        # A field that does not apply to the chosen kind (hidden on the page) is reset to its
+        # neutral value, and whatever was in it is not an error.
+        for name, value in NEUTRAL.get(data.get("kind"), {}).items():
+            self._errors.pop(name, None)
+            data[name] = value
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        rule_normalise(self.instance)
+
+    @property
+    def changed_data(self) -> list[str]:
+        """The settings that differ from the rule as it was, the generated description
+        included (what alerts.services.rule_update saves and versions)."""
+        return [
+            name
+            for name in RULE_EDITABLE_FIELDS
+            if getattr(self.instance, name) != self._original[name]
+        ]
+
+    def kind_fields(self) -> dict[str, list]:
+        """The bound fields by the kind of rule they apply to ("" for every kind)."""
+        groups: dict[str, list] = {"": [], **{k: [] for k in KIND_FIELDS}}
+        for name in self.fields:
+            if name == "signs":
+                continue
+            kind = next((k for k, names in KIND_FIELDS.items() if name in names), "")
+            groups[kind].append(self[name])
+        return groups

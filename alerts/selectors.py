@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Max, Prefetch, QuerySet, Value, When
 
 from schools import tenancy
 from schools.models import School, Student
@@ -27,6 +27,7 @@ from .models import (
     Stage,
     WarningRule,
 )
+from .rule_text import rule_describe
 
 if TYPE_CHECKING:
     from core.models import User
@@ -38,7 +39,7 @@ CASEWORK = tenancy.CASEWORK_ROLES
 def cases_visible_to(user: AnyUser) -> QuerySet[Case]:
     """The cases of the schools where `user` does casework."""
     return tenancy.scope(
-        Case.objects.select_related("student", "student__school"), user, roles=CASEWORK
+        Case.objects.select_related("student", "student__school", "owner"), user, roles=CASEWORK
     )
 
 
@@ -70,11 +71,22 @@ def cases_worklist(
     stage: str = "",
     severity: str = "",
     year_group: int | None = None,
+    owner: str = "",
+    code: str = "",
+    user=None,
 ) -> QuerySet[Case]:
-    """`cases` filtered as the cases page asks (no status: the open ones; "all": every one)
-    and in its order: new first, then the most severe, the furthest stage, and the
-    longest-running pattern."""
+    """`cases` filtered as the cases page asks (no status: the open ones; "all": every one;
+    owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case) and
+    in its order: new first, then the most severe, the furthest stage, and the
+    longest-running pattern. Each row carries `last_activity`, the time of its latest
+    timeline entry. The page and its CSV export both read this, so they hold the same rows."""
     qs = cases
+    if owner == "mine" and user is not None:
+        qs = qs.filter(owner=user)
+    elif owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    if code:
+        qs = qs.filter(student__code__icontains=code.strip())
     if stage:
         qs = qs.filter(stage=stage)
     if severity:
@@ -96,10 +108,18 @@ def cases_worklist(
             ),
             severity_rank=_ranked("severity", SEVERITY_ORDER),
             stage_rank=_ranked("stage", STAGE_ORDER),
+            last_activity=Max("events__at"),
         )
         .order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
         .prefetch_related(Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name")))
     )
+
+
+def student_cases(*, student: Student) -> list[Case]:
+    """Every case of `student`, the open one first, then the resolved ones, newest first.
+    The caller has already scoped the student to the user."""
+    cases = list(Case.objects.filter(student=student).select_related("owner"))
+    return sorted(cases, key=lambda c: (not c.is_open, -c.opened_at.timestamp()))
 
 
 def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
@@ -120,7 +140,7 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
                 "versions": [],
                 "first": cr.first_fired_on,
                 "last": cr.last_fired_on,
-                "description": cr.rule.description if cr.rule else "",
+                "description": cr.rule.plain_description if cr.rule else "",
                 "windows": defaultdict(list),
             },
         )
@@ -194,10 +214,12 @@ def rules_visible_to(user: AnyUser) -> QuerySet[WarningRule]:
     )
 
 
-def rule_preview_data(*, rule: WarningRule) -> dict[str, Any]:
+def rule_preview_data(*, rule: WarningRule, by: User) -> dict[str, Any]:
     """The preview as the page's script reads it: who `rule` (as edited, saved or not) would
-    flag today, and on which school day each would first have fired."""
+    flag today, and on which school day each would first have fired. Its results are read by
+    `by`, which the audit trail records."""
     preview = services.rule_preview(rule=rule)
+    services.rule_preview_record_read(rule=rule, preview=preview, by=by)
     year_groups = dict(
         Student.objects.filter(pk__in=[s.student_id for s in preview.students]).values_list(
             "pk", "year_group"
@@ -205,6 +227,7 @@ def rule_preview_data(*, rule: WarningRule) -> dict[str, Any]:
     )
     flagged = preview.flagged_on_date
     return {
+        "description": rule_describe(rule),
         "on": preview.on_date.isoformat(),
         "count": len(flagged),
         "earlier_only": len(preview.students) - len(flagged),

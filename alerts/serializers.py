@@ -177,7 +177,8 @@ class RuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = WarningRule
         fields = ["id", "school", "key", "version", "created_at", "updated_at", *RULE_FIELDS]
-        read_only_fields = ["id", "key", "version", "created_at", "updated_at"]
+        # The description is generated from the settings (alerts.rule_text).
+        read_only_fields = ["id", "key", "version", "created_at", "updated_at", "description"]
         # The model's own full_clean (in validate) checks the unique constraints, once the
         # school is known; DRF's generated validator would demand `school` on every call.
         validators: list = []

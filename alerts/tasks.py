@@ -17,7 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
-from .notifications import cases_escalate_due, notifications_drain
+from .notifications import cases_escalate_due, notifications_drain, reviews_remind_due
 from .retention import records_purge_expired
 from .services import evaluation_run
 
@@ -81,6 +81,12 @@ def deliver_notifications() -> int:
 def escalate_cases() -> int:
     """Escalate the cases nobody acknowledged in time (hourly from beat)."""
     return len(cases_escalate_due())
+
+
+@shared_task(name="alerts.tasks.remind_reviews", ignore_result=True)
+def remind_reviews() -> int:
+    """Remind owners of the cases whose review date has come (hourly from beat)."""
+    return len(reviews_remind_due())
 
 
 # --- retention ----------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 The beat schedule is declared here, in code, so a change to it is reviewed like code. Tasks
 are thin: each loads ids and calls a service function of its app. Every due time that matters
-(notification retries, escalation) is a database column that these periodic tasks scan, so a
-missed beat delays work and never loses it; nothing relies on broker countdowns.
+(notification retries, escalation, review reminders) is a database column that these periodic
+tasks scan, so a missed beat delays work and never loses it; nothing relies on broker
+countdowns.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ app.conf.beat_schedule = {
     "alerts-escalate-cases": {
         "task": "alerts.tasks.escalate_cases",
         "schedule": crontab(minute=7),
+    },
+    # Review dates of cases: the owner is reminded on the day (a column scanned, no timer).
+    "alerts-remind-reviews": {
+        "task": "alerts.tasks.remind_reviews",
+        "schedule": crontab(minute=12),
     },
     # Uploaded imports whose queueing failed (broker down) or whose worker died.
     "schools-queue-waiting-imports": {

@@ -42,7 +42,8 @@ class CredentialsFilter(SafeExceptionReporterFilter):
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
         if isinstance(cleansed, str):
-            return hide_url_credentials(cleansed, self.cleansed_substitute)
+            # str(): some apps' settings are lazy strings (django-axes' messages).
+            return hide_url_credentials(str(cleansed), self.cleansed_substitute)
         return cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):

@@ -53,3 +53,26 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class OwnNotFoundPageMiddleware:
+    """With DEBUG on (`make run`), Django answers a 404 with its debug page, which lists every
+    URL pattern of the service: a teacher who typed a counsellor's URL would read the map of
+    the casework pages. This puts the service's own 404 page in its place, so the embedded run
+    answers as a deployment does. With DEBUG off Django already uses `handler404`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(response, "own_not_found_page", False)
+        ):
+            from .views import not_found
+
+            response = not_found(request)
+        return response

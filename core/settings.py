@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -130,7 +129,7 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
@@ -206,6 +205,8 @@ LOGGING = {
 # --- Web pages: content security policy, navigation, corrections, password reset ----------
 # A strict Content-Security-Policy: pages load only the project's own scripts and styles.
 MIDDLEWARE.append("core.middleware.ContentSecurityPolicyMiddleware")
+# Innermost, so the user is known when the page renders: the 404 page under DEBUG too.
+MIDDLEWARE.append("core.middleware.OwnNotFoundPageMiddleware")
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(
@@ -314,3 +315,66 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured("RECORDS_EARLIEST_DATE must be a date: YYYY-MM-DD.") from exc
 # --- end safeguards ------------------------------------------------------------------------
+
+# --- Accounts: lockout after failed sign-ins, rate limits, API tokens, second factor -------
+# Before core, whose admin module replaces their admin pages with superuser-only ones.
+INSTALLED_APPS[INSTALLED_APPS.index("core") : INSTALLED_APPS.index("core")] = [
+    "axes",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# django-axes counts failed sign-ins per account and address (core/lockout.py); its backend
+# comes first and refuses a locked-out pair before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, which holds the e-mail
+AXES_USERNAME_CALLABLE = "core.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # registered in core/admin.py, for superusers only
+# Proxies in front of the service that append to X-Forwarded-For (0: none; the compose file's
+# TLS proxy is one). The address failed sign-ins and rate limits are counted by.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_HOPS or None
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "api-token": env.str("API_TOKEN_RATE", default="10/minute"),
+    "password-reset-address": env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/hour"),
+    "password-reset-email": env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/hour"),
+}
+# django-rest-knox: tokens stored as digests, several per account, each with its expiry.
+KNOX_TOKEN_MODEL = "core.ApiToken"  # noqa: S105 - a model name
+# knox's own migrations create its default token table even when the model is swapped; with
+# core.ApiToken in its place no knox table is wanted.
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# django-otp: TOTP authenticators and recovery codes (core/second_factor.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "core.second_factor.SecondFactorMiddleware",
+)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Early warning")
+# Axes last: it turns a locked-out attempt flagged during the request into the 429 page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# A person of several schools chooses which one a page is for (schools/middleware.py).
+MIDDLEWARE.append("schools.middleware.SchoolChoiceMiddleware")
+# A school admin's invitation to join the school is valid this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# --- end accounts --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 from django.views import defaults
 
 from .broker import publish_quickly
+from .lockout import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 
 RESET_TASK = "core.tasks.send_password_reset"
 # Accounts that never get a reset link: integrations, which have no password to reset. The
@@ -61,8 +62,29 @@ class StaffPasswordResetForm(PasswordResetForm):
 
 
 class StaffPasswordResetView(PasswordResetView):
+    """Rate limited per address and per e-mail address (core.lockout): past either limit the
+    form comes back with when to try again, and nothing is queued. The e-mail limit counts
+    an address with an account and one without alike."""
+
     form_class = StaffPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
+
+    def post(self, request, *args, **kwargs):
+        self.throttled = None
+        address = PasswordResetAddressThrottle()
+        if not address.allow(request):
+            self.throttled = address
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self.throttled is None:
+            email = PasswordResetEmailThrottle(form.cleaned_data["email"])
+            if not email.allow(self.request):
+                self.throttled = email
+        if self.throttled is not None:
+            form.add_error(None, self.throttled.retry_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def not_found(request, exception=None):
@@ -70,4 +92,12 @@ def not_found(request, exception=None):
     API's own 404s; elsewhere the site's page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+    response = defaults.page_not_found(request, exception)
+    response.own_not_found_page = True
+    return response
+
+
+def server_error(request):
+    """500: the service's own page, rendered without the request's context (whatever failed
+    may be what the context needs)."""
+    return defaults.server_error(request)

@@ -9,6 +9,7 @@ from .models import (
     AttendanceRecord,
     ClosureDay,
     ImportJob,
+    Invitation,
     Membership,
     Observation,
     ObservationSign,
@@ -54,6 +55,25 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AuditedChangePageMixin:
+    """Opening an object's page in the Django admin is a read of what it holds (a case, an
+    observation's note): it is in the audit trail as `<model>.admin_read`."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from core.audit import audit_record
+
+        from .permissions import school_id_of
+
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.admin_read",
+            obj=obj,
+            school_id=school_id_of(obj),
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 class MembershipInline(admin.TabularInline):
     """Staff of a school, for superusers setting a school up. A school admin manages staff on
     the Staff page, where only their own school's people are offered: a raw user id here
@@ -91,6 +111,9 @@ class SchoolAdmin(SchoolScopedAdmin):
     list_display = ["code", "name", "time_zone", "designated_counsellor", "deputy"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline, TermInline, ClosureInline]
+    # Turned on from the school's sign-in safeguards page, which also signs out those who
+    # must now enrol (schools.access.school_second_factor_set).
+    readonly_fields = ["second_factor_required"]
 
     # Opening or closing a school is operations' work. A school admin who added one would not
     # be a member of it, so it would vanish from their list; deleting one removes its calendar
@@ -107,6 +130,26 @@ class MembershipAdmin(SchoolScopedAdmin):
     list_display = ["user", "school", "role"]
     list_filter = ["role"]
     search_fields = ["user__email", "school__code"]
+
+    # A school admin invites colleagues from the Staff page: an account joins a school only
+    # when its owner accepts. Operations (superusers) set schools up here.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from .services import membership_remove
+
+        try:
+            membership_remove(membership=obj, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            self.delete_model(request, membership)
 
 
 @admin.register(Term)
@@ -149,7 +192,7 @@ class ObservationSignInline(admin.TabularInline):
 
 
 @admin.register(Observation)
-class ObservationAdmin(SchoolScopedAdmin):
+class ObservationAdmin(AuditedChangePageMixin, SchoolScopedAdmin):
     list_display = ["student", "observed_on", "recorded_by", "created_at", "withdrawn_at"]
     date_hierarchy = "observed_on"
     raw_id_fields = ["student"]
@@ -165,6 +208,34 @@ class ImportJobAdmin(SchoolScopedAdmin):
     list_display = ["id", "school", "format", "status", "uploaded_by", "created_at", "finished_at"]
     list_filter = ["status", "format"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SchoolScopedAdmin):
+    """Invitations, to read: they are made and withdrawn on the Staff page (the link's token
+    is never stored, only its digest, which is not shown)."""
+
+    list_display = ["email", "school", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    exclude = ["digest"]
+    readonly_fields = [
+        "school",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "withdrawn_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ from core.openapi import ErrorSerializer
 
 from . import selectors, services, tenancy
 from .models import AttendanceRecord, Observation, Role, Student
-from .permissions import ScopedViewSetMixin
+from .permissions import AuditedReadsMixin, ScopedViewSetMixin
 from .selectors import StudentResolver
 from .serializers import (
     AttendanceBatchSerializer,
@@ -143,13 +143,17 @@ class ObservationFilter(DateRangeFilterSet):
 
 
 class ObservationViewSet(
+    AuditedReadsMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Observations. Teachers see their own; counsellors and school admins see the school's."""
+    """Observations. Teachers see their own; counsellors and school admins see the school's.
+    Every read (list or one) is in the audit trail: observations carry notes."""
+
+    audit_name = "observation"
 
     read_roles = tenancy.STAFF_ROLES
     write_roles = tenancy.STAFF_ROLES

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from core.models import User
+from core.credentials import token_create
+from core.models import ApiToken, User
 
 from . import services
 from .calendar import school_days_between
@@ -25,6 +25,7 @@ from .models import AttendanceStatus, ClosureDay, Membership, Role, School, Stud
 DEMO_SCHOOL_CODE = "demo"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo, documented in the README
 ADMIN_GROUP = "School admins"
+DEMO_TOKEN_NAME = "Demo information system"  # noqa: S105 - a label
 WEEKS = 12
 DEMO_EDFI_SCHOOL_ID = 255901107
 
@@ -85,17 +86,18 @@ def demo_calendar(today: dt.date) -> tuple[list[tuple[str, dt.date, dt.date]], l
 
 
 def seed_demo(*, today: dt.date | None = None) -> DemoResult:
-    """Create the demo school once. Running it again changes nothing and reports the logins."""
+    """Create the demo school once. Running it again changes no records and reports the
+    logins; since a token is kept only as a digest, the demo integration's token is replaced
+    by a new one, printed instead."""
     existing = School.objects.filter(code=DEMO_SCHOOL_CODE).first()
     if existing is not None:
         result = DemoResult(school=existing, created=False, patterns=PATTERNS)
         result.logins = [(label, email, DEMO_PASSWORD) for label, email, _ in STAFF]
-        result.token = (
-            Token.objects.filter(user__email=INTEGRATION_EMAIL)
-            .values_list("key", flat=True)
-            .first()
-            or ""
-        )
+        integration = User.objects.filter(email=INTEGRATION_EMAIL).first()
+        if integration is not None:
+            with transaction.atomic():
+                ApiToken.objects.filter(user=integration, name=DEMO_TOKEN_NAME).delete()
+                result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
         return result
     with transaction.atomic():
         return _create(today)
@@ -136,7 +138,7 @@ def _create(today: dt.date | None) -> DemoResult:
     school.save(update_fields=["designated_counsellor", "deputy"])
     integration = User.objects.create_user(email=INTEGRATION_EMAIL, display_name="School MIS")
     Membership.objects.create(user=integration, school=school, role=Role.INTEGRATION)
-    result.token = Token.objects.create(user=integration).key
+    result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
 
     students = [
         Student.objects.create(

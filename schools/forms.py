@@ -108,17 +108,32 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
+class MyObservationsFilterForm(forms.Form):
+    code = forms.CharField(label="Student code contains", required=False, max_length=17)
+    start = forms.DateField(
+        label="Observed from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Observed until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+
 class CorrectionForm(ObservationForm):
-    """The same fields, for a correction: the student stays the one originally recorded."""
+    """The same fields, for a correction; the student may change too (the wrong student
+    picked is the commonest mistake), to another student of the same school."""
 
     def __init__(self, *args, observation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.observation = observation
-        self.fields["student"].disabled = True
         self.fields["student"].required = False
 
-    def clean_student(self):
-        return self.observation.student
+    def clean_student(self) -> Student:
+        if not self.cleaned_data.get("student", "").strip():
+            return self.observation.student  # left empty: the same student
+        return super().clean_student()
 
 
 @dataclass(frozen=True)
@@ -211,6 +226,10 @@ class StudentAddForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
+
+
+class StudentYearForm(forms.Form):
+    year_group = forms.IntegerField(label="Year group", min_value=1, max_value=14, required=False)
 
 
 class StudentBulkForm(forms.Form):

@@ -88,6 +88,11 @@ class School(models.Model):
         related_name="deputy_for",
         help_text="Told when a case is not acknowledged in time.",
     )
+    second_factor_required = models.BooleanField(
+        default=False,
+        help_text="Counsellors and school admins, who read case data, must sign in with a "
+        "code from an authenticator app as well as their password.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -140,6 +145,60 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.school.code}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a school in a role, sent to an e-mail address.
+
+    Nothing about the address is looked up when it is made: a new colleague and someone with
+    an account (here or at another school) get the same invitation, and the admin the same
+    answer. The link carries a random token of which only a digest is kept; it joins the
+    account of that address only when its owner, signed in, accepts (or, for an address with
+    no account yet, when the person who followed the link chooses a password).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    SCHOOL_PATH = "school"
+
+    class Meta:
+        ordering = ["school", "-created_at"]
+        constraints = [
+            # One open invitation per address and school: inviting again replaces it.
+            models.UniqueConstraint(
+                fields=["school", "email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="one_open_invitation_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} at {self.school.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.withdrawn_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class Term(models.Model):
@@ -317,6 +376,11 @@ class Observation(models.Model):
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Withdrawn, not deleted: a mistaken entry stops counting but the record of it stays.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A correction is a new observation that names the one it replaces (which is withdrawn):
+    # so a withdrawn entry reads "corrected" when it has a replacement, "withdrawn" when not.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
 
     SCHOOL_PATH = "student__school"
 

@@ -15,7 +15,9 @@ from rest_framework import permissions
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from core.audit import audit_reads, audit_record
 from core.models import User
 
 from . import tenancy
@@ -57,6 +59,41 @@ class SchoolRolePermission(permissions.BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         roles = view.read_roles if request.method in permissions.SAFE_METHODS else view.write_roles
         return tenancy.has_role(request.user, school_id_of(obj), roles)
+
+
+class AuditedReadsMixin(_ViewSetBase):
+    """Every read through the API is in the audit trail: a list writes one row per object on
+    the page (`<audit_name>.list`), a retrieve one row (`<audit_name>.read`), each with the
+    school and the student's code."""
+
+    audit_name = ""
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._audit_page = page
+        return page
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        page = getattr(self, "_audit_page", None)
+        if response.status_code == 200 and page:
+            audit_reads(
+                actor=request.user,
+                action=f"{self.audit_name}.list",
+                objects=page,
+                school_of=school_id_of,
+            )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        audit_record(
+            actor=request.user,
+            action=f"{self.audit_name}.read",
+            obj=obj,
+            school_id=school_id_of(obj),
+        )
+        return Response(self.get_serializer(obj).data)
 
 
 class ScopedViewSetMixin(_ViewSetBase):

@@ -13,7 +13,16 @@ from rest_framework import serializers
 
 from . import tenancy
 from .calendar import school_days_between
-from .models import AttendanceRecord, AttendanceStatus, Observation, Role, School, Session, Student
+from .models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Membership,
+    Observation,
+    Role,
+    School,
+    Session,
+    Student,
+)
 
 if TYPE_CHECKING:
     from core.models import User
@@ -29,6 +38,14 @@ def integration_accounts() -> QuerySet[User]:
         .objects.filter(memberships__role=Role.INTEGRATION)
         .exclude(memberships__role__in=tenancy.STAFF_ROLES)
     )
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether `user` is a counsellor or school admin of a school that requires a second
+    factor (they read case data)."""
+    return Membership.objects.filter(
+        user=user, role__in=tenancy.CASEWORK_ROLES, school__second_factor_required=True
+    ).exists()
 
 
 def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:

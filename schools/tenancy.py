@@ -91,13 +91,30 @@ def schools_for(user: AnyUser | None, *, roles: Iterable[str] = ALL_ROLES) -> Qu
 # --- the school a web page acts on ----------------------------------------------------------
 
 
+class SchoolChoiceNeeded(Exception):
+    """A page was asked for without naming its school by someone with several: they choose
+    (schools.middleware.SchoolChoiceMiddleware shows the choice); nothing is guessed."""
+
+    def __init__(self, schools: list[School]):
+        super().__init__("Choose the school.")
+        self.schools = schools
+
+
 def current_school(request: HttpRequest, roles: Iterable[str]) -> School:
-    """The school a page acts on: the one named by ?school=<code> among the user's schools
-    with one of `roles`, else the first of them. None of them: 404, like any other row the
-    user may not see."""
+    """The school a page acts on: the one named by ?school=<code> (or a form's `school`)
+    among the user's schools with one of `roles`; with only one such school, that one. With
+    several and none named, SchoolChoiceNeeded: the person chooses, for a form before it is
+    saved, so an observation meant for one school's S-0002 is never stored against
+    another's. A school not among them: 404, like any other row the user may not see."""
     schools = schools_for(request.user, roles=roles)
     code = request.POST.get("school") or request.GET.get("school")
-    school = schools.filter(code=code).first() if code else schools.first()
+    if code:
+        school = schools.filter(code=code).first()
+    else:
+        candidates = list(schools[:2])
+        if len(candidates) > 1:
+            raise SchoolChoiceNeeded(list(schools))
+        school = candidates[0] if candidates else None
     if school is None:
         raise Http404("No such page.")
     return school

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import access, views
 
 urlpatterns = [
     path("observe/", views.observe, name="observe"),
@@ -19,6 +19,20 @@ urlpatterns = [
     path("school/staff/", views.staff, name="staff"),
     path("school/staff/<int:pk>/role/", views.staff_role, name="staff-role"),
     path("school/staff/<int:pk>/remove/", views.staff_remove, name="staff-remove"),
+    path(
+        "school/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation-withdraw",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("school/integrations/", access.integrations, name="integrations"),
+    path("school/security/", access.security, name="school-security"),
+    path("school/audit/", views.audit, name="audit"),
+    path(
+        "school/integrations/tokens/<uuid:public_id>/revoke/",
+        access.integration_token_revoke,
+        name="integration-token-revoke",
+    ),
     path("school/students/", views.students, name="students"),
     path("students/find/", views.student_find, name="student-find"),
     path("students/<int:pk>/", views.student_detail, name="student-detail"),
@@ -27,4 +41,11 @@ urlpatterns = [
         views.student_deactivate,
         name="student-deactivate",
     ),
+    path(
+        "school/students/<int:pk>/reactivate/",
+        views.student_reactivate,
+        name="student-reactivate",
+    ),
+    path("school/students/<int:pk>/year/", views.student_year_group, name="student-year"),
+    path("school/students/move-up/", views.students_move_up, name="students-move-up"),
 ]

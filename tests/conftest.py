@@ -23,6 +23,15 @@ def _real_postgresql(django_db_setup, django_db_blocker):
         )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate limits are counted in the cache (Redis), which outlives a test's transaction:
+    each test starts with none spent, as its database starts with no failed sign-ins."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def school_a(db):
     school = SchoolFactory(code="north", name="North Academy")

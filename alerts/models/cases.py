@@ -43,11 +43,33 @@ def stage_rank(value: str) -> int:
     return STAGE_ORDER.index(value)
 
 
+class CaseOrigin(models.TextChoices):
+    RULE = "rule", "Flagged by a rule"
+    PERSON = "person", "Raised by a person"
+
+
 class Case(models.Model):
     """One student's case. At most one is open per student; a resolved case is reopened (the
-    same row, `opened_count` raised) only by evidence dated after its resolution."""
+    same row, `opened_count` raised) by evidence dated after its resolution, or by a
+    counsellor with a reason. A counsellor may also open one by hand (`origin` "person") for
+    what no rule can see; evaluation then updates that case rather than opening a second."""
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="cases")
+    origin = models.CharField(max_length=8, choices=CaseOrigin.choices, default=CaseOrigin.RULE)
+    # The counsellor who follows the case up: reminded of its review date, shown in the list.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_cases",
+    )
+    # The school day the owner means to look at the case again; the reminder (in-app and
+    # e-mail) is written by a beat scan of this column, never a broker timer.
+    review_on = models.DateField(null=True, blank=True, db_index=True)
+    # The review date a reminder was last written for: the scan's compare-and-swap, so one
+    # review date reminds once however often beat runs.
+    review_reminded_for = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.WATCH)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
@@ -110,8 +132,14 @@ class Case(models.Model):
                 condition=Q(last_evidence_on__gte=models.F("first_evidence_on")),
                 name="case_evidence_dates_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(origin__in=CaseOrigin.values), name="case_origin_is_known"
+            ),
         ]
-        indexes = [models.Index(fields=["status", "stage", "severity"])]
+        indexes = [
+            models.Index(fields=["status", "stage", "severity"]),
+            models.Index(fields=["owner", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk} {self.student.code} {self.status}"
@@ -205,6 +233,9 @@ class EventKind(models.TextChoices):
     SEVERITY_CHANGE = "severity_change", "Severity raised"
     RESOLUTION_SUGGESTED = "resolution_suggested", "Resolution suggested"
     ESCALATION = "escalation", "Escalation"
+    OWNER_CHANGE = "owner_change", "Owner changed"
+    REVIEW_SET = "review_set", "Review date set"
+    REVIEW_DUE = "review_due", "Review due"
 
 
 class ActionType(models.TextChoices):

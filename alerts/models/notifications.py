@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     STAGE_RAISED = "stage_raised", "Stage raised"
     SEVERITY_RAISED = "severity_raised", "Severity raised"
     ESCALATED = "escalated", "Escalated"
+    REVIEW_DUE = "review_due", "Review due"
 
 
 class NotificationStatus(models.TextChoices):

@@ -159,3 +159,11 @@ class WarningRule(models.Model):
     def span_days(self) -> int:
         """School days the rule looks at: its windows back to back."""
         return self.window_days * self.consecutive_windows
+
+    @property
+    def plain_description(self) -> str:
+        """What the rule checks, in plain words, generated from its settings (never typed,
+        so it cannot drift from them)."""
+        from ..rule_text import rule_describe
+
+        return rule_describe(self)

@@ -1,6 +1,7 @@
 """Telling people about cases: the outbox rows (outbox), their delivery by e-mail and in-app
 notice with retries (delivery), the escalation of a case nobody acknowledged (escalation),
-the in-app inbox API (api) and the outbox page of the admin (admin).
+the review reminders of case owners (reminders), the in-app inbox API (api) and the outbox
+page of the admin (admin).
 
 The names other modules use are importable from `alerts.notifications`; `api` and `admin`
 are loaded by the router and the admin site, not from here.
@@ -26,6 +27,7 @@ from .escalation import (
     escalation_recipients,
 )
 from .outbox import case_changed, change_key, recipients_for
+from .reminders import case_remind_review, reviews_remind_due
 
 __all__ = [
     "DELIVER_TASK",
@@ -33,6 +35,7 @@ __all__ = [
     "case_changed",
     "case_escalate",
     "case_link",
+    "case_remind_review",
     "cases_escalate_due",
     "change_key",
     "deliver_soon",
@@ -44,4 +47,5 @@ __all__ = [
     "notifications_deliver_due",
     "notifications_drain",
     "recipients_for",
+    "reviews_remind_due",
 ]

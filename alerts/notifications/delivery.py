@@ -53,6 +53,7 @@ KIND_HEADLINES = {
     NotificationKind.STAGE_RAISED: "A case's stage was raised",
     NotificationKind.SEVERITY_RAISED: "A case's severity was raised",
     NotificationKind.ESCALATED: "A case has not been acknowledged in time",
+    NotificationKind.REVIEW_DUE: "A case you own is due for review",
 }
 
 

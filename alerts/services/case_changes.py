@@ -1,6 +1,7 @@
 """What an evaluation writes to a case: opening (many at once, or one by one when the
 constraint refuses the batch), reopening, and updating an open case; each with its evidence
-rows, fired rules, timeline, audit entry and notification rows in the same transaction."""
+rows, fired rules, timeline, audit entry and notification rows in the same transaction. A new
+case gets its default owner (the assigned or designated counsellor)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..models import (
     stage_rank,
 )
 from ..notifications import case_changed, escalation_due_at
+from .followup import default_owner_ids
 from .grading import Assessment, higher, severity_for, stage_for
 
 if TYPE_CHECKING:
@@ -90,10 +92,17 @@ def _write_fired_rules(
     return changed or bool(new)
 
 
-def _new_case(student: Student, assessment: Assessment, on_date: dt.date, opened: Opened) -> Case:
+def _new_case(
+    student: Student,
+    assessment: Assessment,
+    on_date: dt.date,
+    opened: Opened,
+    owner_id: int | None,
+) -> Case:
     opened_at, escalate_at = opened
     return Case(
         student=student,
+        owner_id=owner_id,
         opened_at=opened_at,
         escalate_at=escalate_at,
         status=CaseStatus.NEW,
@@ -136,8 +145,10 @@ def cases_open(
     opened = (opened_at, escalation_due_at(school=items[0][0].school, opened_at=opened_at))
     try:
         with transaction.atomic():
+            owners = default_owner_ids(students=[student for student, _a in items])
             cases = Case.objects.bulk_create(
-                _new_case(student, assessment, ev.on_date, opened) for student, assessment in items
+                _new_case(student, assessment, ev.on_date, opened, owners[student.pk])
+                for student, assessment in items
             )
             pairs = list(zip(cases, (a for _s, a in items), strict=True))
             CaseRule.objects.bulk_create(
@@ -191,7 +202,8 @@ def _case_open(
     run still stands."""
     try:
         with transaction.atomic():
-            case = _new_case(student, assessment, ev.on_date, opened)
+            owner_id = default_owner_ids(students=[student])[student.pk]
+            case = _new_case(student, assessment, ev.on_date, opened, owner_id)
             case.save()
             CaseRule.objects.bulk_create(_rule_rows(case, assessment, ev))
             CaseEvidence.objects.bulk_create(_new_evidence_rows(case, assessment, set()))

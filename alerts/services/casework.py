@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.audit import audit_reads, audit_record
 from core.exceptions import Conflict
 from core.models import User
 from core.screening import clean_text
@@ -154,3 +154,8 @@ def case_record_action(*, case: Case, by: User, action_type: str, text: str = ""
 def case_record_read(*, case: Case, by: User) -> None:
     """Every read of a case is in the audit trail (who, which case, when)."""
     audit_record(actor=by, action="case.read", obj=case, school_id=_school_id(case))
+
+
+def cases_record_list_read(*, cases: list[Case], by) -> None:
+    """A list of cases shown to `by`: one audit row per case (with its student's code)."""
+    audit_reads(actor=by, action="case.list", objects=cases, school_of=_school_id)

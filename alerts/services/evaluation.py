@@ -14,7 +14,7 @@ from django.utils import timezone
 from schools.models import School, Student
 
 from .. import engine
-from ..models import Case, CaseEvent, CaseEvidence, CaseRule, EventKind
+from ..models import Case, CaseEvent, CaseEvidence, CaseOrigin, CaseRule, EventKind
 from .case_changes import case_reopen, case_update, cases_open
 from .grading import Assessment, assess
 
@@ -125,7 +125,11 @@ def _case_quiet(
     case: Case, ev: engine.Evaluation, summary: EvaluationSummary, dry_run: bool
 ) -> None:
     """An open case whose rules did not fire today: count the clean school weeks and, past
-    the configured number, suggest resolution (once; a person decides)."""
+    the configured number, suggest resolution (once; a person decides). A concern raised by
+    hand that no rule has fired for is not the rules' to call quiet: it is left alone."""
+    if case.origin == CaseOrigin.PERSON and not case.evidence:
+        summary.unchanged.append(case.student.code)
+        return
     quiet_days = sum(1 for d in ev.days if case.last_fired_on < d <= ev.on_date)
     clean_weeks = quiet_days // SCHOOL_WEEK_DAYS
     suggest = (

@@ -71,3 +71,18 @@ def rule_preview(
         school_days=len(days),
         students=students,
     )
+
+
+def rule_preview_record_read(*, rule: WarningRule, preview: RulePreview, by) -> int:
+    """The preview's results (which students, when) were shown to `by`: one audit row per
+    student in them, or one row when there were none."""
+    from core.audit import audit_record_codes
+
+    return audit_record_codes(
+        actor=by,
+        action="rule.preview",
+        obj=rule,
+        school_id=rule.school_id,
+        codes=[s.code for s in preview.students],
+        detail={"on": preview.on_date.isoformat(), "flagged": preview.flagged_count},
+    )

@@ -18,25 +18,36 @@ from .cases import (
     case_status,
     cases,
 )
+from .exports import case_chronology_pdf, cases_export, overview_export
+from .followup import case_owner, case_reopen, case_review, concern_new
 from .home import home
 from .notices import notices, notices_context, notices_read
 from .overview import overview
-from .rules import rule_edit, rule_preview, rule_toggle, rules
+from .rules import rule_edit, rule_new, rule_new_preview, rule_preview, rule_toggle, rules
 
 __all__ = [
     "case_acknowledge",
     "case_action",
+    "case_chronology_pdf",
     "case_detail",
     "case_note",
+    "case_owner",
+    "case_reopen",
     "case_resolve",
+    "case_review",
     "case_status",
     "cases",
+    "cases_export",
+    "concern_new",
     "home",
     "notices",
     "notices_context",
     "notices_read",
     "overview",
+    "overview_export",
     "rule_edit",
+    "rule_new",
+    "rule_new_preview",
     "rule_preview",
     "rule_toggle",
     "rules",

@@ -1,16 +1,18 @@
-"""The cases pages of counsellors and school admins: the worklist, a case with why it was
-flagged, and the steps taken on it (acknowledge, note, action, status, resolve)."""
+"""The cases pages of counsellors and school admins: the worklist (owner, review date, last
+activity; filters by owner and code), a case with why it was flagged, and the steps taken on
+it (acknowledge, note, action, status, resolve; owner, review date and reopening are in
+alerts.views.followup)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.screening import SCREENING_HELP
@@ -19,27 +21,59 @@ from schools.signs import SIGNS
 
 from .. import selectors, services
 from ..charts import chart_geometry, weekly_series
-from ..forms import ActionForm, CaseFilterForm, NoteForm, ResolveForm, StatusForm
-from ..models import Case, CaseEvent, CaseStatus
+from ..chronology import CHART_LEAD, CHART_SPAN, case_timeline
+from ..forms import (
+    ActionForm,
+    CaseFilterForm,
+    NoteForm,
+    OwnerForm,
+    ReopenForm,
+    ResolveForm,
+    ReviewForm,
+    StatusForm,
+)
+from ..models import Case
+
+LIST_LIMIT = 200
 
 
 @login_required
 def cases(request):
     if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
         raise Http404("No such page.")
-    filters = CaseFilterForm(
-        request.GET or None, year_groups=selectors.case_year_groups(request.user)
-    )
-    wanted = {}
-    if filters.is_valid():
-        f = filters.cleaned_data
-        wanted = {k: f[k] for k in ("status", "stage", "severity", "year_group")}
-    qs = selectors.cases_worklist(cases=selectors.cases_visible_to(request.user), **wanted)
-    rows = list(qs[:200])
+    filters = case_filters(request)
+    rows = list(worklist(request, filters)[:LIST_LIMIT])
+    today: dict[int, dt.date] = {}
+    for case in rows:
+        school = case.student.school
+        day = today.setdefault(school.pk, school.today())
+        case.review_overdue = bool(case.review_on and case.is_open and case.review_on < day)
+        case.review_today = bool(case.review_on and case.is_open and case.review_on == day)
+    services.cases_record_list_read(cases=rows, by=request.user)
     return render(
         request,
         "alerts/cases.html",
-        {"cases": rows, "filters": filters, "today": timezone.localdate()},
+        {
+            "cases": rows,
+            "filters": filters,
+            "export_query": urlencode(filters.active()),
+            "limited": len(rows) == LIST_LIMIT,
+        },
+    )
+
+
+def case_filters(request) -> CaseFilterForm:
+    return CaseFilterForm(request.GET or None, year_groups=selectors.case_year_groups(request.user))
+
+
+def worklist(request, filters: CaseFilterForm):
+    """The cases the list shows for `filters` (the page and its CSV export read this)."""
+    wanted = {}
+    if filters.is_valid():
+        f = filters.cleaned_data
+        wanted = {k: f[k] for k in ("status", "stage", "severity", "year_group", "owner", "code")}
+    return selectors.cases_worklist(
+        cases=selectors.cases_visible_to(request.user), user=request.user, **wanted
     )
 
 
@@ -54,10 +88,10 @@ def case_detail(request, pk: int):
     services.case_record_read(case=case, by=request.user)
     services.notices_mark_read(notices=selectors.notices_of(request.user).filter(case=case))
     today = school.today()
-    start = min(case.first_evidence_on, case.persisted_since) - dt.timedelta(weeks=3)
-    start = max(start, today - dt.timedelta(weeks=30))
+    start = min(case.first_evidence_on, case.persisted_since) - CHART_LEAD
+    start = max(start, today - CHART_SPAN)
     weeks = weekly_series(school=school, start=start, end=today, student=case.student)
-    events = CaseEvent.objects.filter(case=case).select_related("author").order_by("-at", "-id")
+    counsellors = services.school_counsellors(school_id=school.pk)
     return render(
         request,
         "alerts/case_detail.html",
@@ -67,13 +101,21 @@ def case_detail(request, pk: int):
             "rules": selectors.case_why_flagged(case=case),
             "context_signs": [SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
             "chart": chart_geometry(weeks),
-            "events": events,
+            "entries": case_timeline(case=case, newest_first=True),
             "note_form": NoteForm(prefix="note"),
             "action_form": ActionForm(prefix="action"),
-            "status_form": StatusForm(prefix="status", initial={"status": case.status}),
+            "status_form": StatusForm(
+                prefix="status", current=case.status, initial={"status": case.status}
+            ),
             "resolve_form": ResolveForm(prefix="resolve"),
+            "owner_form": OwnerForm(
+                prefix="owner", counsellors=counsellors, initial={"owner": case.owner_id}
+            ),
+            "review_form": ReviewForm(prefix="review", initial={"review_on": case.review_on}),
+            "reopen_form": ReopenForm(prefix="reopen"),
             "screening_help": SCREENING_HELP,
-            "is_open": case.status != CaseStatus.RESOLVED,
+            "is_open": case.is_open,
+            "review_overdue": bool(case.is_open and case.review_on and case.review_on < today),
         },
     )
 

@@ -19,7 +19,11 @@ def notices_context(request) -> dict:
 
 @login_required
 def notices(request):
-    items = list(selectors.notices_of(request.user).select_related("case__student")[:100])
+    """The user's notices, newest first. Reading the page reads them: the ones shown are
+    marked read (those unread until now keep a "new" tag on this visit)."""
+    mine = selectors.notices_of(request.user)
+    items = list(mine.select_related("case__student")[:100])
+    services.notices_mark_read(notices=mine.filter(pk__in=[n.pk for n in items]))
     return render(request, "alerts/notices.html", {"notices": items})
 
 

@@ -1,4 +1,5 @@
-"""The rules pages of school admins: the list, an edit with its live preview, on/off."""
+"""The rules pages of school admins: the list, a new rule built from the pages, an edit, both
+with the live preview and the description generated from the settings, and on/off."""
 
 from __future__ import annotations
 
@@ -15,7 +16,22 @@ from schools.tenancy import ADMIN_ROLES, current_school, with_school
 
 from .. import selectors, services
 from ..forms import RuleForm
-from ..models import WarningRule
+from ..models import RuleKind, WarningRule
+from ..rule_text import rule_describe
+
+# What a new rule starts from: the shape of the documented withdrawal rule, with no sign
+# chosen yet, and switched off until the admin has seen its preview.
+NEW_RULE_DEFAULTS = {
+    "enabled": False,
+    "kind": RuleKind.SIGN_PATTERN,
+    "signs": [],
+    "window_days": 5,
+    "consecutive_windows": 3,
+    "min_events_per_window": 2,
+    "min_distinct_signs": 1,
+    "min_distinct_observers": 1,
+    "use_register": False,
+}
 
 
 @login_required
@@ -68,13 +84,58 @@ def rule_toggle(request, pk: int):
 @login_required
 @require_POST
 def rule_preview(request, pk: int):
-    """What the rule as edited on the page (not yet saved) would flag today, as JSON for the
-    page's preview script. Validated by the same form that saves it."""
+    """What the rule as edited on the page (not yet saved) would flag today, and its
+    description as the settings make it, as JSON for the page's preview script. Validated
+    by the same form that saves it."""
     rule = get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
     form = RuleForm(request.POST, instance=WarningRule.objects.get(pk=rule.pk))
+    return _preview_answer(request, form)
+
+
+def _preview_answer(request, form: RuleForm) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse(
             {"ok": False, "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}},
             status=400,
         )
-    return JsonResponse({"ok": True, **selectors.rule_preview_data(rule=form.instance)})
+    return JsonResponse(
+        {"ok": True, **selectors.rule_preview_data(rule=form.instance, by=request.user)}
+    )
+
+
+@login_required
+def rule_new(request):
+    school = current_school(request, ADMIN_ROLES)
+    form = RuleForm(
+        request.POST or None,
+        instance=WarningRule(school=school, **NEW_RULE_DEFAULTS),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: getattr(form.instance, name) for name in services.RULE_EDITABLE_FIELDS}
+        try:
+            rule = services.rule_create(school=school, by=request.user, **fields)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            state = "enabled" if rule.enabled else "saved, not enabled yet"
+            messages.success(request, f"Rule {rule.name} created ({state}).")
+            return redirect("rule-edit", pk=rule.pk)
+    return render(
+        request,
+        "alerts/rule_new.html",
+        {
+            "school": school,
+            "schools": list(tenancy.schools_for(request.user, roles=ADMIN_ROLES)),
+            "form": form,
+            "description": rule_describe(form.instance),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rule_new_preview(request):
+    """The preview of the rule being built (nothing saved), as JSON for the page's script."""
+    school = current_school(request, ADMIN_ROLES)
+    form = RuleForm(request.POST, instance=WarningRule(school=school, **NEW_RULE_DEFAULTS))
+    return _preview_answer(request, form)

@@ -8,6 +8,14 @@ from `schools.services` as well.
 from __future__ import annotations
 
 from .attendance import AttendanceInput, UpsertResult, attendance_upsert, register_save
+from .invitations import (
+    invitation_accept,
+    invitation_accept_new,
+    invitation_create,
+    invitation_find,
+    invitation_withdraw,
+    invitations_open,
+)
 from .memberships import membership_add, membership_change_role, membership_remove
 from .observations import (
     ClientIdConflict,
@@ -23,8 +31,11 @@ from .observations import (
 from .students import (
     student_create,
     student_deactivate,
+    student_reactivate,
     student_record_read,
+    student_set_year_group,
     students_create_bulk,
+    students_move_up_a_year,
 )
 from .validation import observation_clean, validate_not_future, validate_note, validate_signs
 
@@ -34,6 +45,12 @@ __all__ = [
     "ObservationInput",
     "UpsertResult",
     "attendance_upsert",
+    "invitation_accept",
+    "invitation_accept_new",
+    "invitation_create",
+    "invitation_find",
+    "invitation_withdraw",
+    "invitations_open",
     "membership_add",
     "membership_change_role",
     "membership_remove",
@@ -48,8 +65,11 @@ __all__ = [
     "register_save",
     "student_create",
     "student_deactivate",
+    "student_reactivate",
     "student_record_read",
+    "student_set_year_group",
     "students_create_bulk",
+    "students_move_up_a_year",
     "validate_not_future",
     "validate_note",
     "validate_signs",

@@ -1,5 +1,6 @@
-"""Writes to staff memberships: add a colleague, change a role, remove one; a school always
-keeps at least one admin."""
+"""Writes to staff memberships: add a colleague (operations and the demo; school admins
+invite, see invitations.py), change a role, remove one; a school always keeps at least one
+admin."""
 
 from __future__ import annotations
 
@@ -80,7 +81,11 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
 
 def membership_remove(*, membership: Membership, by: User) -> None:
     """Remove a member's role at the school (the account stays for the audit trail).
-    The school always keeps at least one admin."""
+    The school always keeps at least one admin. Every API token and session of the account
+    ends: they were opened with access to this school (the person signs in again for any
+    other school they work at)."""
+    from core.credentials import credentials_end
+
     with transaction.atomic():
         list(
             Membership.objects.select_for_update().filter(
@@ -97,3 +102,4 @@ def membership_remove(*, membership: Membership, by: User) -> None:
             detail={"role": membership.role, "user": membership.user_id},
         )
         membership.delete()
+        credentials_end(user=membership.user)

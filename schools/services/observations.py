@@ -224,19 +224,25 @@ def observation_correct(
     observed_on: dt.date,
     signs: Sequence[str],
     note: str = "",
+    student: Student | None = None,
     now: dt.datetime | None = None,
 ) -> Observation:
     """Correct one's own observation inside the correction window; return the corrected one.
 
     A correction never rewrites history: the original is withdrawn (kept, no longer counted)
-    and a new observation with the corrected date, signs and note is recorded, in one
-    transaction, so either both happen or neither. The student stays the same.
+    and a new observation with the corrected student, date, signs and note is recorded,
+    naming the one it replaces, in one transaction, so either both happen or neither.
+    `student` (default: the same) must be a student of the same school — the caller passes
+    one scoped to the user.
     """
     _check_correctable(observation, by, now)
+    student = student or observation.student
+    if student.school_id != observation.student.school_id:
+        raise ValidationError("A correction stays at the same school.", code="other_school")
     with transaction.atomic():
         _withdraw(observation)
         corrected, _ = observation_create(
-            student=observation.student,
+            student=student,
             observed_on=observed_on,
             signs=signs,
             note=note,
@@ -249,5 +255,7 @@ def observation_correct(
             school_id=observation.student.school_id,
             detail={"corrected_by_observation": corrected.pk},
         )
+        Observation.objects.filter(pk=corrected.pk).update(replaces=observation)
+        corrected.replaces = observation
     observation.refresh_from_db(fields=["withdrawn_at"])
     return corrected

@@ -1,4 +1,5 @@
-"""Writes to students: add one or many by pseudonymous code, mark one as left."""
+"""Writes to students: add one or many by pseudonymous code, mark one as left or back, change
+a year group, move the school's year groups up at the start of a school year."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from core.audit import audit_record
 
@@ -45,6 +47,39 @@ def student_deactivate(*, student: Student) -> Student:
     Student.objects.filter(pk=student.pk).update(is_active=False)
     student.is_active = False
     return student
+
+
+def student_reactivate(*, student: Student) -> Student:
+    """Mark a student who had left as back at the school."""
+    Student.objects.filter(pk=student.pk).update(is_active=True)
+    student.is_active = True
+    return student
+
+
+def student_set_year_group(*, student: Student, year_group: int | None) -> Student:
+    """Change a student's year group (1-14, or None when not known)."""
+    student.year_group = year_group
+    student.full_clean(exclude=["school", "code", "assigned_counsellor"])
+    Student.objects.filter(pk=student.pk).update(year_group=year_group)
+    return student
+
+
+def students_move_up_a_year(*, school: School, by) -> int:
+    """The start of a school year: every student at the school with a year group below 14
+    moves up one; the others (year 14, or not known) stay. Returns how many moved. One
+    UPDATE, so it happens for all of them or none, and one audit entry for who did it."""
+    with transaction.atomic():
+        moved = Student.objects.filter(school=school, is_active=True, year_group__lt=14).update(
+            year_group=F("year_group") + 1
+        )
+        audit_record(
+            actor=by,
+            action="students.move_up",
+            obj=school,
+            school_id=school.pk,
+            detail={"moved": moved},
+        )
+    return moved
 
 
 def students_create_bulk(

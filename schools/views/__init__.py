@@ -9,7 +9,9 @@ context processor import from here.
 
 from __future__ import annotations
 
+from .audit import audit
 from .common import nav_context
+from .invitations import invitation
 from .observations import (
     my_observations,
     observation_correct,
@@ -18,10 +20,21 @@ from .observations import (
     student_search,
 )
 from .register import register
-from .staff import staff, staff_remove, staff_role
-from .students import student_deactivate, student_detail, student_find, students
+from .staff import invitation_withdraw, staff, staff_remove, staff_role
+from .students import (
+    student_deactivate,
+    student_detail,
+    student_find,
+    student_reactivate,
+    student_year_group,
+    students,
+    students_move_up,
+)
 
 __all__ = [
+    "audit",
+    "invitation",
+    "invitation_withdraw",
     "my_observations",
     "nav_context",
     "observation_correct",
@@ -34,6 +47,9 @@ __all__ = [
     "student_deactivate",
     "student_detail",
     "student_find",
+    "student_reactivate",
     "student_search",
+    "student_year_group",
     "students",
+    "students_move_up",
 ]

@@ -15,6 +15,8 @@ def nav_context(request) -> dict:
             "records": bool(tenancy.school_ids(user, tenancy.STAFF_ROLES)),
             "casework": bool(tenancy.school_ids(user, tenancy.CASEWORK_ROLES)),
             "admin": bool(tenancy.school_ids(user, tenancy.ADMIN_ROLES)),
+            # Pages then say which school they are for.
+            "several_schools": len(tenancy.school_ids(user)) > 1,
         }
     }
 

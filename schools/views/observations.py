@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.screening import SCREENING_HELP
 
 from .. import selectors, services, tenancy
-from ..forms import CorrectionForm, ObservationForm, new_client_id
+from ..forms import CorrectionForm, MyObservationsFilterForm, ObservationForm, new_client_id
 from ..models import Observation
 from ..signs import SIGNS
 from ..tenancy import current_school, with_school
@@ -112,9 +112,24 @@ def _own_observations(request):
 def my_observations(request):
     if not tenancy.school_ids(request.user, tenancy.STAFF_ROLES):
         raise Http404("No such page.")
-    page = Paginator(
-        _own_observations(request).prefetch_related("signs").order_by("-created_at"), 25
-    ).get_page(request.GET.get("page"))
+    filters = MyObservationsFilterForm(request.GET or None)
+    qs = (
+        _own_observations(request)
+        .prefetch_related("signs")
+        .select_related("replaces__student", "replaced_by__student")
+    )
+    if filters.is_valid():
+        f = filters.cleaned_data
+        if f["code"]:
+            qs = qs.filter(student__code__icontains=f["code"])
+        if f["start"]:
+            qs = qs.filter(observed_on__gte=f["start"])
+        if f["end"]:
+            qs = qs.filter(observed_on__lte=f["end"])
+    # By the date observed, newest first (what a teacher looks for), then as recorded.
+    page = Paginator(qs.order_by("-observed_on", "-created_at", "-pk"), 25).get_page(
+        request.GET.get("page")
+    )
     now = timezone.now()
     rows = [
         {
@@ -130,7 +145,12 @@ def my_observations(request):
     return render(
         request,
         "schools/my_observations.html",
-        {"page": page, "rows": rows, "hours": services.observation_correction_hours()},
+        {
+            "page": page,
+            "rows": rows,
+            "hours": services.observation_correction_hours(),
+            "filters": filters,
+        },
     )
 
 
@@ -155,12 +175,19 @@ def observation_correct(request, pk: int):
                     observed_on=data["observed_on"],
                     signs=data["signs"],
                     note=data["note"],
+                    student=data["student"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(
-                    request, f"Corrected: the observation of {observation.student.code}."
+                    request,
+                    f"Corrected: the observation of {observation.student.code}"
+                    + (
+                        f" is now of {data['student'].code}."
+                        if data["student"] != observation.student
+                        else "."
+                    ),
                 )
                 return redirect("my-observations")
     else:

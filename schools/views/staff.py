@@ -1,10 +1,10 @@
-"""The school admin's staff page: add a colleague, change a role, remove one."""
+"""The school admin's staff page: invite a colleague, change a role, remove one."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services, tenancy
 from ..forms import RoleForm, StaffAddForm
-from ..models import Membership, Role
+from ..models import Invitation, Membership, Role
 from ..tenancy import ADMIN_ROLES, current_school, with_school
 from .common import school_choices
 
@@ -21,6 +21,8 @@ from .common import school_choices
 
 @login_required
 def staff(request):
+    """The school's staff and roles, its open invitations, and inviting a colleague. The
+    answer to an invitation is the same whatever the address."""
     school = current_school(request, ADMIN_ROLES)
     memberships = tenancy.scope(
         Membership.objects.filter(school=school), request.user, roles=ADMIN_ROLES
@@ -28,18 +30,17 @@ def staff(request):
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership, created = services.membership_add(
+            invitation = services.invitation_create(
                 school=school, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if created:
-                _send_welcome(request, membership.user)
             messages.success(
                 request,
-                f"{membership.user.email} is now {membership.get_role_display().lower()}"
-                + (" (an e-mail to set a password was sent)." if created else "."),
+                f"An invitation to join {school.name} as {invitation.get_role_display().lower()} "
+                f"was sent to {invitation.email}. It is valid for {settings.INVITATION_DAYS} "
+                "days; they join when they accept it.",
             )
             return redirect(with_school(reverse("staff"), school, request))
     return render(
@@ -48,6 +49,7 @@ def staff(request):
         {
             "school": school,
             "memberships": memberships,
+            "invitations": services.invitations_open(school),
             "form": form,
             "roles": Role.choices,
             "schools": school_choices(request, ADMIN_ROLES),
@@ -55,30 +57,16 @@ def staff(request):
     )
 
 
-def _send_welcome(request, user) -> None:
-    """E-mail a new colleague a one-time link to choose their password (the account has no
-    usable password until then, so Django's reset form would not write to it)."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.contrib.sites.shortcuts import get_current_site
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
-    site = get_current_site(request)
-    PasswordResetForm().send_mail(
-        "registration/welcome_subject.txt",
-        "registration/welcome_email.txt",
-        {
-            "email": user.email,
-            "domain": site.domain,
-            "site_name": site.name,
-            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-            "user": user,
-            "token": default_token_generator.make_token(user),
-            "protocol": "https" if request.is_secure() else "http",
-        },
-        None,
-        user.email,
+@login_required
+@require_POST
+def invitation_withdraw(request, pk: int):
+    invitation = get_object_or_404(
+        tenancy.scope(Invitation.objects.select_related("school"), request.user, roles=ADMIN_ROLES),
+        pk=pk,
     )
+    services.invitation_withdraw(invitation=invitation, by=request.user)
+    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    return redirect(with_school(reverse("staff"), invitation.school, request))
 
 
 def _admin_membership(request, pk: int) -> Membership:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services, tenancy
-from ..forms import StudentAddForm, StudentBulkForm, StudentSpanForm
+from ..forms import StudentAddForm, StudentBulkForm, StudentSpanForm, StudentYearForm
 from ..models import Student
 from ..signs import SIGNS
 from ..tenancy import ADMIN_ROLES, current_school, with_school
@@ -72,6 +72,7 @@ def students(request):
             "show": show,
             "year": year,
             "year_groups": year_groups,
+            "all_years": range(1, 15),
             "schools": school_choices(request, ADMIN_ROLES),
         },
     )
@@ -95,6 +96,45 @@ def student_deactivate(request, pk: int):
     services.student_deactivate(student=student)
     messages.success(request, f"{student.code} is marked as no longer at the school.")
     return redirect(with_school(reverse("students"), student.school, request))
+
+
+def _admin_student(request, pk: int) -> Student:
+    return get_object_or_404(
+        tenancy.scope(Student.objects.select_related("school"), request.user, roles=ADMIN_ROLES),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def student_reactivate(request, pk: int):
+    student = _admin_student(request, pk)
+    services.student_reactivate(student=student)
+    messages.success(request, f"{student.code} is back at the school.")
+    return redirect(with_school(reverse("students"), student.school, request))
+
+
+@login_required
+@require_POST
+def student_year_group(request, pk: int):
+    student = _admin_student(request, pk)
+    form = StudentYearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a year group from 1 to 14.")
+    else:
+        services.student_set_year_group(student=student, year_group=form.cleaned_data["year_group"])
+        year = student.year_group or "not known"
+        messages.success(request, f"{student.code} is now in year group {year}.")
+    return redirect(with_school(reverse("students"), student.school, request))
+
+
+@login_required
+@require_POST
+def students_move_up(request):
+    school = current_school(request, ADMIN_ROLES)
+    moved = services.students_move_up_a_year(school=school, by=request.user)
+    messages.success(request, f"{moved} student{'s' if moved != 1 else ''} moved up a year group.")
+    return redirect(with_school(reverse("students"), school, request))
 
 
 def _casework_students(request):

@@ -47,4 +47,6 @@ def test_an_admin_edit_raises_the_version_once(admin_adam, north, adam):
     sleep.refresh_from_db()
     assert (sleep.min_events_per_window, sleep.version, sleep.updated_by) == (4, 2, adam)
     audit = AuditEvent.objects.get(action="rule.update", object_id=sleep.pk)
-    assert audit.detail == {"fields": ["min_events_per_window"], "version": 2}
+    # The description is generated from the settings, so it changes with them.
+    assert audit.detail == {"fields": ["description", "min_events_per_window"], "version": 2}
+    assert "at least 4 days" in sleep.description

@@ -319,7 +319,7 @@ def test_a_case_records_each_rule_version_it_fired_on(north, student, alice, tom
     pattern(student, north, first=alice, second=tom)
     evaluation_run(school=north, on_date=ON)
     withdrawal = rule(north, "persistent_withdrawal")
-    withdrawal.description = "Edited by the school admin."
+    withdrawal.severity = "high"
     rule_update(rule=withdrawal, by=adam)
     monday = ON + dt.timedelta(days=3)
     observe(student, monday, ["SELF_CARE"], alice)

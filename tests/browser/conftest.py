@@ -79,6 +79,18 @@ class Browser:
             ),
         )
         self.page.on("pageerror", lambda exc: self.csp_violations.append(f"JS error: {exc}"))
+        # A step that asks for confirmation (data-confirm) is answered yes, and the question
+        # kept; set `answer_dialogs = False` to answer no.
+        self.dialogs: list[str] = []
+        self.answer_dialogs = True
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        if self.answer_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def login(self, user) -> None:
         page = self.page

@@ -33,3 +33,21 @@ def three_school_weeks(school):
     days = last_school_days(school, school.today(), 15)
     assert len(days) == 15
     return [days[0:5], days[5:10], days[10:15]]
+
+
+# axe-core's impacts that fail a page; "moderate" and "minor" are reported, not failed.
+AXE_FAILING = ("serious", "critical")
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core (shipped by axe-playwright-python) on the page as it is now and return
+    its serious and critical violations, one line each (rule, impact, the first targets)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for v in results.response["violations"]:
+        if v["impact"] in AXE_FAILING:
+            targets = "; ".join(", ".join(n["target"]) for n in v["nodes"][:3])
+            found.append(f"{page.url}: {v['id']} ({v['impact']}): {targets}")
+    return found

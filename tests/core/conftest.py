@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+# The page tests' logged-in clients, for the account pages tested here.
+from tests.web.conftest import as_user, case_a, case_b  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):

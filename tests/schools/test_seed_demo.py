@@ -11,11 +11,13 @@ import re
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from django.test import RequestFactory
 
+from core.models import ApiToken
 from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, Membership, Observation, Role, School, Student
 from schools.signs import WITHDRAWAL_SIGNS
+from tests.tokens import owner_of
 
 from .helpers import table_counts
 
@@ -40,14 +42,19 @@ def test_every_printed_login_works_and_every_role_has_one(demo):
     assert len(logins) >= 3, output
     roles = set()
     for email, password in logins:
-        user = authenticate(username=email, password=password)
+        user = authenticate(RequestFactory().post("/login/"), username=email, password=password)
         assert user is not None, email
         roles.add(Membership.objects.get(user=user, school=school).role)
     assert roles >= {Role.TEACHER, Role.COUNSELLOR, Role.SCHOOL_ADMIN}
 
-    token = re.search(r"API token\s+([0-9a-f]{40})", output).group(1)
-    owner = Token.objects.get(key=token).user
+    token = re.search(r"API token\s+([0-9a-f]{64})", output).group(1)
+    owner = owner_of(token)
     assert Membership.objects.get(user=owner, school=school).role == Role.INTEGRATION
+    # Only a digest is kept; running it again replaces the token, which still works.
+    assert not ApiToken.objects.filter(digest=token).exists()
+    again = re.search(r"API token\s+([0-9a-f]{64})", _seed()).group(1)
+    assert owner_of(again) == owner
+    assert owner_of(token) is None
 
 
 def test_the_school_has_a_designated_counsellor_and_a_deputy(demo):
@@ -91,6 +98,9 @@ def test_running_it_again_changes_nothing_and_prints_the_logins_again(demo):
     _, first = demo
     counts = table_counts()
     again = _seed()
+    # No record changes; the demo token is replaced by a new one (it is kept only as a
+    # digest, so the old one cannot be printed again), and that is audited.
+    counts["core.AuditEvent"] += 1
     assert table_counts() == counts
     assert "Found the demo school" in again
     for line in first.splitlines():

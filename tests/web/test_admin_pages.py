@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from alerts.models import WarningRule
 from core.models import User
 from schools.models import Membership, Student
 from tests.factories import StudentFactory
-from tests.queues import broker_queue, run_queued
 
-
-@pytest.mark.django_db
-def test_adding_a_new_colleague_sends_a_link_to_choose_a_password(as_user, adam, school_a):
-    response = as_user(adam).post(
-        reverse("staff"), {"email": "New.Teacher@North.test", "role": "teacher"}
-    )
-    assert response.status_code == 302
-    user = User.objects.get(email="new.teacher@north.test")
-    assert not user.has_usable_password()
-    assert Membership.objects.get(user=user, school=school_a).role == "teacher"
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.teacher@north.test"]
-    link = re.search(r"https?://\S+/password-reset/\S+/\S+/", mail.outbox[0].body)
-    assert link, mail.outbox[0].body
+# Inviting colleagues: tests/web/test_invitations.py.
 
 
 @pytest.mark.django_db
@@ -128,32 +112,6 @@ def test_the_preview_endpoint_answers_for_the_unsaved_values(as_user, adam, scho
 
 
 @pytest.mark.django_db
-def test_a_colleague_without_a_password_yet_can_still_reset_it(
-    client, adam, school_a, django_capture_on_commit_callbacks
-):
-    as_admin = client
-    as_admin.force_login(adam)
-    as_admin.post(reverse("staff"), {"email": "late@north.test", "role": "counsellor"})
-    as_admin.logout()
-    mail.outbox.clear()
-    queue = broker_queue()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("password_reset"), {"email": "LATE@north.test"})
-    assert response.status_code == 302
-    run_queued(queue)  # the worker sends the reset e-mail
-    assert [m.to for m in mail.outbox] == [["late@north.test"]]
-    link = re.search(r"https?://[^/\s]+(/password-reset/\S+/\S+/)", mail.outbox[0].body).group(1)
-    form_page = client.get(link, follow=True)
-    assert form_page.context["validlink"]
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "a long new passphrase", "new_password2": "a long new passphrase"},
-    )
-    assert done.status_code == 302
-    assert User.objects.get(email="late@north.test").check_password("a long new passphrase")
-
-
-@pytest.mark.django_db
 def test_an_invalid_rule_edit_saves_nothing_and_says_why(as_user, adam, school_a):
     rule = WarningRule.objects.get(school=school_a, key="irregular_sleep")
     page = as_user(adam).get(reverse("rule-edit", args=[rule.pk]))
@@ -165,3 +123,35 @@ def test_an_invalid_rule_edit_saves_nothing_and_says_why(as_user, adam, school_a
     assert "consecutive_windows" in response.context["form"].errors
     rule.refresh_from_db()
     assert (rule.version, rule.consecutive_windows) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_an_admin_brings_a_student_back_changes_a_year_and_moves_everyone_up(
+    as_user, adam, school_a, school_b
+):
+    from schools.models import Student
+    from tests.factories import StudentFactory
+
+    left = StudentFactory(school=school_a, code="S-0901", year_group=9, is_active=False)
+    nine = StudentFactory(school=school_a, code="S-0902", year_group=9)
+    StudentFactory(school=school_a, code="S-0903", year_group=14)
+    unknown = StudentFactory(school=school_a, code="S-0904", year_group=None)
+    elsewhere = StudentFactory(school=school_b, code="S-0902", year_group=9)
+    client = as_user(adam)
+    client.post(reverse("student-reactivate", args=[left.pk]))
+    left.refresh_from_db()
+    assert left.is_active
+    client.post(reverse("student-year", args=[nine.pk]), {"year_group": "10"})
+    nine.refresh_from_db()
+    assert nine.year_group == 10
+    refused = client.post(
+        reverse("student-year", args=[nine.pk]), {"year_group": "15"}, follow=True
+    )
+    assert "Choose a year group from 1 to 14." in refused.content.decode()
+    response = client.post(reverse("students-move-up"), follow=True)
+    assert "2 students moved up a year group." in response.content.decode()
+    years = dict(Student.objects.filter(school=school_a).values_list("code", "year_group"))
+    assert years == {"S-0901": 10, "S-0902": 11, "S-0903": 14, "S-0904": None}
+    elsewhere.refresh_from_db()
+    assert elsewhere.year_group == 9
+    assert unknown.pk

@@ -99,7 +99,63 @@ def test_a_correction_withdraws_the_original_and_records_the_corrected_one(
     assert corrected.sign_codes == ["FATIGUE"]
     assert corrected.observed_on == day and corrected.student == student_a
     page = as_user(alice).get(reverse("my-observations")).content.decode()
-    assert "Withdrawn" in page
+    # The original reads as corrected (not merely withdrawn), the new one as its correction.
+    assert "Corrected" in page and "replaced by the entry of S-0042" in page
+    assert "Correction of the entry of S-0042" in page
+    assert corrected.replaces == original
+
+
+@pytest.mark.django_db
+def test_a_correction_can_move_the_entry_to_the_right_student(as_user, alice, student_a, bob):
+    from tests.factories import StudentFactory
+
+    right = StudentFactory(school=student_a.school, code="S-0043")
+    elsewhere = StudentFactory(school=bob.memberships.get().school, code="S-0044")
+    original = ObservationFactory(student=student_a, recorded_by=alice, signs=["ISOLATION"])
+    client = as_user(alice)
+    data = {"signs": ["ISOLATION"], "observed_on": original.observed_on.isoformat()}
+    refused = client.post(
+        reverse("observation-correct", args=[original.pk]), {**data, "student": "S-0044"}
+    )
+    assert "There is no student S-0044 at this school." in refused.content.decode()
+    assert elsewhere.observations.count() == 0
+    response = client.post(
+        reverse("observation-correct", args=[original.pk]), {**data, "student": "s-0043"}
+    )
+    assert response.status_code == 302
+    (moved,) = right.observations.all()
+    assert moved.replaces == original
+    page = client.get(reverse("my-observations")).content.decode()
+    assert "replaced by the entry of S-0043" in page
+
+
+@pytest.mark.django_db
+def test_my_observations_sort_by_the_date_observed_and_filter(as_user, alice, student_a):
+    from tests.factories import StudentFactory
+
+    other = StudentFactory(school=student_a.school, code="T-0001")
+    today = student_a.school.today()
+    old = ObservationFactory(
+        student=student_a, recorded_by=alice, observed_on=today - dt.timedelta(days=9)
+    )
+    new = ObservationFactory(
+        student=other, recorded_by=alice, observed_on=today - dt.timedelta(days=1)
+    )
+    mid = ObservationFactory(
+        student=student_a, recorded_by=alice, observed_on=today - dt.timedelta(days=4)
+    )
+    client = as_user(alice)
+
+    def shown(**params):
+        page = client.get(reverse("my-observations"), params)
+        return [row["obs"].pk for row in page.context["rows"]]
+
+    assert shown() == [new.pk, mid.pk, old.pk]
+    assert shown(code="s-00") == [mid.pk, old.pk]
+    start = (today - dt.timedelta(days=5)).isoformat()
+    assert shown(start=start) == [new.pk, mid.pk]
+    end = (today - dt.timedelta(days=2)).isoformat()
+    assert shown(start=start, end=end, code="S-0042") == [mid.pk]
 
 
 @pytest.mark.django_db

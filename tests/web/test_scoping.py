@@ -22,6 +22,11 @@ def _casework_urls(case, rule, membership, student):
             reverse("rule-edit", args=[rule.pk]),
             reverse("staff"),
             reverse("students"),
+            reverse("cases-export"),
+            reverse("overview-export"),
+            reverse("concern-new"),
+            reverse("case-pdf", args=[case.pk]),
+            reverse("rule-new"),
         ],
         "post": [
             reverse("case-acknowledge", args=[case.pk]),
@@ -34,6 +39,15 @@ def _casework_urls(case, rule, membership, student):
             reverse("staff-role", args=[membership.pk]),
             reverse("staff-remove", args=[membership.pk]),
             reverse("student-deactivate", args=[student.pk]),
+            reverse("student-reactivate", args=[student.pk]),
+            reverse("student-year", args=[student.pk]),
+            reverse("students-move-up"),
+            reverse("case-owner", args=[case.pk]),
+            reverse("case-review", args=[case.pk]),
+            reverse("case-reopen", args=[case.pk]),
+            reverse("concern-new"),
+            reverse("rule-new"),
+            reverse("rule-new-preview"),
         ],
     }
 
@@ -83,6 +97,10 @@ def test_another_schools_case_rule_member_and_student_are_404(
     assert admin_b.post(reverse("rule-toggle", args=[rule_a.pk])).status_code == 404
     assert admin_b.post(reverse("staff-remove", args=[membership_a.pk])).status_code == 404
     assert admin_b.post(reverse("student-deactivate", args=[case_a.student.pk])).status_code == 404
+    for name in ("student-reactivate", "student-year"):
+        assert admin_b.post(reverse(name, args=[case_a.student.pk])).status_code == 404, name
+    assert counsellor_b.get(reverse("case-pdf", args=[case_a.pk])).status_code == 404
+    assert counsellor_b.post(reverse("case-reopen", args=[case_a.pk])).status_code == 404
     assert Membership.objects.filter(pk=membership_a.pk).exists()
     case_a.student.refresh_from_db()
     assert case_a.student.is_active

@@ -17,8 +17,16 @@
     return isNaN(d) ? iso : d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
   }
 
+  var description = document.getElementById("rule-description");
+
+  // The short count beside the Save button (kept in view on a phone, next to the fields).
+  var minis = document.querySelectorAll("[data-preview-mini]");
+  function mini(text) { minis.forEach(function (el) { el.textContent = text; }); }
+
   function render(data) {
+    if (description && data.description) { description.textContent = data.description; }
     count.textContent = String(data.count);
+    mini(String(data.count));
     list.innerHTML = "";
     data.students.forEach(function (s) {
       var li = document.createElement("li");
@@ -46,6 +54,7 @@
         var errors = res.data.errors || {};
         var text = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ");
         count.textContent = "–";
+        mini("–");
         list.innerHTML = "";
         status.textContent = "No preview: " + (text || "the values are not valid.");
         status.className = "error";
