@@ -126,7 +126,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How long raw observations and attendance are kept when they are not evidence on an open case.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
@@ -15,6 +15,9 @@ from django.views import defaults
 
 from .broker import publish_quickly
 from .lockout import PasswordResetAddressThrottle, PasswordResetEmailThrottle
+
+if TYPE_CHECKING:
+    from .lockout import _PageThrottle
 
 RESET_TASK = "core.tasks.send_password_reset"
 # Accounts that never get a reset link: integrations, which have no password to reset. The
@@ -70,7 +73,7 @@ class StaffPasswordResetView(PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
 
     def post(self, request, *args, **kwargs):
-        self.throttled = None
+        self.throttled: _PageThrottle | None = None
         address = PasswordResetAddressThrottle()
         if not address.allow(request):
             self.throttled = address
@@ -93,7 +96,8 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     response = defaults.page_not_found(request, exception)
-    response.own_not_found_page = True
+    # A mark for core.middleware (this is the site's own 404 page, not a view's bare 404).
+    response.own_not_found_page = True  # type: ignore[attr-defined]
     return response
 
 

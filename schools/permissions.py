@@ -23,10 +23,15 @@ from core.models import User
 from . import tenancy
 
 if TYPE_CHECKING:
-    # What the mixin below is mixed into, for the type checker: a generic viewset.
+    from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+
+    # What the mixins below are mixed into, for the type checker: a generic viewset, one
+    # that lists and retrieves.
     _ViewSetBase = GenericAPIView[Any]
+
+    class _ReadViewSetBase(ListModelMixin, RetrieveModelMixin, GenericAPIView[Any]): ...
 else:
-    _ViewSetBase = object
+    _ViewSetBase = _ReadViewSetBase = object
 
 
 def signed_in_user(request: Request) -> User:
@@ -61,7 +66,7 @@ class SchoolRolePermission(permissions.BasePermission):
         return tenancy.has_role(request.user, school_id_of(obj), roles)
 
 
-class AuditedReadsMixin(_ViewSetBase):
+class AuditedReadsMixin(_ReadViewSetBase):
     """Every read through the API is in the audit trail: a list writes one row per object on
     the page (`<audit_name>.list`), a retrieve one row (`<audit_name>.read`), each with the
     school and the student's code."""

@@ -64,7 +64,7 @@ def student_set_year_group(*, student: Student, year_group: int | None) -> Stude
     return student
 
 
-def students_move_up_a_year(*, school: School, by) -> int:
+def students_move_up_a_year(*, school: School, by: User) -> int:
     """The start of a school year: every student at the school with a year group below 14
     moves up one; the others (year 14, or not known) stay. Returns how many moved. One
     UPDATE, so it happens for all of them or none, and one audit entry for who did it."""
