@@ -8,6 +8,8 @@ rule builder shows only those, and `rule_normalise` resets the others to their n
 
 from __future__ import annotations
 
+from typing import Any
+
 from schools.signs import SIGNS
 
 from .models import CountUnit, RuleKind, WarningRule
@@ -30,7 +32,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # What a field that does not apply to a kind is set to (the value that changes nothing).
-NEUTRAL = {
+NEUTRAL: dict[str, dict[str, Any]] = {
     RuleKind.ATTENDANCE_RATE: {
         "signs": [],
         "count_unit": CountUnit.OBSERVATIONS,

@@ -73,7 +73,7 @@ def cases_worklist(
     year_group: int | None = None,
     owner: str = "",
     code: str = "",
-    user=None,
+    user: User | None = None,
 ) -> QuerySet[Case]:
     """`cases` filtered as the cases page asks (no status: the open ones; "all": every one;
     owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case) and

@@ -30,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -48,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "alerts.tasks.deliver_notifications"
 
-KIND_HEADLINES = {
+KIND_HEADLINES: dict[str, str] = {
     NotificationKind.OPENED: "A case was opened",
     NotificationKind.STAGE_RAISED: "A case's stage was raised",
     NotificationKind.SEVERITY_RAISED: "A case's severity was raised",
@@ -180,7 +182,7 @@ def _due(now: dt.datetime) -> Q:
     )
 
 
-def _claim(candidate: dict, now: dt.datetime) -> bool:
+def _claim(candidate: Mapping[str, Any], now: dt.datetime) -> bool:
     """Compare-and-swap: only the sender whose UPDATE matches the row as it read it owns it."""
     return bool(
         Notification.objects.filter(

@@ -39,7 +39,8 @@ LOOKAHEAD_DAYS = 120
 
 
 def _weekdays_after(start: dt.date, count: int) -> list[dt.date]:
-    days, day = [], start
+    days: list[dt.date] = []
+    day = start
     while len(days) < count:
         day += dt.timedelta(days=1)
         if day.weekday() < 5:
@@ -198,6 +199,7 @@ def cases_escalate_due(*, now: dt.datetime | None = None) -> list[Case]:
             case.escalate_at = deadline
     escalated = []
     for case in candidates:
-        if case.escalate_at <= now and case_escalate(case=case, now=now):
+        due = case.escalate_at is not None and case.escalate_at <= now
+        if due and case_escalate(case=case, now=now):
             escalated.append(case)
     return escalated

@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 NOT_REMINDED = Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_on"))
 
 
-def review_change_key(case: Case) -> str:
-    return f"review:{case.review_on.isoformat()}:{case.opened_count}"
+def review_change_key(case: Case, review_on: dt.date) -> str:
+    return f"review:{review_on.isoformat()}:{case.opened_count}"
 
 
 def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
@@ -47,24 +47,27 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
     row, in one transaction; delivery is nudged after commit. At most once per review date
     (compare-and-swap on review_reminded_for). Returns whether this call reminded."""
     now = now or timezone.now()
+    review_on, owner_id = case.review_on, case.owner_id
+    if review_on is None or owner_id is None:
+        return False  # no review date, or nobody to remind
     with transaction.atomic():
         won = (
-            Case.objects.filter(pk=case.pk, review_on=case.review_on, owner_id=case.owner_id)
+            Case.objects.filter(pk=case.pk, review_on=review_on, owner_id=owner_id)
             .filter(NOT_REMINDED)
-            .update(review_reminded_for=case.review_on)
+            .update(review_reminded_for=review_on)
         )
         if not won:
             return False
         case.review_reminded_for = case.review_on
-        detail = {"review_on": case.review_on.isoformat(), "owner": case.owner_id}
+        detail = {"review_on": review_on.isoformat(), "owner": owner_id}
         CaseEvent.objects.create(case=case, kind=EventKind.REVIEW_DUE, at=now, detail=detail)
         Notification.objects.bulk_create(
             [
                 Notification(
                     case=case,
-                    recipient_id=case.owner_id,
+                    recipient_id=owner_id,
                     kind=NotificationKind.REVIEW_DUE,
-                    change_key=review_change_key(case),
+                    change_key=review_change_key(case, review_on),
                     stage=case.stage,
                     severity=case.severity,
                     created_at=now,
@@ -107,7 +110,8 @@ def reviews_remind_due(*, now: dt.datetime | None = None) -> list[Case]:
         if not is_school_day(school, today):
             continue
         for case in cases:
-            if case.review_on <= today and case_remind_review(case=case, now=now):
+            due = case.review_on is not None and case.review_on <= today
+            if due and case_remind_review(case=case, now=now):
                 reminded.append(case)
     if reminded:
         logger.info("review reminders written for %d case(s)", len(reminded))

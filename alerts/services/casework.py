@@ -156,6 +156,6 @@ def case_record_read(*, case: Case, by: User) -> None:
     audit_record(actor=by, action="case.read", obj=case, school_id=_school_id(case))
 
 
-def cases_record_list_read(*, cases: list[Case], by) -> None:
+def cases_record_list_read(*, cases: list[Case], by: User) -> None:
     """A list of cases shown to `by`: one audit row per case (with its student's code)."""
     audit_reads(actor=by, action="case.list", objects=cases, school_of=_school_id)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from schools.models import Student
 
 from .. import engine
 from ..models import WarningRule
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def rule_preview(
     )
 
 
-def rule_preview_record_read(*, rule: WarningRule, preview: RulePreview, by) -> int:
+def rule_preview_record_read(*, rule: WarningRule, preview: RulePreview, by: User) -> int:
     """The preview's results (which students, when) were shown to `by`: one audit row per
     student in them, or one row when there were none."""
     from core.audit import audit_record_codes
