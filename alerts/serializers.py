@@ -11,7 +11,7 @@ from core.limits import validate_date_bounds
 from core.models import User
 from core.screening import NOTE_MAX_LENGTH
 from schools import tenancy
-from schools.models import AttendanceRecord, Observation
+from schools.models import AttendanceRecord, Observation, School
 from schools.signs import Sign
 
 from .models import (
@@ -179,7 +179,7 @@ class RuleSerializer(serializers.ModelSerializer):
     for one of several schools; `version` is read-only and rises on each edit."""
 
     school = serializers.SlugRelatedField(
-        slug_field="code", queryset=tenancy.School.objects.all(), required=False
+        slug_field="code", queryset=School.objects.all(), required=False
     )
     signs = serializers.ListField(
         child=serializers.ChoiceField(choices=Sign.choices), required=False, allow_empty=True
@@ -194,7 +194,7 @@ class RuleSerializer(serializers.ModelSerializer):
         # school is known; DRF's generated validator would demand `school` on every call.
         validators: list = []
 
-    def _admin_schools(self) -> dict[str, tenancy.School]:
+    def _admin_schools(self) -> dict[str, School]:
         user = self.context["request"].user
         return {s.code: s for s in tenancy.schools_for(user, roles=tenancy.ADMIN_ROLES)}
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from core.openapi import ErrorSerializer
 
 from . import selectors, services, tenancy
-from .models import AttendanceRecord, Observation, Role, Student
+from .models import AttendanceRecord, Observation, Role, School, Student
 from .permissions import AuditedReadsMixin, ScopedViewSetMixin
 from .selectors import StudentResolver
 from .serializers import (
@@ -74,7 +74,7 @@ class SchoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The schools the caller belongs to."""
 
     serializer_class = SchoolSerializer
-    base_queryset = tenancy.School.objects.all()
+    base_queryset = School.objects.all()
 
 
 class StudentFilter(django_filters.FilterSet):

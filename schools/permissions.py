@@ -21,6 +21,7 @@ from core.audit import audit_reads, audit_record
 from core.models import User
 
 from . import tenancy
+from .models import School
 
 if TYPE_CHECKING:
     from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -46,7 +47,7 @@ def signed_in_user(request: Request) -> User:
 
 def school_id_of(obj: Model) -> int:
     """Follow the model's SCHOOL_PATH to the id of the school that owns `obj`."""
-    if isinstance(obj, tenancy.School):
+    if isinstance(obj, School):
         return obj.pk
     path: str = getattr(type(obj), "SCHOOL_PATH")  # noqa: B009 - not every model has one
     *hops, last = path.split("__")

@@ -205,7 +205,7 @@ def _recipient_may_know(notification: Notification) -> bool:
     )
 
 
-def _finish(notification: Notification, claimed_at: dt.datetime, **fields) -> bool:
+def _finish(notification: Notification, claimed_at: dt.datetime, **fields: Any) -> bool:
     done = Notification.objects.filter(
         pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=claimed_at
     ).update(**fields)
@@ -216,7 +216,9 @@ def _finish(notification: Notification, claimed_at: dt.datetime, **fields) -> bo
     return bool(done)
 
 
-def notification_deliver(*, notification: Notification, claimed_at: dt.datetime, now=None) -> str:
+def notification_deliver(
+    *, notification: Notification, claimed_at: dt.datetime, now: dt.datetime | None = None
+) -> str:
     """Deliver one claimed notification through every channel not yet done, record each
     attempt, and write the outcome: sent, pending again (with backoff) or failed.
 

@@ -54,16 +54,16 @@ def casework_members(school: School) -> dict[int, str]:
     )
 
 
-def recipients_for(case: Case) -> list:
+def recipients_for(case: Case) -> list[User]:
     """The student's assigned counsellor, else the school's designated counsellor; when
     neither is a member of casework staff of the school any more, the school's counsellors,
     else its school admins, so that no case goes untold."""
     student = case.student
     school = student.school
     casework = casework_members(school)
-    if student.assigned_counsellor_id in casework:
+    if student.assigned_counsellor_id in casework and student.assigned_counsellor:
         return [student.assigned_counsellor]
-    if school.designated_counsellor_id in casework:
+    if school.designated_counsellor_id in casework and school.designated_counsellor:
         return [school.designated_counsellor]
     for role in (Role.COUNSELLOR, Role.SCHOOL_ADMIN):
         ids = [uid for uid, r in casework.items() if r == role]
@@ -72,7 +72,9 @@ def recipients_for(case: Case) -> list:
     return []
 
 
-def case_changed(*, case: Case, change: str, previous: dict | None = None) -> list[Notification]:
+def case_changed(
+    *, case: Case, change: str, previous: dict[str, str] | None = None
+) -> list[Notification]:
     """Write the outbox rows for `change` of `case` ("opened", "reopened", "stage_raised",
     "severity_raised"); `previous` holds the stage and severity before the change.
 
@@ -85,7 +87,7 @@ def case_changed(*, case: Case, change: str, previous: dict | None = None) -> li
 
 
 def notifications_write(
-    *, case: Case, change: str, recipients: Iterable, at: dt.datetime | None = None
+    *, case: Case, change: str, recipients: Iterable[User], at: dt.datetime | None = None
 ) -> list[Notification]:
     """The one writer of outbox rows: one `Notification` per recipient for `change` of
     `case`, carrying the case's stage and severity. `at` (default now) is when the rows are
