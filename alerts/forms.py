@@ -64,7 +64,7 @@ class StatusForm(forms.Form):
         return bool(self.status_field.choices)
 
 
-class _CounsellorField(forms.ModelChoiceField["User"]):
+class _CounsellorField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.email
 
