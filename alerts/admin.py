@@ -7,6 +7,7 @@ from django.contrib import admin
 from schools.admin import AuditedChangePageMixin, SchoolScopedAdmin
 
 from .models import (
+    BacktestRun,
     Case,
     CaseEvent,
     CaseEvidence,
@@ -14,6 +15,7 @@ from .models import (
     DeliveryAttempt,
     Notice,
     Notification,
+    Outcome,
     WarningRule,
 )
 
@@ -102,3 +104,35 @@ class NoticeAdmin(SchoolScopedAdmin):
 
 # The outbox page (failed notifications, attempts, retry) replaces the plain one above.
 from .notifications import admin as outbox_admin  # noqa: E402, F401
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(SchoolScopedAdmin):
+    """Outcomes are written by resolving a case or by an import (alerts.outcomes), which
+    audit them: here they are read."""
+
+    list_display = ["student", "kind", "on_date", "source", "created_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["student__code"]
+    readonly_fields = [f.name for f in Outcome._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(SchoolScopedAdmin):
+    """Kept backtests, read-only; deleting one only makes the next request compute it anew."""
+
+    list_display = ["pk", "school", "rule", "rule_version", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in BacktestRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

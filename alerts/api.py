@@ -23,10 +23,9 @@ from schools.permissions import (
     signed_in_user,
 )
 
-from . import services
+from . import api_lab, services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
 from .serializers import (
-    RULE_FIELDS,
     CaseActionSerializer,
     CaseDetailSerializer,
     CaseEventSerializer,
@@ -129,7 +128,9 @@ class CaseViewSet(
 
         def call(case, data):
             if data["status"] == CaseStatus.RESOLVED:
-                return services.case_resolve(case=case, by=request.user, reason=data.get("text"))
+                return services.case_resolve(
+                    case=case, by=request.user, reason=data.get("text"), outcome=data["outcome"]
+                )
             return services.case_set_status(
                 case=case, to_status=data["status"], by=request.user, text=data.get("text", "")
             )
@@ -149,12 +150,13 @@ class CaseViewSet(
     @extend_schema(request=CaseResolveSerializer, responses={200: CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        """Resolve the case with a short reason; only newer evidence reopens it."""
+        """Resolve the case with a short reason and the outcome (one of the documented list,
+        recorded for the student, dated today); only newer evidence reopens it."""
         return self._act(
             request,
             CaseResolveSerializer,
             lambda case, data: services.case_resolve(
-                case=case, by=request.user, reason=data["reason"]
+                case=case, by=request.user, reason=data["reason"], outcome=data["outcome"]
             ),
         )
 
@@ -250,21 +252,16 @@ class RuleViewSet(
     @extend_schema(request=RulePreviewRequestSerializer, responses={200: RulePreviewSerializer})
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):
-        """Who the rule would flag on `on_date` (default today), and on which past school
-        dates each would first have fired. `changes` tries edited fields without saving."""
+        """Who the rule would flag on `on_date` (default today, never later), and on which
+        past school dates each would first have fired. `changes` tries edited fields without
+        saving (an unknown field is refused); the answer echoes the rule as previewed and
+        says which span of school days was read."""
         rule = self.get_object()
         params = RulePreviewRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        changes = {k: v for k, v in params.validated_data["changes"].items() if k in RULE_FIELDS}
-        if changes:
-            edited = RuleSerializer(
-                rule, data=changes, partial=True, context=self.get_serializer_context()
-            )
-            edited.is_valid(raise_exception=True)
-            # An unsaved copy: the rule in the database is not touched.
-            rule = WarningRule.objects.get(pk=rule.pk)
-            for name, value in edited.validated_data.items():
-                setattr(rule, name, value)
+        rule = api_lab.rule_with_changes(
+            rule, params.validated_data["changes"], self.get_serializer_context()
+        )
         result = services.rule_preview(
             rule=rule,
             on_date=params.validated_data.get("on_date"),
@@ -272,3 +269,29 @@ class RuleViewSet(
         )
         services.rule_preview_record_read(rule=rule, preview=result, by=request.user)
         return Response(RulePreviewSerializer(result).data)
+
+    @extend_schema(
+        request=api_lab.BacktestRequestSerializer,
+        responses={
+            200: api_lab.BacktestAnswerSerializer,
+            202: OpenApiResponse(
+                api_lab.BacktestAnswerSerializer,
+                description="Queued for the worker: poll /api/backtests/{id}/.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def backtest(self, request, pk=None):
+        """How the rule (with `changes` tried, unsaved) would have done over a past period,
+        against the students' outcomes: flagged, true and false positives, missed,
+        precision, recall, median lead in school weeks, and the students behind each number.
+        `sweep` (with optional `values`) measures the rule at each value of one parameter;
+        `compare_with` measures another rule of the school the same way. Kept per rule
+        version: asking again answers at once; a large school's run is queued (202)."""
+        rule = self.get_object()
+        params = api_lab.BacktestRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        runs = api_lab.backtest_rules(
+            request, rule, params.validated_data, self.get_serializer_context()
+        )
+        return api_lab.backtest_answer(runs)

@@ -18,11 +18,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db.models import F, Min, Q
+
 from schools.calendar import school_days_between
-from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School
+from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School, Term
 from schools.signs import CONTEXT_SIGNS, Sign
 
-from . import counting
+from . import composite, counting
 from .models import RuleKind, WarningRule
 
 # How far back the engine looks to measure how long a pattern has persisted: 26 school weeks,
@@ -31,7 +33,8 @@ PERSISTENCE_LOOKBACK_SCHOOL_DAYS = 130
 # Context signs (bullying, setback, family strain) raise severity when recorded in the last
 # 8 school weeks.
 CONTEXT_SCHOOL_DAYS = 40
-# Calendar days read to find enough school days (terms, holidays and all).
+# Calendar days read first to find enough school days (terms, holidays and all); when they
+# hold fewer than needed, the calendar is read back to the school's first term.
 CALENDAR_LOOKBACK = dt.timedelta(days=550)
 
 ABSENT = {AttendanceStatus.AUTHORISED_ABSENCE.value, AttendanceStatus.UNAUTHORISED_ABSENCE.value}
@@ -150,8 +153,25 @@ def _last_index_on_or_before(days: Sequence[dt.date], index: dict, day: dt.date)
 
 
 def school_days_until(school: School, on_date: dt.date, count: int) -> list[dt.date]:
-    """The last `count` school days up to and including `on_date` (two queries)."""
-    return school_days_between(school, on_date - CALENDAR_LOOKBACK, on_date)[-count:]
+    """The last `count` school days up to and including `on_date` (two queries; three more
+    when the last CALENDAR_LOOKBACK holds fewer: then the calendar is read back to the
+    school's first term, so a long history is never cut short silently)."""
+    days = school_days_between(school, on_date - CALENDAR_LOOKBACK, on_date)
+    if len(days) < count:
+        first = Term.objects.filter(school=school, starts_on__lte=on_date).aggregate(
+            first=Min("starts_on")
+        )["first"]
+        if first is not None and first < on_date - CALENDAR_LOOKBACK:
+            days = school_days_between(school, first, on_date)
+    return days[-count:]
+
+
+def on_roll(prefix: str, date_field: str) -> Q:
+    """Rows of students on roll on the row's date: active ones, and those who left on or
+    after it (a leaver's records count for the days they were at the school)."""
+    return Q(**{f"{prefix}left_on__isnull": True, f"{prefix}is_active": True}) | Q(
+        **{f"{prefix}left_on__gte": F(date_field)}
+    )
 
 
 def load_rows(
@@ -163,9 +183,10 @@ def load_rows(
     last_days: int | None = None,
     students: Collection[int] | None = None,
 ) -> Rows:
-    """Read the observation signs in `signs` and the register exceptions of the school's
-    active students on `days` (only the last `last_days` of them, and only `students`, when
-    given): two queries, whatever the number of students. Day indices are into `days`."""
+    """Read the observation signs in `signs` and the register exceptions on `days` of the
+    school's students on roll on each row's date (only the last `last_days` of them, and only
+    `students`, when given): two queries, whatever the number of students. Day indices are
+    into `days`."""
     rows = Rows(days=list(days))
     if not days or (students is not None and not students):
         return rows
@@ -175,8 +196,8 @@ def load_rows(
     signs = sorted(set(signs))
     if signs:
         observed = ObservationSign.objects.filter(
+            on_roll("observation__student__", "observation__observed_on"),
             observation__student__school=school,
-            observation__student__is_active=True,
             # A withdrawn observation never counts.
             observation__withdrawn_at__isnull=True,
             observation__observed_on__range=(start, end),
@@ -201,8 +222,8 @@ def load_rows(
     if register:
         marks = (
             AttendanceRecord.objects.filter(
+                on_roll("student__", "date"),
                 student__school=school,
-                student__is_active=True,
                 date__range=(start, end),
                 **student_filter,
             )
@@ -299,6 +320,11 @@ def evaluate(
     """
     if rules is None:
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
+    # A composite rule is decided from its components' matches on the date: they are
+    # counted with the plain rules (disabled ones too), and only the rules asked for answer.
+    asked = [r for r in rules if r.kind != RuleKind.COMPOSITE]
+    composites = [r for r in rules if r.kind == RuleKind.COMPOSITE]
+    rules = asked + composite.extra_components(school=school, composites=composites, have=asked)
     span = max((r.span_days for r in rules), default=0)
     needed = max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
     days = school_days_until(school, on_date, needed)
@@ -339,6 +365,8 @@ def evaluate(
             )
             for student_hits in hits.values():
                 matches.extend(hit_to_match(rule, h, rows) for h in student_hits)
+    if composites:
+        matches = composite.with_composite_matches(matches, composites=composites, asked=asked)
     return Evaluation(
         school=school,
         on_date=on_date,
@@ -372,27 +400,51 @@ class PreviewRow:
     school_days_fired: int
 
 
+def rule_span(rule: WarningRule, parts: Sequence[WarningRule] = ()) -> int:
+    """School days a rule needs before it can fire (a composite: its longest component)."""
+    if rule.kind == RuleKind.COMPOSITE:
+        return max((p.span_days for p in parts), default=0)
+    return rule.span_days
+
+
+def firing_days(
+    *, school: School, rule: WarningRule, days: Sequence[dt.date], first_end: int = 0
+) -> dict[int, list[int]]:
+    """Per student, every index of `days` from `first_end` on at which `rule` (saved or not,
+    enabled or not; a composite too) fires, in order: one pass over the rows, a fixed number
+    of queries whatever the number of students or days."""
+    parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else [rule]
+    rows = load_rows(
+        school,
+        days,
+        signs={s for p in parts for s in (p.signs or ())},
+        register=any(p.kind == RuleKind.ATTENDANCE_RATE or p.use_register for p in parts),
+    )
+    ends = list(range(first_end, len(days)))
+    fired = []
+    for part in parts:
+        hits = counting.rule_hits(
+            spec_of(part), events=events_for(part, rows), marks=rows.marks, ends=ends
+        )
+        fired.append({sid: [h.end for h in student_hits] for sid, student_hits in hits.items()})
+    if rule.kind == RuleKind.COMPOSITE:
+        return composite.fired_together(fired, needed=rule.needed_components)
+    return fired[0]
+
+
 def preview(
     *, school: School, rule: WarningRule, on_date: dt.date, history_school_days: int = 190
 ) -> tuple[list[dt.date], dict[int, PreviewRow]]:
     """Where `rule` (saved or not, enabled or not) fires over the last `history_school_days`
     school days up to `on_date`, per student: one pass over the rows, not one evaluation
     per day. Returns the school days looked at and a row per student that fired."""
-    spec = spec_of(rule)
-    days = school_days_until(school, on_date, history_school_days + spec.span)
-    rows = load_rows(
-        school,
-        days,
-        signs=rule.signs or (),
-        register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
-    )
+    parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else ()
+    days = school_days_until(school, on_date, history_school_days + rule_span(rule, parts))
     first_end = max(len(days) - history_school_days, 0)
-    ends = list(range(first_end, len(days)))
-    hits = counting.rule_hits(spec, events=events_for(rule, rows), marks=rows.marks, ends=ends)
+    fired_by_student = firing_days(school=school, rule=rule, days=days, first_end=first_end)
     result: dict[int, PreviewRow] = {}
     last = len(days) - 1
-    for student_id, student_hits in hits.items():
-        fired = [h.end for h in student_hits]
+    for student_id, fired in fired_by_student.items():
         result[student_id] = PreviewRow(
             student_id=student_id,
             flagged_on_date=fired[-1] == last,

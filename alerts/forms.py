@@ -11,7 +11,7 @@ from core.models import User
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 from schools.forms import SignsByCategoryMixin, sign_choices
 
-from .models import ActionType, CaseStatus, Severity, Stage, WarningRule
+from .models import ActionType, CaseStatus, OutcomeKind, RuleKind, Severity, Stage, WarningRule
 from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
 from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
@@ -102,6 +102,11 @@ class ConcernForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What was the outcome?",
+        choices=OutcomeKind.choices,
+        help_text="Recorded for the student: it is what a rule's backtest is measured against.",
+    )
     reason = _note_field("Why is the case resolved?")
 
 
@@ -151,6 +156,13 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         choices=sign_choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    components = forms.TypedMultipleChoiceField(
+        label="Composite: the rules that must fire together",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Other rules of the school (switched on or not), for a composite rule.",
+    )
 
     class Meta:
         model = WarningRule
@@ -166,6 +178,7 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
             "min_distinct_observers": "Different members of staff over the span",
             "consecutive_windows": "Windows in a row",
             "attendance_threshold": "Attendance below (%)",
+            "min_components": "Composite: at least this many of them (empty: all)",
             "severity": "Severity of a case it opens",
         }
 
@@ -175,6 +188,13 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         self._original = {
             name: copy.copy(getattr(self.instance, name)) for name in RULE_EDITABLE_FIELDS
         }
+        # A composite rule combines the school's other plain rules.
+        others = WarningRule.objects.filter(school_id=self.instance.school_id).exclude(
+            kind=RuleKind.COMPOSITE
+        )
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["components"].choices = [(r.pk, r.name) for r in others.order_by("name")]
 
     def clean(self):
         data = super().clean() or {}

@@ -29,19 +29,23 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "min_distinct_observers",
     ),
     RuleKind.ATTENDANCE_RATE: ("attendance_threshold",),
+    RuleKind.COMPOSITE: ("components", "min_components"),
 }
 
 # What a field that does not apply to a kind is set to (the value that changes nothing).
+_NO_SIGNS: dict[str, Any] = {
+    "signs": [],
+    "count_unit": CountUnit.OBSERVATIONS,
+    "use_register": True,
+    "min_events_per_window": 1,
+    "min_distinct_signs": 0,
+    "min_distinct_observers": 0,
+}
+_NO_COMPONENTS: dict[str, Any] = {"components": [], "min_components": None}
 NEUTRAL: dict[str, dict[str, Any]] = {
-    RuleKind.ATTENDANCE_RATE: {
-        "signs": [],
-        "count_unit": CountUnit.OBSERVATIONS,
-        "use_register": True,
-        "min_events_per_window": 1,
-        "min_distinct_signs": 0,
-        "min_distinct_observers": 0,
-    },
-    RuleKind.SIGN_PATTERN: {"attendance_threshold": None},
+    RuleKind.ATTENDANCE_RATE: {**_NO_SIGNS, **_NO_COMPONENTS},
+    RuleKind.SIGN_PATTERN: {"attendance_threshold": None, **_NO_COMPONENTS},
+    RuleKind.COMPOSITE: {**_NO_SIGNS, "attendance_threshold": None},
 }
 
 SCHOOL_WEEK = 5
@@ -69,6 +73,8 @@ def _span(rule: WarningRule) -> str:
 
 def rule_describe(rule: WarningRule) -> str:
     """One or two sentences saying when `rule` fires, made from its settings only."""
+    if rule.kind == RuleKind.COMPOSITE:
+        return _composite_describe(rule)
     when = f"Fires when, {_windows(rule)}"
     if rule.kind == RuleKind.ATTENDANCE_RATE:
         threshold = rule.attendance_threshold
@@ -111,3 +117,20 @@ def rule_normalise(rule: WarningRule) -> WarningRule:
         setattr(rule, name, value)
     rule.description = rule_describe(rule)
     return rule
+
+
+def _composite_describe(rule: WarningRule) -> str:
+    ids = [i for i in (rule.components or ()) if isinstance(i, int)]
+    names = dict(
+        type(rule).objects.filter(pk__in=ids, school_id=rule.school_id).values_list("pk", "name")
+    )
+    parts = [f"“{names[i]}”" for i in ids if i in names] or ["(none chosen yet)"]
+    needed = rule.min_components
+    if needed and needed < len(ids):
+        which = f"at least {needed} of these rules"
+    else:
+        which = "all of these rules"
+    return (
+        f"Fires on a school day when {which} fire on that same day, each over its own "
+        f"windows: {', '.join(parts)}."
+    )

@@ -20,6 +20,7 @@ from .models import (
     CaseEvent,
     CaseRule,
     CaseStatus,
+    OutcomeKind,
     WarningRule,
 )
 from .services import RULE_EDITABLE_FIELDS
@@ -155,6 +156,16 @@ class CaseDetailSerializer(CaseListSerializer):
 class CaseStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices)
     text = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True)
+    outcome = serializers.ChoiceField(
+        choices=OutcomeKind.choices,
+        required=False,
+        help_text="Resolving: what the outcome was (required then).",
+    )
+
+    def validate(self, attrs):
+        if attrs["status"] == CaseStatus.RESOLVED and not attrs.get("outcome"):
+            raise serializers.ValidationError({"outcome": "Say what the outcome was."})
+        return attrs
 
 
 class CaseNoteSerializer(serializers.Serializer):
@@ -168,6 +179,9 @@ class CaseActionSerializer(serializers.Serializer):
 
 class CaseResolveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    outcome = serializers.ChoiceField(
+        choices=OutcomeKind.choices, help_text="What turned out to be true of the student."
+    )
 
 
 # The fields a school admin edits: the ones whose change makes a new version of the rule.
@@ -225,6 +239,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
 
 class RulePreviewRequestSerializer(serializers.Serializer):
+    # Not after today at the rule's school: checked by the view, which knows the school.
     on_date = serializers.DateField(required=False, validators=[validate_date_bounds])
     history_school_days = serializers.IntegerField(
         required=False, min_value=5, max_value=400, default=190
@@ -241,9 +256,22 @@ class PreviewStudentSerializer(serializers.Serializer):
     school_days_fired = serializers.IntegerField()
 
 
+class DaysReadSerializer(serializers.Serializer):
+    first_day = serializers.DateField(allow_null=True)
+    last_day = serializers.DateField()
+    school_days = serializers.IntegerField()
+    requested_school_days = serializers.IntegerField()
+    complete = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class RulePreviewSerializer(serializers.Serializer):
     on_date = serializers.DateField()
     first_day = serializers.DateField(allow_null=True)
     school_days = serializers.IntegerField()
     flagged_on_date = serializers.IntegerField(source="flagged_count")
     students = PreviewStudentSerializer(many=True)
+    # The rule as previewed (the saved rule with the changes tried), and which span of
+    # school days was read.
+    rule = serializers.DictField(read_only=True)
+    days_read = DaysReadSerializer(read_only=True)

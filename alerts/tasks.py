@@ -103,3 +103,18 @@ def purge_expired_records() -> dict:
         result.attendance,
     )
     return {"observations": result.observations, "attendance": result.attendance}
+
+
+# --- the rule lab ---------------------------------------------------------------------------
+
+
+@shared_task(name="alerts.tasks.run_backtest", ignore_result=True)
+def run_backtest(run_id: int) -> str | None:
+    """Compute one queued backtest (alerts.backtest.backtest_run: claimed once)."""
+    from .backtest import backtest_run
+    from .models import BacktestRun
+
+    run = BacktestRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
+    return backtest_run(run=run).status

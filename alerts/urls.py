@@ -30,6 +30,8 @@ urlpatterns = [
     path("rules/<int:pk>/", views.rule_edit, name="rule-edit"),
     path("rules/<int:pk>/toggle/", views.rule_toggle, name="rule-toggle"),
     path("rules/<int:pk>/preview/", views.rule_preview, name="rule-preview"),
+    path("rules/<int:pk>/lab/", views.rule_lab, name="rule-lab"),
+    path("rules/outcomes/import/", views.outcomes_import_page, name="outcomes-import"),
     path("notices/", views.notices, name="notices"),
     path("notices/read/", views.notices_read, name="notices-read"),
 ]

@@ -14,7 +14,7 @@ import sys
 from . import setup
 
 # In the order of the targets table; `api` is also `make bench-api` on its own.
-MODULES = ["evaluate", "preview", "notice", "api", "import_csv"]
+MODULES = ["evaluate", "preview", "backtest", "notice", "api", "import_csv"]
 
 
 def main(argv: list[str]) -> int:

@@ -237,6 +237,9 @@ ALERTS_CLEAN_WEEKS_TO_SUGGEST_RESOLUTION = env.int(
 )
 # The overlap lock of one school's evaluation task expires after this many seconds.
 ALERTS_EVALUATION_LOCK_SECONDS = env.int("ALERTS_EVALUATION_LOCK_SECONDS", default=900)
+# A backtest of a school with more students on roll than this runs on the worker, with its
+# progress on the page; a smaller one is answered at once.
+BACKTEST_INLINE_MAX_STUDENTS = env.int("BACKTEST_INLINE_MAX_STUDENTS", default=300)
 # Case statuses and register statuses are both "status": name the two enums in the schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {

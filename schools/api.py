@@ -24,6 +24,7 @@ from .serializers import (
     ObservationSerializer,
     ObservationWriteSerializer,
     SchoolSerializer,
+    StudentLeaveSerializer,
     StudentSerializer,
     StudentUpdateSerializer,
     StudentWriteSerializer,
@@ -122,11 +123,16 @@ class StudentViewSet(
         super().update(request, *args, **kwargs)
         return Response(StudentSerializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses={200: StudentSerializer})
+    @extend_schema(request=StudentLeaveSerializer, responses={200: StudentSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
-        """Mark the student as no longer at the school; their records are kept."""
-        student = services.student_deactivate(student=self.get_object())
+        """Mark the student as no longer at the school from `left_on` on (their last day on
+        roll, default today); their records are kept and count for the days before."""
+        params = StudentLeaveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        student = services.student_deactivate(
+            student=self.get_object(), left_on=params.validated_data.get("left_on"), by=request.user
+        )
         return Response(StudentSerializer(student).data)
 
 

@@ -140,7 +140,11 @@ class Membership(models.Model):
     class Meta:
         ordering = ["school", "role", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "school"], name="one_role_per_school"),
+            models.UniqueConstraint(
+                fields=["user", "school"],
+                name="one_role_per_school",
+                violation_error_message="This person already has a role at this school.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +190,7 @@ class Invitation(models.Model):
                 fields=["school", "email"],
                 condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
                 name="one_open_invitation_per_address",
+                violation_error_message="This address already has an open invitation here.",
             ),
         ]
 
@@ -215,7 +220,9 @@ class Term(models.Model):
         ordering = ["school", "starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="term_ends_after_start",
+                violation_error_message="A term cannot end before it starts.",
             ),
         ]
 
@@ -235,7 +242,11 @@ class ClosureDay(models.Model):
     class Meta:
         ordering = ["school", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "date"], name="one_closure_per_day"),
+            models.UniqueConstraint(
+                fields=["school", "date"],
+                name="one_closure_per_day",
+                violation_error_message="This day is already a closure day.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -258,6 +269,11 @@ class Student(models.Model):
         related_name="assigned_students",
     )
     is_active = models.BooleanField(default=True)
+    # The last day the student was on roll, once they have left. Previews and backtests of a
+    # date on or before it include them: a rule must be judged on its leavers too.
+    left_on = models.DateField(
+        null=True, blank=True, help_text="The last day on roll, when the student has left."
+    )
     # Which PSEUDONYM_KEY version derived this code, for students created by an import.
     pseudonym_key_version = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -268,16 +284,21 @@ class Student(models.Model):
         ordering = ["school", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "code"], name="student_code_unique_in_school"
+                fields=["school", "code"],
+                name="student_code_unique_in_school",
+                violation_error_message="This school already has a student with that code.",
             ),
             models.CheckConstraint(
                 condition=Q(year_group__isnull=True) | Q(year_group__gte=1, year_group__lte=14),
                 name="year_group_in_range",
+                violation_error_message="A year group is 1 to 14.",
             ),
             # Every form and serializer checks the pattern too; this holds it against any
             # write that goes around them.
             models.CheckConstraint(
-                condition=Q(code__regex=STUDENT_CODE_PATTERN), name="student_code_pattern"
+                condition=Q(code__regex=STUDENT_CODE_PATTERN),
+                name="student_code_pattern",
+                violation_error_message=student_code_validator.message,
             ),
         ]
 
@@ -345,7 +366,9 @@ class AttendanceRecord(models.Model):
         ordering = ["-date", "session", "student"]
         constraints = [
             models.UniqueConstraint(
-                fields=["student", "date", "session"], name="one_mark_per_session"
+                fields=["student", "date", "session"],
+                name="one_mark_per_session",
+                violation_error_message="This student already has a mark for that session.",
             ),
         ]
         indexes = [models.Index(fields=["date"])]
@@ -412,9 +435,15 @@ class ObservationSign(models.Model):
         ordering = ["sign"]
         constraints = [
             models.UniqueConstraint(
-                fields=["observation", "sign"], name="sign_once_per_observation"
+                fields=["observation", "sign"],
+                name="sign_once_per_observation",
+                violation_error_message="A sign is named once per observation.",
             ),
-            models.CheckConstraint(condition=Q(sign__in=Sign.values), name="sign_is_known"),
+            models.CheckConstraint(
+                condition=Q(sign__in=Sign.values),
+                name="sign_is_known",
+                violation_error_message="Unknown sign code.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -464,6 +493,7 @@ class ImportJob(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "succeeded", "refused", "failed"]),
                 name="import_job_status_known",
+                violation_error_message="Unknown import status.",
             ),
         ]
 

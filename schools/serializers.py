@@ -66,8 +66,16 @@ class StudentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Student
-        fields = ["id", "school", "code", "year_group", "is_active", "created_at"]
-        read_only_fields = ["id", "school", "is_active", "created_at"]
+        fields = ["id", "school", "code", "year_group", "is_active", "left_on", "created_at"]
+        read_only_fields = ["id", "school", "is_active", "left_on", "created_at"]
+
+
+class StudentLeaveSerializer(serializers.Serializer):
+    left_on = serializers.DateField(
+        required=False,
+        validators=[validate_date_bounds],
+        help_text="The student's last day on roll (default today at the school).",
+    )
 
 
 class StudentWriteSerializer(serializers.Serializer):

@@ -6,7 +6,8 @@ one evidence row per record and case. Writes go through alerts/services/ and
 alerts/notifications/; nothing here has business logic in save() or signals.
 
 One module per concern: rules (with the severity scale), cases (with the stage scale,
-evidence and timeline) and notifications (outbox, attempts, notices); every name is importable
+evidence and timeline), notifications (outbox, attempts, notices) and the rule lab
+(outcomes, kept backtests); every name is importable
 from `alerts.models`.
 """
 
@@ -26,6 +27,15 @@ from .cases import (
     Stage,
     stage_rank,
 )
+from .lab import (
+    NEGATIVE_OUTCOMES,
+    POSITIVE_OUTCOMES,
+    BacktestRun,
+    BacktestStatus,
+    Outcome,
+    OutcomeKind,
+    OutcomeSource,
+)
 from .notifications import (
     DeliveryAttempt,
     Notice,
@@ -44,10 +54,14 @@ from .rules import (
 )
 
 __all__ = [
+    "NEGATIVE_OUTCOMES",
     "OPEN_STATUSES",
+    "POSITIVE_OUTCOMES",
     "SEVERITY_ORDER",
     "STAGE_ORDER",
     "ActionType",
+    "BacktestRun",
+    "BacktestStatus",
     "Case",
     "CaseEvent",
     "CaseEvidence",
@@ -61,6 +75,9 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationStatus",
+    "Outcome",
+    "OutcomeKind",
+    "OutcomeSource",
     "RuleKind",
     "Severity",
     "Stage",

@@ -35,6 +35,10 @@ def severity_step_up(value: str, steps: int = 1) -> str:
 class RuleKind(models.TextChoices):
     SIGN_PATTERN = "sign_pattern", "Sign pattern"
     ATTENDANCE_RATE = "attendance_rate", "Attendance rate"
+    # Fires when other rules of the school fire together on the same school day (all of
+    # them, or at least `min_components`): register absences and teachers' observations
+    # corroborating each other. docs/RULES.md says when to use it.
+    COMPOSITE = "composite", "Composite (other rules together)"
 
 
 class CountUnit(models.TextChoices):
@@ -96,6 +100,17 @@ class WarningRule(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Attendance-rate rules: fires below this percentage of possible sessions.",
     )
+    # Composite rules: the ids of the rules (of the same school, not composite themselves)
+    # that must fire together, and how many of them at least (empty: all of them).
+    components = models.JSONField(
+        default=list, blank=True, help_text="Composite rules: the rules that must fire together."
+    )
+    min_components = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Composite rules: fires when at least this many of them fire (empty: all).",
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -110,29 +125,54 @@ class WarningRule(models.Model):
         ordering = ["school", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "key"], condition=~Q(key=""), name="default_rule_once_per_school"
+                fields=["school", "key"],
+                condition=~Q(key=""),
+                name="default_rule_once_per_school",
+                violation_error_message="This school already has that default rule.",
             ),
-            models.UniqueConstraint(fields=["school", "name"], name="rule_name_unique_in_school"),
+            models.UniqueConstraint(
+                fields=["school", "name"],
+                name="rule_name_unique_in_school",
+                violation_error_message="This school already has a rule of that name.",
+            ),
             models.CheckConstraint(
-                condition=Q(window_days__gte=1, window_days__lte=30), name="rule_window_days_range"
+                condition=Q(window_days__gte=1, window_days__lte=30),
+                name="rule_window_days_range",
+                violation_error_message="A window is 1 to 30 school days.",
             ),
             models.CheckConstraint(
                 condition=Q(consecutive_windows__gte=1, consecutive_windows__lte=26),
                 name="rule_consecutive_windows_range",
+                violation_error_message="A rule looks at 1 to 26 windows in a row.",
             ),
             models.CheckConstraint(
-                condition=Q(min_events_per_window__gte=1), name="rule_min_events_positive"
+                condition=Q(min_events_per_window__gte=1),
+                name="rule_min_events_positive",
+                violation_error_message="Each window needs at least 1 event.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=RuleKind.ATTENDANCE_RATE)
                 | Q(attendance_threshold__gt=0, attendance_threshold__lte=100),
                 name="attendance_rule_has_threshold",
+                violation_error_message=(
+                    "An attendance rule fires below a percentage of possible sessions: give a "
+                    "threshold above 0 and at most 100 (e.g. 90)."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=RuleKind.values), name="rule_kind_is_known"
+                condition=Q(kind__in=RuleKind.values),
+                name="rule_kind_is_known",
+                violation_error_message="Unknown kind of rule.",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=Severity.values), name="rule_severity_is_known"
+                condition=Q(severity__in=Severity.values),
+                name="rule_severity_is_known",
+                violation_error_message="Unknown severity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_components__isnull=True) | Q(min_components__gte=1),
+                name="rule_min_components_positive",
+                violation_error_message="A composite rule needs at least 1 of its rules to fire.",
             ),
         ]
 
@@ -154,6 +194,42 @@ class WarningRule(models.Model):
             raise ValidationError(
                 {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
             )
+        if self.kind == RuleKind.COMPOSITE:
+            self._clean_components()
+
+    def _clean_components(self) -> None:
+        ids = self.components
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            raise ValidationError({"components": "A list of rule ids."})
+        if len(set(ids)) != len(ids):
+            raise ValidationError({"components": "A rule is named twice."})
+        if len(ids) < 2:
+            raise ValidationError({"components": "A composite rule combines at least 2 rules."})
+        found = dict(
+            WarningRule.objects.filter(pk__in=ids, school_id=self.school_id).values_list(
+                "pk", "kind"
+            )
+        )
+        unknown = [i for i in ids if i not in found]
+        if unknown:
+            raise ValidationError(
+                {"components": f"No rule {', '.join(map(str, unknown))} at this school."}
+            )
+        if self.pk in found or any(k == RuleKind.COMPOSITE for k in found.values()):
+            raise ValidationError(
+                {"components": "A composite rule combines plain rules, not composite ones."}
+            )
+        if self.min_components is not None and self.min_components > len(ids):
+            raise ValidationError(
+                {"min_components": f"At most {len(ids)}: the number of rules it combines."}
+            )
+
+    @property
+    def needed_components(self) -> int:
+        """Composite rules: how many of the components must fire together."""
+        return self.min_components or len(self.components or ())
 
     @property
     def span_days(self) -> int:

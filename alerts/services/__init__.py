@@ -2,7 +2,7 @@
 
 One module per concern: rules, evaluation (with case_changes, what it writes to a case, and
 grading, the stage and severity of a pattern), casework, follow-up (owner, review date,
-reopening and concerns raised by hand), preview and notices. Every public
+reopening and concerns raised by hand), outcomes, preview and notices. Every public
 name is importable from `alerts.services` as well.
 """
 
@@ -30,6 +30,7 @@ from .followup import (
 )
 from .grading import PERSISTENT_MONTHS, PRE_WITHDRAWAL_MONTHS, add_months, severity_for, stage_for
 from .notices import notices_mark_read
+from .outcomes import OutcomeImport, outcome_record, outcomes_import
 from .preview import PreviewStudent, RulePreview, rule_preview, rule_preview_record_read
 from .rules import RULE_EDITABLE_FIELDS, rule_create, rule_update, rules_install_defaults
 
@@ -41,6 +42,7 @@ __all__ = [
     "TRANSITIONS",
     "CaseConflict",
     "EvaluationSummary",
+    "OutcomeImport",
     "PreviewStudent",
     "RulePreview",
     "add_months",
@@ -58,6 +60,8 @@ __all__ = [
     "cases_record_list_read",
     "evaluation_run",
     "notices_mark_read",
+    "outcome_record",
+    "outcomes_import",
     "rule_create",
     "rule_preview",
     "rule_preview_record_read",

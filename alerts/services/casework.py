@@ -15,7 +15,8 @@ from core.models import User
 from core.screening import clean_text
 from schools.services import validate_note
 
-from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind
+from ..models import ActionType, Case, CaseEvent, CaseStatus, EventKind, OutcomeKind
+from .outcomes import outcome_record
 
 
 class CaseConflict(ValidationError, Conflict):
@@ -106,12 +107,26 @@ def case_acknowledge(*, case: Case, by: User) -> Case:
     return case_set_status(case=case, to_status=CaseStatus.ACKNOWLEDGED, by=by)
 
 
-def case_resolve(*, case: Case, by: User, reason: str) -> Case:
-    """Resolve `case` with a short screened reason (required). It reopens only on evidence
-    dated after today."""
+def case_resolve(*, case: Case, by: User, reason: str, outcome: str) -> Case:
+    """Resolve `case` with a short screened reason and the outcome (one of OutcomeKind, both
+    required), recorded for the student dated today at the school: the resolution and the
+    outcome are written together or not at all. It reopens only on evidence dated after
+    today."""
     if not clean_text(reason):
         raise ValidationError("Say in a few words why the case is resolved.", code="no_reason")
-    return case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
+    if outcome not in OutcomeKind.values:
+        raise ValidationError(
+            "Say what the outcome was: one of %(ok)s.",
+            code="unknown_outcome",
+            params={"ok": ", ".join(OutcomeKind.values)},
+        )
+    with transaction.atomic():
+        case = case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
+        student = case.student
+        outcome_record(
+            student=student, kind=outcome, on_date=student.school.today(), by=by, case=case
+        )
+    return case
 
 
 def case_add_note(*, case: Case, by: User, text: str) -> CaseEvent:

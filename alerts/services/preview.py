@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+
 from schools.models import Student
 
 from .. import engine
@@ -31,6 +33,30 @@ class RulePreview:
     first_day: dt.date | None
     school_days: int
     students: list[PreviewStudent]
+    requested_school_days: int = 0
+    # The rule as previewed (alerts.backtest.rule_as_measured): what was measured.
+    rule: dict | None = None
+
+    @property
+    def days_read(self) -> dict:
+        """Which span of school days was read, and whether it is all that was asked for."""
+        complete = self.school_days >= self.requested_school_days
+        note = ""
+        if not complete:
+            note = (
+                f"The school's calendar holds only {self.school_days} school days up to "
+                f"{self.on_date.isoformat()}, fewer than the {self.requested_school_days} asked "
+                f"for: the preview reads from "
+                f"{self.first_day.isoformat() if self.first_day else 'nothing'}."
+            )
+        return {
+            "first_day": self.first_day,
+            "last_day": self.on_date,
+            "school_days": self.school_days,
+            "requested_school_days": self.requested_school_days,
+            "complete": complete,
+            "note": note,
+        }
 
     @property
     def flagged_on_date(self) -> list[PreviewStudent]:
@@ -48,9 +74,22 @@ def rule_preview(
     which past school dates each would first have fired, over the last
     `history_school_days` school days (about a school year). Works for any rule: enabled or
     not, saved or an unsaved edited instance; writes nothing. One pass over the rows: a fixed
-    number of queries, not one evaluation per day."""
+    number of queries, not one evaluation per day. A date after today at the school is
+    refused (ValidationError); the answer says which span of school days was read and echoes
+    the rule as previewed."""
+    from ..backtest import rule_as_measured
+
     school = rule.school
-    on_date = on_date or school.today()
+    today = school.today()
+    if on_date is not None and on_date > today:
+        raise ValidationError(
+            {
+                "on_date": f"{on_date.isoformat()} is in the future at the school; a preview "
+                f"looks back from a date up to {today.isoformat()}."
+            },
+            code="future_date",
+        )
+    on_date = on_date or today
     days, rows = engine.preview(
         school=school, rule=rule, on_date=on_date, history_school_days=history_school_days
     )
@@ -74,6 +113,8 @@ def rule_preview(
         first_day=days[0] if days else None,
         school_days=len(days),
         students=students,
+        requested_school_days=history_school_days,
+        rule=rule_as_measured(rule),
     )
 
 

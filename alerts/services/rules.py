@@ -33,6 +33,8 @@ RULE_EDITABLE_FIELDS = (
     "min_distinct_observers",
     "consecutive_windows",
     "attendance_threshold",
+    "components",
+    "min_components",
     "severity",
 )
 

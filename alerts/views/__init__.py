@@ -21,6 +21,7 @@ from .cases import (
 from .exports import case_chronology_pdf, cases_export, overview_export
 from .followup import case_owner, case_reopen, case_review, concern_new
 from .home import home
+from .lab import outcomes_import_page, rule_lab
 from .notices import notices, notices_context, notices_read
 from .overview import overview
 from .rules import rule_edit, rule_new, rule_new_preview, rule_preview, rule_toggle, rules
@@ -43,9 +44,11 @@ __all__ = [
     "notices",
     "notices_context",
     "notices_read",
+    "outcomes_import_page",
     "overview",
     "overview_export",
     "rule_edit",
+    "rule_lab",
     "rule_new",
     "rule_new_preview",
     "rule_preview",

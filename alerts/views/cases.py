@@ -198,7 +198,12 @@ def case_resolve(request, pk: int):
     if not form.is_valid():
         return _after(request, case, error=_form_error(form))
     try:
-        services.case_resolve(case=case, by=request.user, reason=form.cleaned_data["reason"])
+        services.case_resolve(
+            case=case,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            outcome=form.cleaned_data["outcome"],
+        )
     except ValidationError as exc:
         return _after(request, case, error=exc)
     return _after(request, case, "Resolved. New evidence after today would reopen it.")

@@ -1,8 +1,10 @@
 """What an import did, and the one exception that refuses a file.
 
 Every record read is either applied or skipped for a named reason, so
-read == applied + sum(skipped). Attendance counts (created/updated/unchanged) are per session
-record: an Ed-Fi daily absence is one event read and two session records written.
+read == applied + sum(skipped). Attendance counts (created/updated/unchanged, and present
+marks not stored) are per session record: an Ed-Fi daily absence is one event read and two
+session records written. Each kind of record (attendance, students, observations, calendar)
+is counted apart: a created student is not a created record.
 Nothing here ever holds an external student reference.
 """
 
@@ -62,7 +64,9 @@ class ImportReport:
     applied: int = 0
     skipped: Counter = field(default_factory=Counter)
     by_category: Counter = field(default_factory=Counter)
-    attendance: Counter = field(default_factory=Counter)  # created / updated / unchanged
+    # created / updated / unchanged / present_not_stored (a present mark where nothing was
+    # stored: a school day without a record already counts as present, so nothing is written)
+    attendance: Counter = field(default_factory=Counter)
     observations: Counter = field(default_factory=Counter)  # created / unchanged
     calendar: Counter = field(default_factory=Counter)  # terms / closures created, unchanged
     students_created: int = 0
@@ -98,12 +102,8 @@ class ImportReport:
     # -- totals -------------------------------------------------------------------------
     @property
     def created(self) -> int:
-        return (
-            self.attendance["created"]
-            + self.observations["created"]
-            + self.calendar["created"]
-            + self.students_created
-        )
+        """Records created: attendance, observations, calendar (students are counted apart)."""
+        return self.attendance["created"] + self.observations["created"] + self.calendar["created"]
 
     @property
     def updated(self) -> int:
@@ -129,6 +129,7 @@ class ImportReport:
             "skipped": dict(sorted(self.skipped.items())),
             "by_category": dict(sorted(self.by_category.items())),
             "attendance_records": {k: self.attendance[k] for k in _CUU},
+            "by_kind": self.by_kind(),
             "observations": {k: self.observations[k] for k in ("created", "unchanged")},
             "calendar": dict(sorted(self.calendar.items())),
             "students_created": self.students_created,
@@ -139,18 +140,47 @@ class ImportReport:
             },
         }
 
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """What happened to each kind of record, apart."""
+        named = sum(len(t.students) for t in self.schools.values())
+        a = self.attendance
+        return {
+            "attendance": {
+                "read": sum(a[k] for k in (*_CUU, "present_not_stored")),
+                **{k: a[k] for k in _CUU},
+                "present_not_stored": a["present_not_stored"],
+            },
+            "students": {
+                "named": named,
+                "created": self.students_created,
+                "already_known": max(named - self.students_created - self.students_unknown, 0),
+                "unknown": self.students_unknown,
+            },
+            "observations": {k: self.observations[k] for k in ("created", "unchanged")},
+            "calendar": dict(sorted(self.calendar.items())),
+        }
+
     def summary_lines(self) -> list[str]:
         d = self.as_dict()
+        kinds = d["by_kind"]
         head = "Dry run, nothing written. " if self.dry_run else ""
+        att, students = kinds["attendance"], kinds["students"]
         out = [
             f"{head}Read {d['read']:,} record(s): {d['applied']:,} applied, "
             f"{sum(self.skipped.values()):,} skipped.",
             f"Created {d['created']:,}, updated {d['updated']:,}, unchanged {d['unchanged']:,} "
-            f"(attendance records {self.attendance['created']:,} / "
-            f"{self.attendance['updated']:,} / {self.attendance['unchanged']:,}; "
-            f"observations created {self.observations['created']:,}; "
-            f"students created {self.students_created:,}).",
+            "record(s).",
+            f"  attendance (session records): read {att['read']:,}, created {att['created']:,}, "
+            f"updated {att['updated']:,}, unchanged {att['unchanged']:,}, present marks not "
+            f"stored {att['present_not_stored']:,} (a school day without a record is present)",
+            f"  students: {students['named']:,} named, created {students['created']:,}, "
+            f"already known {students['already_known']:,}",
         ]
+        if self.observations:
+            obs = kinds["observations"]
+            out.append(
+                f"  observations: created {obs['created']:,}, unchanged {obs['unchanged']:,}"
+            )
         if self.students_unknown:
             out.append(
                 f"  {self.students_unknown:,} unknown student(s) not created "

@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from ..models import AttendanceRecord, AttendanceStatus, Student
+from ..models import AttendanceRecord, AttendanceStatus, Observation, ObservationSign, Student
 from .report import ImportReport
 
 PRESENT = AttendanceStatus.PRESENT.value
@@ -50,17 +50,33 @@ class SinkOptions:
     where: Callable[[int], str]  # record number -> "line 12" / "element X #12"
 
 
+def analyzed_tables(report: ImportReport) -> list[str]:
+    """The tables a large import filled, to be analysed: attendance when it wrote records,
+    students when it created some, observations (and their signs) when it created some.
+    None for an import that wrote fewer than ANALYZE_AFTER_ROWS rows in all."""
+    filled = {
+        AttendanceRecord._meta.db_table: report.attendance["created"]
+        + report.attendance["updated"],
+        Student._meta.db_table: report.students_created,
+        Observation._meta.db_table: report.observations["created"],
+        ObservationSign._meta.db_table: report.observations["created"],
+    }
+    if sum(filled.values()) - report.observations["created"] < ANALYZE_AFTER_ROWS:
+        return []
+    return [table for table, rows in filled.items() if rows]
+
+
 def analyze_after_commit(report: ImportReport) -> None:
-    """After a large import (PostgreSQL), ANALYZE the attendance and student tables once the
-    import's transaction commits; nothing for a small one, a dry run or a refused file (their
+    """After a large import (PostgreSQL), ANALYZE the tables it filled once the import's
+    transaction commits; nothing for a small one, a dry run or a refused file (their
     transaction never commits). A failing ANALYZE is logged and leaves the import as it is."""
-    written = report.attendance["created"] + report.attendance["updated"] + report.students_created
-    if connection.vendor != "postgresql" or written < ANALYZE_AFTER_ROWS:
+    tables = analyzed_tables(report)
+    if connection.vendor != "postgresql" or not tables:
         return
 
     def analyze() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {AttendanceRecord._meta.db_table}, {Student._meta.db_table}")
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
     transaction.on_commit(analyze, robust=True)
 
@@ -216,9 +232,17 @@ class PostgresSink:
             [o.source, o.recorded_by_id, PRESENT],
         )
         updated += c.rowcount
+        # A present mark where no record is stored writes nothing: the day is present already.
+        (present_not_stored,) = self._one(
+            f"SELECT count(*) FROM {self.final} f WHERE f.status = %s AND NOT EXISTS ("
+            "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
+            "AND a.date = f.date AND a.session = f.session)",
+            [PRESENT],
+        )
         report.attendance["created"] += inserted
         report.attendance["updated"] += updated
-        report.attendance["unchanged"] += total - inserted - updated
+        report.attendance["present_not_stored"] += present_not_stored
+        report.attendance["unchanged"] += total - inserted - updated - present_not_stored
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
@@ -289,10 +313,12 @@ class PythonSink:
             }
         now = timezone.now()
         to_create, to_update = [], []
+        present_not_stored = 0
         for (student_id, date, session), r in winners.items():
             status, code = r[5], r[6]
             record = current.get((student_id, date, session))
             if record is None:
+                present_not_stored += status == PRESENT
                 if status != PRESENT:
                     to_create.append(
                         AttendanceRecord(
@@ -321,4 +347,7 @@ class PythonSink:
         )
         report.attendance["created"] += len(to_create)
         report.attendance["updated"] += len(to_update)
-        report.attendance["unchanged"] += len(winners) - len(to_create) - len(to_update)
+        report.attendance["present_not_stored"] += present_not_stored
+        report.attendance["unchanged"] += (
+            len(winners) - len(to_create) - len(to_update) - present_not_stored
+        )

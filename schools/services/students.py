@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.audit import audit_record
+from core.limits import validate_date_bounds
 
-from ..models import School, Student
+from ..models import School, Student, refuse_future
 
 if TYPE_CHECKING:
     from core.models import User
@@ -42,17 +43,31 @@ def student_create(
     return student
 
 
-def student_deactivate(*, student: Student) -> Student:
-    """Mark a student inactive (left the school). Their records stay for open cases."""
-    Student.objects.filter(pk=student.pk).update(is_active=False)
-    student.is_active = False
+def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=None) -> Student:
+    """Mark a student as having left the school, on `left_on` (their last day on roll;
+    default today at the school, never later). Their records stay, for open cases and for
+    previews and backtests of the days they were on roll. Audited."""
+    today = student.school.today()
+    left_on = left_on or today
+    validate_date_bounds(left_on)
+    refuse_future(left_on, student.school, "left_on")
+    with transaction.atomic():
+        Student.objects.filter(pk=student.pk).update(is_active=False, left_on=left_on)
+        student.is_active, student.left_on = False, left_on
+        audit_record(
+            actor=by,
+            action="student.left",
+            obj=student,
+            school_id=student.school_id,
+            detail={"left_on": left_on.isoformat()},
+        )
     return student
 
 
 def student_reactivate(*, student: Student) -> Student:
-    """Mark a student who had left as back at the school."""
-    Student.objects.filter(pk=student.pk).update(is_active=True)
-    student.is_active = True
+    """Mark a student who had left as back at the school (on roll again, no leaving date)."""
+    Student.objects.filter(pk=student.pk).update(is_active=True, left_on=None)
+    student.is_active, student.left_on = True, None
     return student
 
 

@@ -93,7 +93,7 @@ def student_deactivate(request, pk: int):
         tenancy.scope(Student.objects.select_related("school"), request.user, roles=ADMIN_ROLES),
         pk=pk,
     )
-    services.student_deactivate(student=student)
+    services.student_deactivate(student=student, by=request.user)
     messages.success(request, f"{student.code} is marked as no longer at the school.")
     return redirect(with_school(reverse("students"), student.school, request))
 

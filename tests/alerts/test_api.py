@@ -85,6 +85,11 @@ def test_status_changes_notes_and_actions(api, case, carol):
     )
     assert response.status_code == 201
     response = client.post(f"/api/cases/{case.pk}/resolve/", {"reason": "Back in routine"})
+    assert response.status_code == 400 and "outcome" in response.json()
+    response = client.post(
+        f"/api/cases/{case.pk}/resolve/",
+        {"reason": "Back in routine", "outcome": "concern_confirmed"},
+    )
     assert response.json()["status"] == "resolved"
     kinds = [e["kind"] for e in client.get(f"/api/cases/{case.pk}/").json()["events"]]
     assert kinds == ["opened", "status_change", "status_change", "note", "action", "status_change"]

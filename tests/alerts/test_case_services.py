@@ -33,7 +33,7 @@ def test_the_documented_path_new_to_resolved(case, carol):
     case_acknowledge(case=case, by=carol)
     case_set_status(case=case, to_status=CaseStatus.IN_PROGRESS, by=carol)
     case_set_status(case=case, to_status=CaseStatus.MONITORING, by=carol)
-    case_resolve(case=case, by=carol, reason="Attending again, settled")
+    case_resolve(case=case, by=carol, reason="Attending again, settled", outcome="no_concern")
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
     assert case.acknowledged_by == carol and case.resolved_by == carol
@@ -92,7 +92,7 @@ def test_acknowledging_twice_is_not_an_error(case, carol):
 
 def test_resolving_needs_a_reason(case, carol):
     with pytest.raises(ValidationError):
-        case_resolve(case=case, by=carol, reason="  ")
+        case_resolve(case=case, by=carol, reason="  ", outcome="no_concern")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.NEW
 
 

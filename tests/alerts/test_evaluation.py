@@ -252,7 +252,9 @@ def test_a_resolved_case_is_reopened_by_newer_evidence_not_by_the_old(
 ):
     pattern(student, north, first=alice, second=tom)
     evaluation_run(school=north, on_date=ON)
-    case = case_resolve(case=Case.objects.get(), by=carol, reason="Settled after a talk")
+    case = case_resolve(
+        case=Case.objects.get(), by=carol, reason="Settled after a talk", outcome="no_concern"
+    )
     # Resolved on the Saturday after ON (the service stamps "now"; the scenario is in 2026).
     resolved = dt.datetime.combine(ON + dt.timedelta(days=1), dt.time(10), LONDON)
     Case.objects.filter(pk=case.pk).update(resolved_at=resolved)

@@ -91,14 +91,14 @@ def test_a_review_date_is_today_or_later_and_goes_on_the_timeline(case, carol):
 
 @pytest.mark.django_db
 def test_a_resolved_case_has_no_review_date(case, carol):
-    case_resolve(case=case, by=carol, reason="Settled back in.")
+    case_resolve(case=case, by=carol, reason="Settled back in.", outcome="no_concern")
     with pytest.raises(ValidationError, match="reopen it"):
         case_set_review(case=case, review_on=dt.date(2030, 1, 1), by=carol)
 
 
 @pytest.mark.django_db
 def test_a_counsellor_reopens_a_resolved_case_with_a_reason(case, carol):
-    case_resolve(case=case, by=carol, reason="Settled back in.")
+    case_resolve(case=case, by=carol, reason="Settled back in.", outcome="no_concern")
     with pytest.raises(ValidationError, match="why the case is reopened"):
         case_reopen_by_hand(case=case, by=carol, reason="   ")
     case_reopen_by_hand(case=case, by=carol, reason="Family reports the pattern is back.")
@@ -114,7 +114,7 @@ def test_a_counsellor_reopens_a_resolved_case_with_a_reason(case, carol):
 
 @pytest.mark.django_db
 def test_reopening_is_refused_while_the_student_has_another_open_case(case, carol, student):
-    case_resolve(case=case, by=carol, reason="Settled back in.")
+    case_resolve(case=case, by=carol, reason="Settled back in.", outcome="no_concern")
     case_open_by_hand(student=student, by=carol, reason="Says they have stopped eating lunch.")
     with pytest.raises(ValidationError, match="already has an open case"):
         case_reopen_by_hand(case=case, by=carol, reason="Back again.")
@@ -124,7 +124,7 @@ def test_reopening_is_refused_while_the_student_has_another_open_case(case, caro
 
 @pytest.mark.django_db
 def test_a_note_with_contact_details_cannot_be_the_reason(case, carol):
-    case_resolve(case=case, by=carol, reason="Settled back in.")
+    case_resolve(case=case, by=carol, reason="Settled back in.", outcome="no_concern")
     with pytest.raises(ValidationError):
         case_reopen_by_hand(case=case, by=carol, reason="Call mum on 07700 900123")
     case.refresh_from_db()

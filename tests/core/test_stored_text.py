@@ -48,13 +48,13 @@ def test_a_case_note_from_the_api(api, carol, case):
 def test_an_action_and_a_resolution_reason(carol, case):
     action = case_record_action(case=case, by=carol, action_type=ActionType.OTHER, text=WRITTEN)
     assert action.text == STORED
-    case_resolve(case=case, by=carol, reason=WRITTEN)
+    case_resolve(case=case, by=carol, reason=WRITTEN, outcome="other")
     assert Case.objects.get(pk=case.pk).resolution_reason == STORED
 
 
 def test_a_reason_of_invisible_characters_only_is_no_reason(carol, case):
     with pytest.raises(ValidationError) as raised:
-        case_resolve(case=case, by=carol, reason="\u200b\u202e\u00ad")
+        case_resolve(case=case, by=carol, reason="\u200b\u202e\u00ad", outcome="other")
     assert raised.value.error_list[0].code == "no_reason"
     with pytest.raises(ValidationError):
         case_add_note(case=case, by=carol, text="\u200b")

@@ -10,7 +10,7 @@ from django.db import connection
 from schools.importers import import_file
 from schools.importers.writer import ANALYZE_AFTER_ROWS
 
-TABLES = ("schools_attendancerecord", "schools_student")
+TABLES = ("schools_attendancerecord", "schools_student", "schools_observation")
 
 
 def analyze_counts() -> dict[str, int]:
@@ -54,7 +54,32 @@ def test_a_large_import_analyses_the_attendance_and_student_tables(
 
     assert report.attendance["created"] == ANALYZE_AFTER_ROWS
     after = analyze_counts()
-    assert {t: after[t] - before[t] for t in TABLES} == {t: 1 for t in TABLES}
+    assert {t: after[t] - before[t] for t in TABLES} == {
+        "schools_attendancerecord": 1,
+        "schools_student": 1,
+        "schools_observation": 0,  # not filled: left alone
+    }
+
+
+def test_a_large_import_for_known_students_analyses_only_what_it_filled(
+    school_a, tmp_path, django_capture_on_commit_callbacks
+):
+    path = register_csv(tmp_path, students=100, days=ANALYZE_AFTER_ROWS // 200)
+    import_file(path, school=school_a, create_students=True, dry_run=False)
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(path.read_text().replace(",N\n", ",U\n"))
+    before = analyze_counts()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_file(corrected, school=school_a)
+
+    assert report.attendance["updated"] == ANALYZE_AFTER_ROWS and report.students_created == 0
+    after = analyze_counts()
+    assert {t: after[t] - before[t] for t in TABLES} == {
+        "schools_attendancerecord": 1,
+        "schools_student": 0,
+        "schools_observation": 0,
+    }
 
 
 def test_a_small_import_or_a_dry_run_leaves_the_statistics_to_autovacuum(

@@ -61,7 +61,19 @@ def test_register_codes_map_to_statuses(school_a, tmp_path):
     assert status_of(school_a, "1011", session="PM") == "authorised_absence"
     assert report.read == len(rows)
     assert report.attendance["created"] == 8
-    assert report.attendance["unchanged"] == 3  # the three present marks
+    # A first import: the three present marks are not "unchanged" records, they are marks
+    # where nothing needed storing.
+    assert report.attendance["unchanged"] == 0
+    assert report.attendance["present_not_stored"] == 3
+    kinds = report.as_dict()["by_kind"]
+    assert kinds["attendance"] == {
+        "read": 11,
+        "created": 8,
+        "updated": 0,
+        "unchanged": 0,
+        "present_not_stored": 3,
+    }
+    assert kinds["students"]["created"] == 11 and report.created == 8
 
 
 def test_one_bad_row_among_thousands_refuses_the_file_naming_its_line(school_a, tmp_path):
@@ -126,7 +138,8 @@ def test_reimport_changes_nothing_and_an_update_changes_just_that_record(school_
     rows = [(ref, d.isoformat(), s, "N") for ref in ("1", "2") for d in days for s in ("AM", "PM")]
     path = write_csv(tmp_path, rows)
     first = import_file(path, school=school_a, create_students=True)
-    assert (first.created, first.updated) == (len(rows) + 2, 0)  # records and two students
+    # Records only: the two students created are counted apart.
+    assert (first.created, first.updated, first.students_created) == (len(rows), 0, 2)
     before = sorted(AttendanceRecord.objects.values_list("id", "status", "updated_at"))
 
     again = import_file(path, school=school_a)

@@ -34,6 +34,8 @@ def test_a_student_is_a_code_and_a_year_group_and_nothing_that_names_them():
         "year_group",
         "assigned_counsellor",
         "is_active",
+        # The last day on roll (docs/DECISIONS.md: a roll fact, not an identity).
+        "left_on",
         "pseudonym_key_version",
         "created_at",
     }

@@ -95,6 +95,27 @@ def _notice(school, member):
     return Notice.objects.create(user=member, case=case, text="A case was opened: S-T005")
 
 
+def _outcome(school, member):
+    from alerts.models import Outcome
+
+    student = StudentFactory(school=school, code="S-T006")
+    return Outcome.objects.create(
+        student=student, kind="no_concern", on_date=_yesterday(school), source="import"
+    )
+
+
+def _backtest_run(school, member):
+    from alerts.models import BacktestRun
+
+    return BacktestRun.objects.create(school=school, key=f"tenancy-{school.code}")
+
+
+def _outcomes_csv() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "outcomes.csv", b"student_ref,outcome,date\n1,no_concern,2025-11-03\n", "text/csv"
+    )
+
+
 def _import_job(school, member):
     return ImportJob.objects.create(school=school, uploaded_by=member, format="csv")
 
@@ -127,6 +148,8 @@ RESOURCES: dict[str, Resource] = {
     "case": Resource(model=None, make=_case_obj, detail_bodies={"post": CASE_POST_BODY}),
     "notice": Resource(model=None, make=_notice),
     "import-job": Resource(model=ImportJob, make=_import_job),
+    "outcome": Resource(model=None, make=_outcome),
+    "backtest": Resource(model=None, make=_backtest_run),
     "rule": Resource(
         model=None,
         make=_rule,
@@ -157,10 +180,11 @@ def _att_row(school_code: str, student_code: str) -> dict:
 
 
 # Bodies sent as multipart rather than JSON, by (route name, method).
-MULTIPART = {("import-job-list", "post")}
+MULTIPART = {("import-job-list", "post"), ("outcome-import", "post")}
 
 FOREIGN_WRITES: dict[tuple[str, str], Callable[[Any], list[dict]]] = {
     ("import-job-list", "post"): lambda b: [{"school": "south", "file": _upload()}],
+    ("outcome-import", "post"): lambda b: [{"school": "south", "file": _outcomes_csv()}],
     ("student-list", "post"): lambda b: [
         {"school": "south", "code": "S-NEW1", "year_group": 8},
     ],

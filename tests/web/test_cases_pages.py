@@ -93,9 +93,19 @@ def test_the_case_forms_write_the_timeline(as_user, carol, case_a):
     client.post(url("case-note"), {"note-text": "Write to dad@example.org"})
     client.post(url("case-action"), {"action-action_type": "talk_with_family"})
     client.post(url("case-status"), {"status-status": "in_progress"})
+    # The outcome is asked for: without it nothing is resolved.
     client.post(url("case-resolve"), {"resolve-reason": "Attending again for six weeks."})
     case_a.refresh_from_db()
+    assert case_a.status == CaseStatus.IN_PROGRESS
+    client.post(
+        url("case-resolve"),
+        {"resolve-reason": "Attending again for six weeks.", "resolve-outcome": "no_concern"},
+    )
+    case_a.refresh_from_db()
     assert case_a.status == CaseStatus.RESOLVED and case_a.resolved_by == carol
+    assert [(o.kind, o.case_id) for o in case_a.student.outcomes.all()] == [
+        ("no_concern", case_a.pk)
+    ]
     events = list(CaseEvent.objects.filter(case=case_a).order_by("at", "id"))
     assert [(e.kind, e.to_status or e.action_type or e.text) for e in events] == [
         (EventKind.STATUS_CHANGE, "acknowledged"),
