@@ -194,7 +194,8 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         )
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["components"].choices = [(r.pk, r.name) for r in others.order_by("name")]
+        components = cast(forms.TypedMultipleChoiceField, self.fields["components"])
+        components.choices = [(r.pk, r.name) for r in others.order_by("name")]
 
     def clean(self):
         data = super().clean() or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -35,10 +35,10 @@ class RulePreview:
     students: list[PreviewStudent]
     requested_school_days: int = 0
     # The rule as previewed (alerts.backtest.rule_as_measured): what was measured.
-    rule: dict | None = None
+    rule: dict[str, Any] | None = None
 
     @property
-    def days_read(self) -> dict:
+    def days_read(self) -> dict[str, Any]:
         """Which span of school days was read, and whether it is all that was asked for."""
         complete = self.school_days >= self.requested_school_days
         note = ""

@@ -43,7 +43,9 @@ def student_create(
     return student
 
 
-def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=None) -> Student:
+def student_deactivate(
+    *, student: Student, left_on: dt.date | None = None, by: User | None = None
+) -> Student:
     """Mark a student as having left the school, on `left_on` (their last day on roll;
     default today at the school, never later). Their records stay, for open cases and for
     previews and backtests of the days they were on roll. Audited."""
