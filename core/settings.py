@@ -245,6 +245,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
+        # A rule's kind and an outcome's kind; an outcome is also named "outcome" when a case
+        # is resolved.
+        "RuleKindEnum": "alerts.models.RuleKind",
+        "OutcomeKindEnum": "alerts.models.OutcomeKind",
     }
 )
 # --- end warning-sign rules and cases -----------------------------------------------------
