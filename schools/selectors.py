@@ -48,6 +48,29 @@ def second_factor_required(user: User) -> bool:
     ).exists()
 
 
+def integrations_of(school: School) -> QuerySet[User]:
+    """The integration accounts of `school`: an integration role there and no other role at
+    any school."""
+    elsewhere = Membership.objects.exclude(school=school, role=Role.INTEGRATION)
+    return (
+        get_user_model()
+        .objects.filter(memberships__school=school, memberships__role=Role.INTEGRATION)
+        .exclude(pk__in=elsewhere.values("user_id"))
+        .order_by("display_name", "email")
+    )
+
+
+def locked_sign_ins(school: School) -> QuerySet[Any]:
+    """Locked-out sign-ins (account and address) naming an account of `school`'s staff."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    emails = get_user_model().objects.filter(memberships__school=school).values("email")
+    return AccessAttempt.objects.filter(
+        username__in=emails, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+
+
 def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:
     """Active students of `school`, scoped to `user` (so never another school's): the
     students a member of staff may record about."""
