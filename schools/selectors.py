@@ -66,9 +66,11 @@ def locked_sign_ins(school: School) -> QuerySet[Any]:
     from django.conf import settings
 
     emails = get_user_model().objects.filter(memberships__school=school).values("email")
-    return AccessAttempt.objects.filter(
+    # django-axes has no types: the attempts' queryset is declared here.
+    attempts: QuerySet[Any] = AccessAttempt.objects.filter(
         username__in=emails, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
     ).order_by("-attempt_time")
+    return attempts
 
 
 def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:
