@@ -47,8 +47,8 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "author", "action_type", "from_status", "to_status", "text"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "author", "action_type", "from_status", "to_status", "text")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

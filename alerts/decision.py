@@ -369,7 +369,7 @@ def firing(
             # The day grid of a school year is sorted in memory, not on disk (until the end
             # of this transaction).
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, params)
+        cursor.execute(sql, params)  # type: ignore[arg-type]  # the stubs know no arrays
         for student_id, end in cursor.fetchall():
             result[student_id].append(end)
     return dict(result)

@@ -245,10 +245,10 @@ def load_rows(
             ref = ("attendance", record_id)
             rows.ref_dates[ref] = on
             # A register mark is also a sign for the rules that count the register.
-            sign = _SIGN_LATE if status == _LATE else _SIGN_ABSENCE if absent else None
-            if sign is not None:
+            mark_sign = _SIGN_LATE if status == _LATE else _SIGN_ABSENCE if absent else None
+            if mark_sign is not None:
                 rows.events.append(
-                    counting.SignEvent(student_id, day, sign, counting.REGISTER, ref)
+                    counting.SignEvent(student_id, day, mark_sign, counting.REGISTER, ref)
                 )
     return rows
 
@@ -264,6 +264,7 @@ def hit_to_match(rule: WarningRule, hit: counting.Hit, rows: Rows) -> RuleMatch:
     days = rows.days
     windows = []
     for w in hit.windows:
+        rate = w.rate if rule.kind == RuleKind.ATTENDANCE_RATE else None
         windows.append(
             WindowEvidence(
                 start=days[w.start],
@@ -272,7 +273,7 @@ def hit_to_match(rule: WarningRule, hit: counting.Hit, rows: Rows) -> RuleMatch:
                 observation_ids=tuple(sorted(i for kind, i in w.refs if kind == "observation")),
                 attendance_ids=tuple(sorted(i for kind, i in w.refs if kind == "attendance")),
                 possible=w.possible,
-                rate=round(float(w.rate), 1) if rule.kind == RuleKind.ATTENDANCE_RATE else None,
+                rate=round(float(rate), 1) if rate is not None else None,
             )
         )
     return RuleMatch(

@@ -8,6 +8,8 @@ rule builder shows only those, and `rule_normalise` resets the others to their n
 
 from __future__ import annotations
 
+from typing import Any
+
 from schools.signs import SIGNS
 
 from .models import CountUnit, RuleKind, WarningRule
@@ -31,7 +33,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # What a field that does not apply to a kind is set to (the value that changes nothing).
-_NO_SIGNS = {
+_NO_SIGNS: dict[str, Any] = {
     "signs": [],
     "count_unit": CountUnit.OBSERVATIONS,
     "use_register": True,
@@ -39,8 +41,8 @@ _NO_SIGNS = {
     "min_distinct_signs": 0,
     "min_distinct_observers": 0,
 }
-_NO_COMPONENTS = {"components": [], "min_components": None}
-NEUTRAL = {
+_NO_COMPONENTS: dict[str, Any] = {"components": [], "min_components": None}
+NEUTRAL: dict[str, dict[str, Any]] = {
     RuleKind.ATTENDANCE_RATE: {**_NO_SIGNS, **_NO_COMPONENTS},
     RuleKind.SIGN_PATTERN: {"attendance_threshold": None, **_NO_COMPONENTS},
     RuleKind.COMPOSITE: {**_NO_SIGNS, "attendance_threshold": None},

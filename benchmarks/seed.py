@@ -175,7 +175,9 @@ def seed_school(
         batch_size=5000,
     )
     # A trip: each year group is "not required" on two whole days of the year.
-    trips = {year: set(rng.sample(range(n_days), min(2, n_days))) for year in range(7, 12)}
+    trips: dict[int | None, set[int]] = {
+        year: set(rng.sample(range(n_days), min(2, n_days))) for year in range(7, 12)
+    }
 
     result = Seeded(schools=[school], students=students)
     now = timezone.now()

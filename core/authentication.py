@@ -8,12 +8,14 @@ tokens are refused the same way when they are presented, and are never valid mea
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
-    def _cleanup_token(self, auth_token) -> bool:  # type: ignore[no-untyped-def]
+    def _cleanup_token(self, auth_token: Any) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             auth_token.delete()
             return True

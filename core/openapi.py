@@ -29,7 +29,9 @@ class RowErrorSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = RowErrorSerializer(
+    # A declared field: DRF's metaclass takes it out of the class, so it does not replace the
+    # serializer's own `errors` property; the stubs cannot know that.
+    errors = RowErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="A refused batch: every problem, by row."
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -66,7 +67,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -144,7 +145,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How long raw observations and attendance are kept when they are not evidence on an open case.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "core.authentication.TokenAuthentication",
@@ -155,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Early-warning case notes API",
     "DESCRIPTION": (
         "Record anonymised attendance and observations; work the cases the warning-sign "
@@ -272,6 +273,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
+        # A rule's kind and an outcome's kind; an outcome is also named "outcome" when a case
+        # is resolved.
+        "RuleKindEnum": "alerts.models.RuleKind",
+        "OutcomeKindEnum": "alerts.models.OutcomeKind",
     }
 )
 # --- end warning-sign rules and cases -----------------------------------------------------

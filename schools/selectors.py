@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -23,8 +24,13 @@ from .models import (
     Student,
 )
 
+if TYPE_CHECKING:
+    from core.models import User
 
-def integration_accounts() -> QuerySet:
+    from .tenancy import AnyUser
+
+
+def integration_accounts() -> QuerySet[User]:
     """Accounts that are only integrations (a school's information system with an API token,
     no person behind it): they have no password, and nobody may set one for them by e-mail."""
     return (
@@ -34,7 +40,7 @@ def integration_accounts() -> QuerySet:
     )
 
 
-def second_factor_required(user) -> bool:
+def second_factor_required(user: User) -> bool:
     """Whether `user` is a counsellor or school admin of a school that requires a second
     factor (they read case data)."""
     return Membership.objects.filter(
@@ -42,7 +48,7 @@ def second_factor_required(user) -> bool:
     ).exists()
 
 
-def integrations_of(school: School) -> QuerySet:
+def integrations_of(school: School) -> QuerySet[User]:
     """The integration accounts of `school`: an integration role there and no other role at
     any school."""
     elsewhere = Membership.objects.exclude(school=school, role=Role.INTEGRATION)
@@ -54,18 +60,20 @@ def integrations_of(school: School) -> QuerySet:
     )
 
 
-def locked_sign_ins(school: School) -> QuerySet:
+def locked_sign_ins(school: School) -> QuerySet[Any]:
     """Locked-out sign-ins (account and address) naming an account of `school`'s staff."""
     from axes.models import AccessAttempt
     from django.conf import settings
 
     emails = get_user_model().objects.filter(memberships__school=school).values("email")
-    return AccessAttempt.objects.filter(
+    # django-axes has no types: the attempts' queryset is declared here.
+    attempts: QuerySet[Any] = AccessAttempt.objects.filter(
         username__in=emails, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
     ).order_by("-attempt_time")
+    return attempts
 
 
-def staff_students(*, user, school) -> QuerySet[Student]:
+def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:
     """Active students of `school`, scoped to `user` (so never another school's): the
     students a member of staff may record about."""
     return tenancy.scope(
@@ -73,7 +81,7 @@ def staff_students(*, user, school) -> QuerySet[Student]:
     )
 
 
-def observations_visible_to(user) -> QuerySet[Observation]:
+def observations_visible_to(user: AnyUser) -> QuerySet[Observation]:
     """Counsellors and school admins see their school's observations; teachers their own."""
     casework = tenancy.school_ids(user, tenancy.CASEWORK_ROLES)
     teaching = tenancy.school_ids(user, {Role.TEACHER})
@@ -260,11 +268,11 @@ class StudentResolver:
     cost 5,000 queries.
     """
 
-    def __init__(self, user, roles: Iterable[str]):
+    def __init__(self, user: AnyUser, roles: Iterable[str]) -> None:
         self.user = user
         self.roles = frozenset(roles)
         self._schools: dict[str, School] | None = None
-        self._students: dict[tuple[int, str], Student] = {}
+        self._students: dict[tuple[int, str], Student | None] = {}
 
     @property
     def schools(self) -> dict[str, School]:
@@ -309,7 +317,7 @@ class StudentResolver:
             {"school": "You work at several schools: name the school by its code."}
         )
 
-    def preload(self, rows: Iterable[dict]) -> None:
+    def preload(self, rows: Iterable[Any]) -> None:
         wanted: dict[int, set[str]] = {}
         for row in rows:
             if not isinstance(row, dict):

@@ -30,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -48,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "alerts.tasks.deliver_notifications"
 
-KIND_HEADLINES = {
+KIND_HEADLINES: dict[str, str] = {
     NotificationKind.OPENED: "A case was opened",
     NotificationKind.STAGE_RAISED: "A case's stage was raised",
     NotificationKind.SEVERITY_RAISED: "A case's severity was raised",
@@ -180,7 +182,7 @@ def _due(now: dt.datetime) -> Q:
     )
 
 
-def _claim(candidate: dict, now: dt.datetime) -> bool:
+def _claim(candidate: Mapping[str, Any], now: dt.datetime) -> bool:
     """Compare-and-swap: only the sender whose UPDATE matches the row as it read it owns it."""
     return bool(
         Notification.objects.filter(
@@ -203,7 +205,7 @@ def _recipient_may_know(notification: Notification) -> bool:
     )
 
 
-def _finish(notification: Notification, claimed_at: dt.datetime, **fields) -> bool:
+def _finish(notification: Notification, claimed_at: dt.datetime, **fields: Any) -> bool:
     done = Notification.objects.filter(
         pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=claimed_at
     ).update(**fields)
@@ -214,7 +216,9 @@ def _finish(notification: Notification, claimed_at: dt.datetime, **fields) -> bo
     return bool(done)
 
 
-def notification_deliver(*, notification: Notification, claimed_at: dt.datetime, now=None) -> str:
+def notification_deliver(
+    *, notification: Notification, claimed_at: dt.datetime, now: dt.datetime | None = None
+) -> str:
     """Deliver one claimed notification through every channel not yet done, record each
     attempt, and write the outcome: sent, pending again (with backoff) or failed.
 

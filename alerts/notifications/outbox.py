@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from core.models import User
-from schools.models import Membership, Role, School
+from schools.models import Membership, Role, School, Student
 
 from ..models import Case, Notification, NotificationKind
 from .delivery import deliver_soon
@@ -65,11 +65,11 @@ class Recipients:
     casework staff (one query), and nothing more per case. An evaluation run makes one and
     asks it for every case it changes."""
 
-    def __init__(self, school) -> None:
+    def __init__(self, school: School) -> None:
         self.school = school
         self.casework = casework_members(school)
 
-    def ids_for(self, student) -> list[int]:
+    def ids_for(self, student: Student) -> list[int]:
         """The student's assigned counsellor, else the school's designated counsellor; when
         neither is a member of casework staff of the school any more, the school's
         counsellors, else its school admins, so that no case goes untold."""
@@ -84,7 +84,7 @@ class Recipients:
         return []
 
 
-def recipients_for(case: Case) -> list:
+def recipients_for(case: Case) -> list[User]:
     """The users told about `case` (see Recipients.ids_for)."""
     ids = Recipients(case.student.school).ids_for(case.student)
     users = User.objects.in_bulk(ids)
@@ -95,7 +95,7 @@ def case_changed(
     *,
     case: Case,
     change: str,
-    previous: dict | None = None,
+    previous: dict[str, str] | None = None,
     recipients: Recipients | None = None,
 ) -> list[Notification]:
     """Write the outbox rows for `change` of `case` ("opened", "reopened", "stage_raised",

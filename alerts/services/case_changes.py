@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
@@ -37,12 +37,21 @@ if TYPE_CHECKING:
 
     from .evaluation import EvaluationSummary
 
+# The rules a case has fired, by (case id, rule id, rule version).
+FiredRules = dict[tuple[int, int | None, int], CaseRule]
+# The evidence a case already holds: (case id, "observation" or "attendance", record id).
+KnownEvidence = set[tuple[int, str, int]]
+# When a case opens and when it escalates unless acknowledged.
+Opened = tuple[dt.datetime, dt.datetime | None]
 
-def _rules_payload(assessment: Assessment) -> list[dict]:
+
+def _rules_payload(assessment: Assessment) -> list[dict[str, int]]:
     return [{"rule": m.rule.pk, "version": m.rule.version} for m in assessment.matches]
 
 
-def _new_evidence_rows(case: Case, assessment: Assessment, known: set) -> list[CaseEvidence]:
+def _new_evidence_rows(
+    case: Case, assessment: Assessment, known: KnownEvidence
+) -> list[CaseEvidence]:
     rows = []
     for (kind, record_id), (match, window) in assessment.refs().items():
         if (case.pk, kind, record_id) in known:
@@ -61,9 +70,12 @@ def _new_evidence_rows(case: Case, assessment: Assessment, known: set) -> list[C
     return rows
 
 
-def _write_fired_rules(case: Case, assessment: Assessment, on_date: dt.date, fired: dict):
+def _write_fired_rules(
+    case: Case, assessment: Assessment, on_date: dt.date, fired: FiredRules
+) -> bool:
     """Record each rule (at its current version) that fired; True when anything changed."""
-    new, changed = [], False
+    new: list[CaseRule] = []
+    changed = False
     for match in assessment.matches:
         key = (case.pk, match.rule.pk, match.rule.version)
         existing = fired.get(key)
@@ -89,7 +101,7 @@ def _new_case(
     student: Student,
     assessment: Assessment,
     on_date: dt.date,
-    opened: tuple,
+    opened: Opened,
     owner_id: int | None,
 ) -> Case:
     opened_at, escalate_at = opened
@@ -194,7 +206,7 @@ def _case_open(
     assessment: Assessment,
     ev: engine.Evaluation,
     summary: EvaluationSummary,
-    opened: tuple,
+    opened: Opened,
     recipients: Recipients,
 ) -> None:
     """Open one case in its own savepoint: if the constraint refuses it, the rest of this
@@ -348,12 +360,12 @@ class CaseWrites:
     audits: list[AuditEvent] = field(default_factory=list)
     changes: list[tuple[Case, str]] = field(default_factory=list)
 
-    def change(self, case: Case, values: dict) -> None:
+    def change(self, case: Case, values: dict[str, Any]) -> None:
         for name, value in values.items():
             setattr(case, name, value)
         self.cases[case.pk] = case
 
-    def audit(self, case: Case, action: str, detail: dict) -> None:
+    def audit(self, case: Case, action: str, detail: dict[str, Any]) -> None:
         self.audits.append(
             audit_entry(
                 actor=None,
@@ -399,8 +411,8 @@ def case_update(
     assessment: Assessment,
     ev: engine.Evaluation,
     summary: EvaluationSummary,
-    fired: dict,
-    known_evidence: set,
+    fired: FiredRules,
+    known_evidence: KnownEvidence,
     dry_run: bool,
     writes: CaseWrites,
 ) -> None:
@@ -412,7 +424,11 @@ def case_update(
         persisted_since = assessment.persisted_since
     else:
         persisted_since = min(case.persisted_since, assessment.persisted_since)
-    values = {
+    stage = higher(case.stage, stage_for(persisted_since, ev.on_date), stage_rank)
+    severity = severity_for(
+        (m.rule.severity for m in assessment.matches), stage, assessment.context
+    )
+    values: dict[str, Any] = {
         "persisted_since": persisted_since,
         "first_evidence_on": min(case.first_evidence_on, assessment.first_evidence_on),
         "last_evidence_on": max(case.last_evidence_on, assessment.last_evidence_on),
@@ -421,13 +437,9 @@ def case_update(
         "context_signs": assessment.context,
         "clean_weeks": 0,
         "resolution_suggested_at": None,
+        "stage": stage,
+        "severity": higher(case.severity, severity, severity_rank),
     }
-    stage = stage_for(values["persisted_since"], ev.on_date)
-    values["stage"] = higher(case.stage, stage, stage_rank)
-    severity = severity_for(
-        (m.rule.severity for m in assessment.matches), values["stage"], assessment.context
-    )
-    values["severity"] = higher(case.severity, severity, severity_rank)
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
     new_evidence = _new_evidence_rows(case, assessment, known_evidence)
     rules_changed = any(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -51,7 +52,7 @@ class EvaluationSummary:
     incremental: bool = False
     evaluated: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["on_date"] = self.on_date.isoformat()
         return data
@@ -105,12 +106,12 @@ def evaluation_run(
         if only is not None:
             school_cases = school_cases.filter(student_id__in=only)
         cases: dict[int, Case] = {}
-        for case in school_cases.select_related(
+        for row in school_cases.select_related(
             "student__school", "student__assigned_counsellor"
         ).order_by("opened_at"):
-            current = cases.get(case.student_id)
+            current = cases.get(row.student_id)
             if current is None or not current.is_open:
-                cases[case.student_id] = case
+                cases[row.student_id] = row
         not_before = {
             sid: _local_date(c.resolved_at, school)
             for sid, c in cases.items()
@@ -190,7 +191,7 @@ def _case_quiet(
     if dry_run:
         summary.would_update.append(case.student.code)
         return
-    values: dict = {"clean_weeks": clean_weeks}
+    values: dict[str, Any] = {"clean_weeks": clean_weeks}
     if suggest:
         values["resolution_suggested_at"] = timezone.now()
     writes.change(case, values)

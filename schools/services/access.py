@@ -11,9 +11,11 @@ would open another school's data.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from core.audit import audit_record
 from core.models import User
@@ -80,10 +82,12 @@ def school_second_factor_set(*, school: School, required: bool, by: User) -> int
     return ended
 
 
-def _enrolled_ids():
+def _enrolled_ids() -> QuerySet[Any]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    return TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    # django-otp has no types: the devices' queryset is declared here.
+    enrolled: QuerySet[Any] = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    return enrolled
 
 
 def sign_in_unlock(*, school: School, email: str, by: User) -> int:
@@ -96,7 +100,7 @@ def sign_in_unlock(*, school: School, email: str, by: User) -> int:
     if member is None:
         return 0
     with transaction.atomic():
-        count = reset(username=email)
+        count: int = reset(username=email)  # django-axes, untyped
         audit_record(
             actor=by,
             action="sign_in.unlock",

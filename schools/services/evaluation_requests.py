@@ -8,6 +8,7 @@ is evaluating the school asks for one more run. alerts/requests.py does the rest
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
@@ -29,7 +30,7 @@ def request_times() -> tuple[dt.datetime, dt.datetime]:
     return now + dt.timedelta(seconds=settings.ALERTS_EVALUATION_DELAY_SECONDS), now
 
 
-def evaluation_request(*, school_ids) -> None:
+def evaluation_request(*, school_ids: Iterable[int]) -> None:
     """Ask for the evaluation of each of `school_ids` (one statement each; no broker)."""
     due, now = request_times()
     sql = REQUEST_UPSERT.format(source="VALUES (%s, %s, %s, NULL, false)")

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +19,9 @@ from core.exceptions import Conflict
 from ..models import Observation, ObservationSign, Student
 from .evaluation_requests import evaluation_request, request_times
 from .validation import observation_clean
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 class ClientIdConflict(Conflict):
@@ -45,7 +49,7 @@ def observation_create(
     student: Student,
     observed_on: dt.date,
     signs: Sequence[str],
-    recorded_by,
+    recorded_by: User,
     note: str = "",
     client_id: uuid.UUID | None = None,
 ) -> tuple[Observation, bool]:
@@ -99,7 +103,7 @@ def observation_create(
     observation._state.adding = False
     observation._state.db = connection.alias
     # What the answer shows, from what was written.
-    observation.written_signs = codes
+    observation.written_signs = codes  # type: ignore[attr-defined]  # read by the serializer
     return observation, True
 
 
@@ -128,7 +132,11 @@ SELECT id FROM new
 
 
 def _observation_create_orm(
-    item: ObservationInput, codes, clean_note: str, client_id: uuid.UUID, recorded_by
+    item: ObservationInput,
+    codes: list[str],
+    clean_note: str,
+    client_id: uuid.UUID,
+    recorded_by: User,
 ) -> tuple[Observation, bool]:
     """The same through the ORM, for the embedded SQLite run (`make run`)."""
     existing = _existing_by_client_id(client_id, recorded_by)
@@ -155,7 +163,7 @@ def _observation_create_orm(
     return observation, True
 
 
-def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
+def _existing_by_client_id(client_id: uuid.UUID, recorded_by: User) -> Observation | None:
     existing = Observation.objects.filter(client_id=client_id).first()
     if existing is not None and existing.recorded_by_id != recorded_by.pk:
         raise ClientIdConflict("This client id belongs to another observation.")
@@ -163,7 +171,7 @@ def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | N
 
 
 def observations_create_batch(
-    *, items: Sequence[ObservationInput], recorded_by
+    *, items: Sequence[ObservationInput], recorded_by: User
 ) -> tuple[list[Observation], int]:
     """Record a batch of observations, all or nothing.
 
@@ -185,12 +193,16 @@ def observations_create_batch(
         return _observations_insert(cleaned, ids, recorded_by)
 
 
-def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], int]:
+def _observations_insert(
+    cleaned: list[tuple[tuple[list[str], str], ObservationInput]],
+    ids: list[uuid.UUID],
+    recorded_by: User,
+) -> tuple[list[Observation], int]:
     existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
     if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
         raise ClientIdConflict("A client id in this batch belongs to another observation.")
     result: list[Observation] = []
-    new = []
+    new: list[tuple[Observation, list[str]]] = []
     with transaction.atomic():
         for (codes, note), item in cleaned:
             if item.client_id in existing:
@@ -219,7 +231,8 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
 def observation_correction_hours() -> int:
     from django.conf import settings
 
-    return getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+    hours: int = getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+    return hours
 
 
 def observation_correction_deadline(observation: Observation) -> dt.datetime:
@@ -228,19 +241,19 @@ def observation_correction_deadline(observation: Observation) -> dt.datetime:
 
 
 def observation_can_correct(
-    *, observation: Observation, by, now: dt.datetime | None = None
+    *, observation: Observation, by: User, now: dt.datetime | None = None
 ) -> bool:
     """True while `by` recorded it, it is not withdrawn, and the correction window is open."""
     now = now or timezone.now()
     return (
-        observation.recorded_by_id == getattr(by, "pk", None)
+        observation.recorded_by_id == by.pk
         and observation.withdrawn_at is None
         and now <= observation_correction_deadline(observation)
     )
 
 
-def _check_correctable(observation: Observation, by, now: dt.datetime | None) -> None:
-    if observation.recorded_by_id != getattr(by, "pk", None):
+def _check_correctable(observation: Observation, by: User, now: dt.datetime | None) -> None:
+    if observation.recorded_by_id != by.pk:
         raise ValidationError("Only the person who recorded an observation can change it.")
     if observation.withdrawn_at is not None:
         raise ValidationError("This observation has already been withdrawn.")
@@ -264,7 +277,7 @@ def _withdraw(observation: Observation) -> None:
 
 
 def observation_withdraw_own(
-    *, observation: Observation, by, now: dt.datetime | None = None
+    *, observation: Observation, by: User, now: dt.datetime | None = None
 ) -> Observation:
     """Withdraw one's own observation inside the correction window.
 
@@ -289,7 +302,7 @@ def observation_withdraw_own(
 def observation_correct(
     *,
     observation: Observation,
-    by,
+    by: User,
     observed_on: dt.date,
     signs: Sequence[str],
     note: str = "",

@@ -74,13 +74,13 @@ def integrations(request):
                 )
                 return _created(request, school, token, secret)
             if new_token.is_valid():
-                user = next(
+                account = next(
                     (a for a in accounts if a.pk == new_token.cleaned_data["account"]), None
                 )
-                if user is None:
+                if account is None:
                     raise Http404("No such integration.")
                 token, secret = token_create(
-                    user=user,
+                    user=account,
                     name=new_token.cleaned_data["name"],
                     days=new_token.cleaned_data["days"],
                     by=request.user,
