@@ -243,6 +243,9 @@ BACKTEST_INLINE_MAX_STUDENTS = env.int("BACKTEST_INLINE_MAX_STUDENTS", default=3
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
+        "RuleKindEnum": "alerts.models.RuleKind",
+        "OutcomeKindEnum": "alerts.models.OutcomeKind",
+        "BacktestStatusEnum": "alerts.models.BacktestStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
     }
 )
