@@ -157,7 +157,9 @@ class BacktestRequestSerializer(serializers.Serializer):
     start = serializers.DateField(validators=[validate_date_bounds])
     end = serializers.DateField(validators=[validate_date_bounds])
     min_lead_weeks = serializers.IntegerField(min_value=0, max_value=52, default=2)
-    sweep = serializers.ChoiceField(choices=list(backtest.SWEEPS), required=False, default="")
+    sweep = serializers.ChoiceField(
+        choices=list(backtest.SWEEPS), required=False, allow_blank=True, default=""
+    )
     values = serializers.ListField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0),
         required=False,

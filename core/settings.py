@@ -272,6 +272,9 @@ ALERTS_FULL_EVALUATION_DAY = env.str("ALERTS_FULL_EVALUATION_DAY", default="sun"
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
+        "RuleKindEnum": "alerts.models.RuleKind",
+        "OutcomeKindEnum": "alerts.models.OutcomeKind",
+        "BacktestStatusEnum": "alerts.models.BacktestStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
         # A rule's kind and an outcome's kind; an outcome is also named "outcome" when a case
         # is resolved.
