@@ -268,7 +268,8 @@ ALERTS_EVALUATION_DELAY_SECONDS = env.int("ALERTS_EVALUATION_DELAY_SECONDS", def
 ALERTS_REQUEST_SCAN_SECONDS = env.float("ALERTS_REQUEST_SCAN_SECONDS", default=10.0)
 # The day of the week (crontab: 0 is Sunday) of the full evaluation of every student.
 ALERTS_FULL_EVALUATION_DAY = env.str("ALERTS_FULL_EVALUATION_DAY", default="sun")
-# Case statuses and register statuses are both "status": name the two enums in the schema.
+# Case statuses and register statuses are both "status", and a rule's kind and an outcome's
+# kind are both "kind": name each enum in the schema once.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
@@ -276,10 +277,6 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "OutcomeKindEnum": "alerts.models.OutcomeKind",
         "BacktestStatusEnum": "alerts.models.BacktestStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
-        # A rule's kind and an outcome's kind; an outcome is also named "outcome" when a case
-        # is resolved.
-        "RuleKindEnum": "alerts.models.RuleKind",
-        "OutcomeKindEnum": "alerts.models.OutcomeKind",
     }
 )
 # --- end warning-sign rules and cases -----------------------------------------------------
