@@ -33,10 +33,11 @@ test: install ## The whole suite, against PostgreSQL and Redis.
 	PSEUDONYM_KEY=$${PSEUDONYM_KEY:-test-pseudonym-key} \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff, and no model change without its migration.
+lint: install ## ruff, mypy (django-stubs), and no model change without its migration.
 	@mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/translations.py check
 

@@ -13,6 +13,7 @@ from .models import (
     CaseEvidence,
     CaseRule,
     DeliveryAttempt,
+    EvaluationState,
     Notice,
     Notification,
     Outcome,
@@ -46,8 +47,8 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "author", "action_type", "from_status", "to_status", "text"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "author", "action_type", "from_status", "to_status", "text")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -130,6 +131,15 @@ class BacktestRunAdmin(SchoolScopedAdmin):
     list_display = ["pk", "school", "rule", "rule_version", "status", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in BacktestRun._meta.fields]
+
+
+@admin.register(EvaluationState)
+class EvaluationStateAdmin(SchoolScopedAdmin):
+    """What each school's last evaluation saw (alerts/incremental.py); read only. Deleting a
+    row makes the school's next run a full one."""
+
+    list_display = ["school", "on_date", "started_at"]
+    readonly_fields = [f.name for f in EvaluationState._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -16,7 +16,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from schools import tenancy
-from schools.permissions import AuditedReadsMixin, SchoolRolePermission, ScopedViewSetMixin
+from schools.permissions import (
+    AuditedReadsMixin,
+    SchoolRolePermission,
+    ScopedViewSetMixin,
+    signed_in_user,
+)
 
 from . import api_lab, services
 from .models import Case, CaseEvent, CaseRule, CaseStatus, Severity, Stage, WarningRule
@@ -212,7 +217,9 @@ class RuleViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         school = data.pop("school")
-        serializer.instance = services.rule_create(school=school, by=self.request.user, **data)
+        serializer.instance = services.rule_create(
+            school=school, by=signed_in_user(self.request), **data
+        )
 
     def perform_update(self, serializer):
         rule = serializer.instance
@@ -221,7 +228,7 @@ class RuleViewSet(
         for name, value in data.items():
             setattr(rule, name, value)
         serializer.instance = services.rule_update(
-            rule=rule, by=self.request.user, fields=list(data)
+            rule=rule, by=signed_in_user(self.request), fields=list(data)
         )
 
     def _set_enabled(self, request, enabled: bool) -> Response:

@@ -7,6 +7,9 @@ call alerts.backtest or alerts.outcomes, answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -27,7 +30,9 @@ from .serializers import RULE_FIELDS, RuleSerializer
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 
-def rule_with_changes(rule: WarningRule, changes: dict, context: dict) -> WarningRule:
+def rule_with_changes(
+    rule: WarningRule, changes: Mapping[str, Any], context: Mapping[str, Any]
+) -> WarningRule:
     """An unsaved copy of `rule` with `changes` applied, validated like an edit; a field that
     is not a rule's editable field is refused (a misspelt name must not answer with the
     saved rule's figures). Without changes, `rule` itself."""
@@ -152,7 +157,9 @@ class BacktestRequestSerializer(serializers.Serializer):
     start = serializers.DateField(validators=[validate_date_bounds])
     end = serializers.DateField(validators=[validate_date_bounds])
     min_lead_weeks = serializers.IntegerField(min_value=0, max_value=52, default=2)
-    sweep = serializers.ChoiceField(choices=list(backtest.SWEEPS), required=False, default="")
+    sweep = serializers.ChoiceField(
+        choices=list(backtest.SWEEPS), required=False, allow_blank=True, default=""
+    )
     values = serializers.ListField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0),
         required=False,
@@ -198,7 +205,9 @@ def backtest_answer(runs: list[BacktestRun]) -> Response:
     )
 
 
-def backtest_rules(request, rule: WarningRule, data: dict, context: dict) -> list[BacktestRun]:
+def backtest_rules(
+    request, rule: WarningRule, data: Mapping[str, Any], context: Mapping[str, Any]
+) -> list[BacktestRun]:
     """The run(s) one request asks for: the rule (with its unsaved changes) and, with
     `compare_with`, another rule of the same school measured the same way."""
     rules = [rule_with_changes(rule, data.get("changes") or {}, context)]

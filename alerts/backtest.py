@@ -175,7 +175,7 @@ def score(
         lead_days = school_days_from(calendar, fired, on_date) if fired and on_date else None
         late = False
         if kind in POSITIVE_OUTCOMES:
-            if fired is not None and lead_days >= needed:
+            if lead_days is not None and lead_days >= needed:
                 verdict = TRUE_POSITIVE
                 leads.append(lead_days / SCHOOL_WEEK)
             else:

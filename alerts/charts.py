@@ -97,20 +97,20 @@ def weekly_series(
     else:
         marks = marks.filter(student__is_active=True)
     school_days = set(days)
-    for row in sign_rows.values("observation__observed_on", "sign").annotate(n=Count("id")):
-        week = weeks.get(_monday(row["observation__observed_on"]))
-        info = SIGNS.get(row["sign"])
-        if week is not None and info is not None:
-            week.signs[info.category] += row["n"]
-    for row in marks.values("date", "status").annotate(n=Count("id")):
+    for sign_row in sign_rows.values("observation__observed_on", "sign").annotate(n=Count("id")):
+        sign_week = weeks.get(_monday(sign_row["observation__observed_on"]))
+        info = SIGNS.get(sign_row["sign"])
+        if sign_week is not None and info is not None:
+            sign_week.signs[info.category] += sign_row["n"]
+    for mark_row in marks.values("date", "status").annotate(n=Count("id")):
         # A mark on a day the school was closed is not a missed session.
-        if row["date"] not in school_days:
+        if mark_row["date"] not in school_days:
             continue
-        week = weeks[_monday(row["date"])]
-        if row["status"] == AttendanceStatus.NOT_REQUIRED:
-            week.possible -= row["n"]
+        mark_week = weeks[_monday(mark_row["date"])]
+        if mark_row["status"] == AttendanceStatus.NOT_REQUIRED:
+            mark_week.possible -= mark_row["n"]
         else:
-            week.absent += row["n"]
+            mark_week.absent += mark_row["n"]
     return [weeks[k] for k in sorted(weeks)]
 
 

@@ -9,6 +9,7 @@ that hands the document out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -46,7 +47,7 @@ def _steps(label: str, before: str, after: str) -> str:
     return _("%(what)s: %(before)s → %(after)s") % {"what": label, "before": before, "after": after}
 
 
-def event_summary(event: CaseEvent, people: dict[int, str]) -> str:
+def event_summary(event: CaseEvent, people: Mapping[int | None, str]) -> str:
     """One line saying what a timeline entry records, in plain words (the reader's language);
     `people` maps user ids named in an entry's detail (an owner change) to how the page names
     them."""
@@ -144,7 +145,7 @@ def case_timeline(*, case: Case, newest_first: bool = False) -> list[TimelineEnt
         for v in ((e.detail or {}).get("from"), (e.detail or {}).get("to"))
         if v
     }
-    people = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+    people: dict[int | None, str] = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
     return [
         TimelineEntry(
             at=e.at,

@@ -157,11 +157,13 @@ class _Student:
     def holds(self, window: Window) -> bool:
         spec = self.spec
         if spec.kind == ATTENDANCE_RATE:
-            # Exact arithmetic: 9 of 10 sessions is 90%, which is not below 90%.
+            # Exact integer arithmetic: 9 of 10 sessions is 90%, which is not below 90%.
+            threshold = spec.threshold
             return (
                 window.possible > 0
-                and spec.threshold is not None
-                and window.count * 100 < spec.threshold * window.possible
+                and threshold is not None
+                and window.count * 100 * threshold.denominator
+                < threshold.numerator * window.possible
             )
         return window.count >= spec.min_events
 

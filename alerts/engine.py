@@ -1,9 +1,11 @@
 """The evaluation engine: which students match which rules of a school on a date, and why.
 
-Set-based: one evaluation reads the school's rules, its calendar (two queries), the
-observation signs and the register exceptions over the span the rules need (one query each),
-whatever the number of students. The window counting is done by the pure functions of
-alerts/counting.py over those rows. Nothing here writes; alerts/services.py acts on the result.
+Set-based: one evaluation reads the school's rules and its calendar (two queries), decides
+in SQL who matches each rule (alerts/decision.py: one query per rule, the windows counted
+where the rows are), then reads the rows of the matched students only, to build their
+evidence with the pure functions of alerts/counting.py (the reference the SQL is tested
+against). Whatever the number of students, the number of queries is the same. Nothing here
+writes; alerts/services.py acts on the result.
 
 Dates: windows are blocks of school days on the school's calendar (schools/calendar.py),
 counted back from the evaluation date, so holidays and closures are skipped. Rows dated on a
@@ -18,13 +20,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import F, Min, Q
 
 from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School, Term
 from schools.signs import CONTEXT_SIGNS, Sign
 
-from . import composite, counting
+from . import composite, counting, decision
 from .models import RuleKind, WarningRule
 
 # How far back the engine looks to measure how long a pattern has persisted: 26 school weeks,
@@ -242,10 +245,10 @@ def load_rows(
             ref = ("attendance", record_id)
             rows.ref_dates[ref] = on
             # A register mark is also a sign for the rules that count the register.
-            sign = _SIGN_LATE if status == _LATE else _SIGN_ABSENCE if absent else None
-            if sign is not None:
+            mark_sign = _SIGN_LATE if status == _LATE else _SIGN_ABSENCE if absent else None
+            if mark_sign is not None:
                 rows.events.append(
-                    counting.SignEvent(student_id, day, sign, counting.REGISTER, ref)
+                    counting.SignEvent(student_id, day, mark_sign, counting.REGISTER, ref)
                 )
     return rows
 
@@ -261,6 +264,7 @@ def hit_to_match(rule: WarningRule, hit: counting.Hit, rows: Rows) -> RuleMatch:
     days = rows.days
     windows = []
     for w in hit.windows:
+        rate = w.rate if rule.kind == RuleKind.ATTENDANCE_RATE else None
         windows.append(
             WindowEvidence(
                 start=days[w.start],
@@ -269,7 +273,7 @@ def hit_to_match(rule: WarningRule, hit: counting.Hit, rows: Rows) -> RuleMatch:
                 observation_ids=tuple(sorted(i for kind, i in w.refs if kind == "observation")),
                 attendance_ids=tuple(sorted(i for kind, i in w.refs if kind == "attendance")),
                 possible=w.possible,
-                rate=round(float(w.rate), 1) if rule.kind == RuleKind.ATTENDANCE_RATE else None,
+                rate=round(float(rate), 1) if rate is not None else None,
             )
         )
     return RuleMatch(
@@ -299,23 +303,34 @@ class Evaluation:
         return dict(grouped)
 
 
+def days_needed(rules: Sequence[WarningRule]) -> int:
+    """School days an evaluation of `rules` reads: their span and the persistence lookback."""
+    span = max((r.span_days for r in rules), default=0)
+    return max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
+
+
 def evaluate(
     *,
     school: School,
     on_date: dt.date,
     rules: Sequence[WarningRule] | None = None,
     not_before: Mapping[int, dt.date] | None = None,
+    students: Collection[int] | None = None,
+    days: Sequence[dt.date] | None = None,
 ) -> Evaluation:
     """Each student of `school` matching each enabled rule on `on_date`, with evidence.
 
     `not_before` maps a student to a date on or before which their records do not count
     (the resolution date of their resolved case: only newer evidence may reopen it).
+    `students`: only these (an incremental run); `days`: the school days up to `on_date`
+    when the caller has read them (school_days_until with `days_needed(rules)`).
 
-    Two passes, each a fixed number of queries: first the rows of every student over the
-    rules' own span (a few school weeks), which decides who matches; then, for the students
-    who matched only, the rows of the last 26 school weeks, to measure how long each
-    pattern has persisted and to find context signs. In all: rules (unless given),
-    calendar (2), and two queries per pass, whatever the number of students.
+    Two passes, each a fixed number of queries: first the decision in SQL, one query per
+    rule over the rules' own span (a few school weeks), for every student at once; then,
+    for the students who matched only, their rows of the last 26 school weeks, read into
+    Python to build the evidence (the records of each window), to measure how long each
+    pattern has persisted and to find context signs. In all: rules (unless given), calendar
+    (2), one query per rule and two for the evidence, whatever the number of students.
     """
     if rules is None:
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
@@ -324,23 +339,26 @@ def evaluate(
     asked = [r for r in rules if r.kind != RuleKind.COMPOSITE]
     composites = [r for r in rules if r.kind == RuleKind.COMPOSITE]
     rules = asked + composite.extra_components(school=school, composites=composites, have=asked)
-    span = max((r.span_days for r in rules), default=0)
-    needed = max(span + PERSISTENCE_LOOKBACK_SCHOOL_DAYS, CONTEXT_SCHOOL_DAYS)
-    days = school_days_until(school, on_date, needed)
+    if days is None or composites:
+        days = school_days_until(school, on_date, days_needed(rules))
+    days = list(days)
     signs = {s for r in rules for s in (r.signs or ())}
     register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
     matched: set[int] = set()
-    if days and rules:
-        recent = load_rows(school, days, signs=signs, register=register, last_days=span)
-        recent = recent.without_before(not_before or {})
+    if days and rules and (students is None or students):
+        # The decision, in SQL (alerts/decision.py): one query per rule over the rules' own
+        # span, every student of the school at once; only who matched comes back.
         for rule in rules:
-            hits = counting.rule_hits(
-                spec_of(rule),
-                events=events_for(rule, recent),
-                marks=recent.marks,
-                ends=[len(days) - 1],
+            matched.update(
+                _firing(
+                    school,
+                    rule,
+                    days,
+                    first_end=len(days) - 1,
+                    not_before=not_before,
+                    students=students,
+                )
             )
-            matched.update(hits)
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
     all_rows = load_rows(
@@ -374,6 +392,54 @@ def evaluate(
         context=_context(all_rows),
         ref_dates=all_rows.ref_dates,
     )
+
+
+def _firing(
+    school: School,
+    rule: WarningRule,
+    days: Sequence[dt.date],
+    *,
+    first_end: int,
+    not_before: Mapping[int, dt.date] | None = None,
+    students: Collection[int] | None = None,
+) -> dict[int, list[int]]:
+    """decision.firing on PostgreSQL; elsewhere (the embedded SQLite run of `make run`) the
+    same answer from the pure counting over the rows read into Python."""
+    spec = spec_of(rule)
+    if connection.vendor == "postgresql":
+        return decision.firing(
+            school_id=school.pk,
+            spec=spec,
+            use_register=rule.use_register,
+            days=days,
+            first_end=first_end,
+            not_before=not_before,
+            students=students,
+        )
+    first_end = max(first_end, spec.span - 1)
+    lo = max(first_end - spec.span + 1, 0)
+    rows = load_rows(
+        school,
+        days,
+        signs=rule.signs or (),
+        register=rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register,
+        last_days=len(days) - lo,
+        students=students,
+    ).without_before(not_before or {})
+    # Day indices from `lo`, as the SQL reads them.
+    hits = counting.rule_hits(
+        spec,
+        events=[
+            counting.SignEvent(e.student, e.day - lo, e.sign, e.observer, e.ref)
+            for e in events_for(rule, rows)
+        ],
+        marks=[
+            counting.Mark(m.student, m.day - lo, m.absent, m.not_required, m.ref)
+            for m in rows.marks
+        ],
+        ends=range(first_end - lo, len(days) - lo),
+    )
+    return {sid: [h.end + lo for h in student_hits] for sid, student_hits in hits.items()}
 
 
 def _context(rows: Rows) -> dict[int, set[str]]:
@@ -410,22 +476,10 @@ def firing_days(
     *, school: School, rule: WarningRule, days: Sequence[dt.date], first_end: int = 0
 ) -> dict[int, list[int]]:
     """Per student, every index of `days` from `first_end` on at which `rule` (saved or not,
-    enabled or not; a composite too) fires, in order: one pass over the rows, a fixed number
-    of queries whatever the number of students or days."""
+    enabled or not; a composite too) fires, in order: one SQL decision per rule (a composite:
+    per component), a fixed number of queries whatever the number of students or days."""
     parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else [rule]
-    rows = load_rows(
-        school,
-        days,
-        signs={s for p in parts for s in (p.signs or ())},
-        register=any(p.kind == RuleKind.ATTENDANCE_RATE or p.use_register for p in parts),
-    )
-    ends = list(range(first_end, len(days)))
-    fired = []
-    for part in parts:
-        hits = counting.rule_hits(
-            spec_of(part), events=events_for(part, rows), marks=rows.marks, ends=ends
-        )
-        fired.append({sid: [h.end for h in student_hits] for sid, student_hits in hits.items()})
+    fired = [_firing(school, part, days, first_end=first_end) for part in parts]
     if rule.kind == RuleKind.COMPOSITE:
         return composite.fired_together(fired, needed=rule.needed_components)
     return fired[0]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+from core.models import User
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
 from schools.forms import SignsByCategoryMixin, sign_choices
 
@@ -16,7 +21,7 @@ from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
 from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
 
-def _note_field(label: str, *, required: bool = True) -> forms.CharField:
+def _note_field(label: StrOrPromise, *, required: bool = True) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -51,22 +56,30 @@ class StatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         if current is not None:
             allowed = TRANSITIONS.get(current, frozenset())
-            self.fields["status"].choices = [
+            self.status_field.choices = [
                 (value, label) for value, label in OPEN_STATUS_CHOICES if value in allowed
             ]
 
     @property
+    def status_field(self) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields["status"])
+
+    @property
     def has_steps(self) -> bool:
-        return bool(self.fields["status"].choices)
+        return bool(self.status_field.choices)
+
+
+class _CounsellorField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.email
 
 
 class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(label="Owner", queryset=None, empty_label=None)
+    owner = _CounsellorField(label="Owner", queryset=None, empty_label=None)
 
     def __init__(self, *args, counsellors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = counsellors
-        self.fields["owner"].label_from_instance = lambda u: u.email
+        cast(_CounsellorField, self.fields["owner"]).queryset = counsellors
 
 
 class ReviewForm(forms.Form):
@@ -126,7 +139,8 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year_group"].choices = [
+        year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
+        year_group.choices = [
             ("", _("Any")),
             *((y, _("Year %(year)s") % {"year": y}) for y in year_groups),
         ]
@@ -190,19 +204,21 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         )
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["components"].choices = [(r.pk, r.name) for r in others.order_by("name")]
+        components = cast(forms.TypedMultipleChoiceField, self.fields["components"])
+        components.choices = [(r.pk, r.name) for r in others.order_by("name")]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         # A field that does not apply to the chosen kind (hidden on the page) is reset to its
         # neutral value, and whatever was in it is not an error.
-        for name, value in NEUTRAL.get(data.get("kind"), {}).items():
-            self._errors.pop(name, None)
+        for name, value in NEUTRAL.get(data.get("kind", ""), {}).items():
+            self.errors.pop(name, None)
             data[name] = value
         return data
 
     def _post_clean(self):
-        super()._post_clean()
+        # ModelForm's step that builds the instance, which the stubs do not declare.
+        super()._post_clean()  # type: ignore[misc]
         rule_normalise(self.instance)
 
     @property

@@ -12,6 +12,8 @@ their neutral value.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -41,7 +43,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # What a field that does not apply to a kind is set to (the value that changes nothing).
-_NO_SIGNS = {
+_NO_SIGNS: dict[str, Any] = {
     "signs": [],
     "count_unit": CountUnit.OBSERVATIONS,
     "use_register": True,
@@ -49,8 +51,8 @@ _NO_SIGNS = {
     "min_distinct_signs": 0,
     "min_distinct_observers": 0,
 }
-_NO_COMPONENTS = {"components": [], "min_components": None}
-NEUTRAL = {
+_NO_COMPONENTS: dict[str, Any] = {"components": [], "min_components": None}
+NEUTRAL: dict[str, dict[str, Any]] = {
     RuleKind.ATTENDANCE_RATE: {**_NO_SIGNS, **_NO_COMPONENTS},
     RuleKind.SIGN_PATTERN: {"attendance_threshold": None, **_NO_COMPONENTS},
     RuleKind.COMPOSITE: {**_NO_SIGNS, "attendance_threshold": None},

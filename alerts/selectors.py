@@ -5,6 +5,8 @@ it. Every queryset goes through schools.tenancy.scope()."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Max, Prefetch, QuerySet, Value, When
@@ -28,17 +30,21 @@ from .models import (
 )
 from .rule_text import rule_describe
 
+if TYPE_CHECKING:
+    from core.models import User
+    from schools.tenancy import AnyUser
+
 CASEWORK = tenancy.CASEWORK_ROLES
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: AnyUser) -> QuerySet[Case]:
     """The cases of the schools where `user` does casework."""
     return tenancy.scope(
         Case.objects.select_related("student", "student__school", "owner"), user, roles=CASEWORK
     )
 
 
-def case_year_groups(user) -> list[int]:
+def case_year_groups(user: AnyUser) -> list[int]:
     """The year groups of the students at the schools where `user` does casework."""
     return sorted(
         {
@@ -51,7 +57,7 @@ def case_year_groups(user) -> list[int]:
     )
 
 
-def _ranked(field: str, order) -> SqlCase:
+def _ranked(field: str, order: Sequence[str]) -> SqlCase:
     return SqlCase(
         *(When(**{field: value}, then=Value(i)) for i, value in enumerate(order)),
         default=Value(0),
@@ -68,7 +74,7 @@ def cases_worklist(
     year_group: int | None = None,
     owner: str = "",
     code: str = "",
-    user=None,
+    user: User | None = None,
 ) -> QuerySet[Case]:
     """`cases` filtered as the cases page asks (no status: the open ones; "all": every one;
     owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case) and
@@ -117,7 +123,7 @@ def student_cases(*, student: Student) -> list[Case]:
     return sorted(cases, key=lambda c: (not c.is_open, -c.opened_at.timestamp()))
 
 
-def case_why_flagged(*, case: Case) -> list[dict]:
+def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
     """Each rule that fired and, window by window, the records that satisfied it."""
     rows = (
         CaseEvidence.objects.filter(case=case)
@@ -126,7 +132,7 @@ def case_why_flagged(*, case: Case) -> list[dict]:
         .order_by("rule_id", "window_start", "on_date")
     )
     fired = list(case.fired_rules.order_by("first_fired_on", "rule_name"))
-    by_rule: dict[int | None, dict] = {}
+    by_rule: dict[int | None, dict[str, Any]] = {}
     for cr in fired:
         by_rule.setdefault(
             cr.rule_id,
@@ -157,8 +163,8 @@ def case_why_flagged(*, case: Case) -> list[dict]:
                 "windows": defaultdict(list),
             },
         )
-        if ev.observation_id:
-            obs = ev.observation
+        obs, mark = ev.observation, ev.attendance
+        if obs is not None:
             item = {
                 "kind": "observation",
                 "date": ev.on_date,
@@ -166,14 +172,16 @@ def case_why_flagged(*, case: Case) -> list[dict]:
                 "by": obs.recorded_by,
                 "withdrawn": obs.withdrawn_at is not None,
             }
-        else:
+        elif mark is not None:
             item = {
                 "kind": "attendance",
                 "date": ev.on_date,
-                "session": ev.attendance.get_session_display(),
-                "status": ev.attendance.get_status_display(),
-                "code": ev.attendance.original_code,
+                "session": mark.get_session_display(),
+                "status": mark.get_status_display(),
+                "code": mark.original_code,
             }
+        else:  # not possible: a check constraint requires one of the two
+            continue
         entry["windows"][(ev.window_start, ev.window_end)].append(item)
     result = []
     for entry in by_rule.values():
@@ -185,7 +193,7 @@ def case_why_flagged(*, case: Case) -> list[dict]:
     return result
 
 
-def case_counts(*, school: School, user) -> dict:
+def case_counts(*, school: School, user: AnyUser) -> dict[str, Any]:
     """The overview's table: cases of `school` by status (down) and stage (across: three
     columns fit a phone), the total of each stage, and how many are open."""
     case_qs = tenancy.scope(Case.objects.filter(student__school=school), user, roles=CASEWORK)
@@ -202,14 +210,14 @@ def case_counts(*, school: School, user) -> dict:
     return {"stages": stages, "table": table, "totals": totals, "open_total": open_total}
 
 
-def rules_visible_to(user) -> QuerySet[WarningRule]:
+def rules_visible_to(user: AnyUser) -> QuerySet[WarningRule]:
     """The rules of the schools where `user` is a school admin."""
     return tenancy.scope(
         WarningRule.objects.select_related("school"), user, roles=tenancy.ADMIN_ROLES
     )
 
 
-def rule_preview_data(*, rule: WarningRule, by) -> dict:
+def rule_preview_data(*, rule: WarningRule, by: User) -> dict[str, Any]:
     """The preview as the page's script reads it: who `rule` (as edited, saved or not) would
     flag today, and on which school day each would first have fired. Its results are read by
     `by`, which the audit trail records."""
@@ -237,7 +245,7 @@ def rule_preview_data(*, rule: WarningRule, by) -> dict:
     }
 
 
-def notices_of(user) -> QuerySet[Notice]:
+def notices_of(user: User) -> QuerySet[Notice]:
     """`user`'s own notices, at the schools where they still do casework (someone who left a
     school, or teaches there now, no longer reads about its cases)."""
     return tenancy.scope(Notice.objects.filter(user=user), user, roles=CASEWORK)

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
+from core.models import User
 from core.screening import NOTE_MAX_LENGTH
 from schools import tenancy
-from schools.models import AttendanceRecord, Observation
+from schools.models import AttendanceRecord, Observation, School
 from schools.signs import Sign
 
 from .models import (
@@ -71,7 +72,9 @@ class CaseRuleSerializer(serializers.ModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     # Null for what the system did (opened, escalated) and once the account is deleted.
-    author = serializers.StringRelatedField(read_only=True, allow_null=True)
+    author: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CaseEvent
@@ -90,7 +93,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 class EvidenceObservationSerializer(serializers.ModelSerializer):
     signs = serializers.SerializerMethodField()
-    recorded_by = serializers.StringRelatedField(read_only=True)
+    recorded_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Observation
@@ -112,8 +117,12 @@ class CaseDetailSerializer(CaseListSerializer):
     evidence_observations = serializers.SerializerMethodField()
     evidence_attendance = serializers.SerializerMethodField()
     # Null until the case is acknowledged / resolved (and once the account is deleted).
-    acknowledged_by = serializers.StringRelatedField(read_only=True, allow_null=True)
-    resolved_by = serializers.StringRelatedField(read_only=True, allow_null=True)
+    acknowledged_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True, allow_null=True
+    )
+    resolved_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -136,11 +145,13 @@ class CaseDetailSerializer(CaseListSerializer):
             .prefetch_related("signs")
             .order_by("observed_on", "id")
         )
-        return EvidenceObservationSerializer(rows, many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs cannot tell.
+        return EvidenceObservationSerializer(rows, many=True).data  # type: ignore[return-value]
 
     def get_evidence_attendance(self, obj: Case) -> list[dict]:
         rows = AttendanceRecord.objects.filter(case_evidence__case=obj).order_by("date", "session")
-        return EvidenceAttendanceSerializer(rows, many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs cannot tell.
+        return EvidenceAttendanceSerializer(rows, many=True).data  # type: ignore[return-value]
 
 
 class CaseStatusSerializer(serializers.Serializer):
@@ -183,7 +194,7 @@ class RuleSerializer(serializers.ModelSerializer):
     for one of several schools; `version` is read-only and rises on each edit."""
 
     school = serializers.SlugRelatedField(
-        slug_field="code", queryset=tenancy.School.objects.all(), required=False
+        slug_field="code", queryset=School.objects.all(), required=False
     )
     signs = serializers.ListField(
         child=serializers.ChoiceField(choices=Sign.choices), required=False, allow_empty=True
@@ -198,7 +209,7 @@ class RuleSerializer(serializers.ModelSerializer):
         # school is known; DRF's generated validator would demand `school` on every call.
         validators: list = []
 
-    def _admin_schools(self) -> dict[str, tenancy.School]:
+    def _admin_schools(self) -> dict[str, School]:
         user = self.context["request"].user
         return {s.code: s for s in tenancy.schools_for(user, roles=tenancy.ADMIN_ROLES)}
 

@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from schools.models import School
 
+from . import requests
 from .notifications import cases_escalate_due, notifications_drain, reviews_remind_due
 from .retention import records_purge_expired
 from .services import evaluation_run
@@ -29,8 +30,9 @@ def _lock_key(school_id: int) -> str:
 
 
 @shared_task(name="alerts.tasks.evaluate_school", ignore_result=True)
-def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
-    """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given)."""
+def evaluate_school(school_id: int, on_date: str | None = None, full: bool = False) -> dict | None:
+    """Evaluate one school's rules (today at the school unless `on_date`, ISO, is given):
+    incremental unless `full`."""
     key = _lock_key(school_id)
     token = uuid.uuid4().hex
     if not cache.add(key, token, timeout=settings.ALERTS_EVALUATION_LOCK_SECONDS):
@@ -41,7 +43,7 @@ def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
         if school is None:
             return None
         day = dt.date.fromisoformat(on_date) if on_date else None
-        summary = evaluation_run(school=school, on_date=day)
+        summary = evaluation_run(school=school, on_date=day, full=full)
         log.info(
             "evaluated school %s: opened %d, reopened %d, updated %d, unchanged %d",
             school.code,
@@ -58,13 +60,45 @@ def evaluate_school(school_id: int, on_date: str | None = None) -> dict | None:
 
 
 @shared_task(name="alerts.tasks.evaluate_all", ignore_result=True)
-def evaluate_all() -> int:
+def evaluate_all(full: bool = False) -> int:
     """Fan out: one evaluate_school task per school, so schools run in parallel on as many
-    workers as there are."""
-    ids = list(School.objects.values_list("pk", flat=True))
+    workers as there are. Beat asks for `full` once a week."""
+    ids = list(School.objects.order_by().values_list("pk", flat=True))
     for school_id in ids:
-        evaluate_school.delay(school_id)
+        if full:
+            evaluate_school.delay(school_id, full=True)
+        else:
+            evaluate_school.delay(school_id)
     return len(ids)
+
+
+# --- Near-real-time evaluation (alerts/requests.py) ---------------------------------------
+
+
+@shared_task(name="alerts.tasks.evaluate_requested", ignore_result=True)
+def evaluate_requested() -> int:
+    """Beat, every ALERTS_REQUEST_SCAN_SECONDS: one evaluate_requested_school task per school
+    whose evaluation request is due."""
+    ids = requests.requests_due()
+    for school_id in ids:
+        evaluate_requested_school.delay(school_id)
+    return len(ids)
+
+
+@shared_task(name="alerts.tasks.evaluate_requested_school", ignore_result=True)
+def evaluate_requested_school(school_id: int) -> dict | None:
+    """Claim the school's due request, evaluate the school (incrementally), then drop the
+    request, or keep it for one more run when a save came meanwhile."""
+    claimed_at = requests.request_claim(school_id)
+    if claimed_at is None:
+        return None
+    summary = evaluate_school(school_id)
+    if summary is None and School.objects.filter(pk=school_id).exists():
+        # The school's evaluation is running elsewhere (the overlap lock): try again later.
+        requests.request_release(school_id, claimed_at)
+        return None
+    requests.request_done(school_id, claimed_at)
+    return summary
 
 
 # --- Notification delivery and escalation --------------------------------------------------

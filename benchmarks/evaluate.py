@@ -259,7 +259,6 @@ def _change_students(share: float) -> int:
 
 
 def _record(figures: dict, targets: list[Target]) -> None:
-    from django.db import connection
 
     rows = "\n".join(f"| {t.figure} | {t.measured} | {t.target} | {t.verdict} |" for t in targets)
     setup.record(
@@ -273,7 +272,7 @@ a school year of records up to {ON_DATE:%A %d %B %Y}, the three default rules; t
 analysed after seeding. Measured in fresh processes that did not seed (DEBUG off, peak memory
 their own, every statement counted). The SQL decision is benchmarks/sql_reference.py: one
 query per school that decides every default rule over the same rows. Machine: CPython
-{platform.python_version()}, PostgreSQL {connection.pg_version // 10000},
+{platform.python_version()}, PostgreSQL {setup.postgres_major()},
 {platform.machine()}, {os.cpu_count()} CPUs, load average {setup.load_average()} at the end,
 measured {dt.date.today().isoformat()}.
 

@@ -33,7 +33,8 @@ EXCEPTIONS = ["N", "I", "L", "U", "M", "G", "C", "O"]
 
 
 def school_days(count: int) -> list[dt.date]:
-    days, day = [], FIRST_DAY
+    days: list[dt.date] = []
+    day = FIRST_DAY
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -103,7 +104,6 @@ def copy_seconds(school_id: int) -> tuple[float, int]:
 
 
 def run() -> dict:
-    from django.db import connection
 
     from schools.models import AttendanceRecord, School, Term
 
@@ -159,7 +159,7 @@ def run() -> dict:
     )
     machine = (
         f"{platform.python_implementation()} {platform.python_version()}, "
-        f"PostgreSQL {connection.pg_version // 10000}, {platform.machine()}, "
+        f"PostgreSQL {setup.postgres_major()}, {platform.machine()}, "
         f"{_cpus()} CPUs, load average {setup.load_average()} at the end (other work shared "
         f"the machine), measured {dt.date.today().isoformat()}"
     )

@@ -90,7 +90,7 @@ def form_data(rule) -> dict:
     from alerts.forms import RuleForm
 
     form = RuleForm(instance=rule)
-    data = {}
+    data: dict[str, str | list[str]] = {}
     for name, bound in ((n, form[n]) for n in form.fields):
         value = bound.value()
         if isinstance(value, bool):

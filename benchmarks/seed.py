@@ -175,10 +175,18 @@ def seed_school(
         batch_size=5000,
     )
     # A trip: each year group is "not required" on two whole days of the year.
-    trips = {year: set(rng.sample(range(n_days), min(2, n_days))) for year in range(7, 12)}
+    trips: dict[int | None, set[int]] = {
+        year: set(rng.sample(range(n_days), min(2, n_days))) for year in range(7, 12)
+    }
 
     result = Seeded(schools=[school], students=students)
     now = timezone.now()
+
+    def written(day: dt.date) -> dt.datetime:
+        # A record is written on its day (the register after school), as in a deployment; not
+        # all at the moment of seeding, which would make every record look just changed.
+        return min(now, dt.datetime.combine(day, dt.time(16), tzinfo=dt.UTC))
+
     marks: list[tuple] = []
     observations: list[tuple] = []  # (student, date, recorded_by, withdrawn, signs)
     teacher_ids = [t.pk for t in teachers]
@@ -234,8 +242,8 @@ def seed_school(
                     "",
                     "register",
                     None,
-                    now,
-                    now,
+                    written(days[i // 2]),
+                    written(days[i // 2]),
                 )
             )
     result.marks = len(marks)
@@ -259,7 +267,17 @@ def seed_school(
                 "schools_observation (id, student_id, observed_on, note, recorded_by_id, "
                 "created_at, updated_at, client_id, withdrawn_at)",
                 (
-                    (first + i, sid, day, "", by, now, now, uuid.uuid4(), withdrawn)
+                    (
+                        first + i,
+                        sid,
+                        day,
+                        "",
+                        by,
+                        written(day),
+                        written(day),
+                        uuid.uuid4(),
+                        withdrawn,
+                    )
                     for i, (sid, day, by, withdrawn, _) in enumerate(observations)
                 ),
             )

@@ -56,6 +56,15 @@ def _recreate_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def postgres_major() -> int:
+    """The major version of the PostgreSQL server the figures were measured on."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return int(cursor.fetchone()[0]) // 10000
+
+
 def analyze() -> float:
     """ANALYZE the whole database, as autovacuum would eventually (it may be off): a
     benchmark that measures queries on tables without statistics measures bad plans.

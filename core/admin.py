@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
@@ -12,8 +14,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import credentials
 from .models import ApiToken, AuditEvent, User
 
+if TYPE_CHECKING:
+    # What the mixin below is mixed into, for the type checker: a model admin.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
 
-class SuperuserOnlyAdmin:
+
+class SuperuserOnlyAdmin(_AdminBase):
     """An admin page for operations only. Accounts, API tokens, permission groups and the
     audit trail belong to no one school, so no school admin may see them, whatever model
     permissions their group was given: a token key is another school's API access, and a

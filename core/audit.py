@@ -22,9 +22,9 @@ def _actor(actor: User | None) -> tuple[User | None, str]:
 def _code_of(obj: Any) -> str:
     """The student code of `obj` when it is a student or belongs to one."""
     if obj._meta.label_lower == "schools.student":
-        return obj.code
+        return str(obj.code)
     if getattr(obj, "student_id", None) is not None:
-        return obj.student.code
+        return str(obj.student.code)
     return ""
 
 

@@ -30,6 +30,22 @@ app.conf.beat_schedule = {
             hour=settings.ALERTS_EVALUATION_HOUR, minute=settings.ALERTS_EVALUATION_MINUTE
         ),
     },
+    # Once a week every student of every school, whatever changed: the safety net of the
+    # incremental runs (alerts/incremental.py).
+    "alerts-evaluate-all-full": {
+        "task": "alerts.tasks.evaluate_all",
+        "schedule": crontab(
+            day_of_week=settings.ALERTS_FULL_EVALUATION_DAY,
+            hour=settings.ALERTS_EVALUATION_HOUR,
+            minute=(settings.ALERTS_EVALUATION_MINUTE + 30) % 60,
+        ),
+        "kwargs": {"full": True},
+    },
+    # Near-real-time: the schools whose records changed a few minutes ago.
+    "alerts-evaluate-requested": {
+        "task": "alerts.tasks.evaluate_requested",
+        "schedule": settings.ALERTS_REQUEST_SCAN_SECONDS,
+    },
     # The notification outbox.
     "alerts-deliver-notifications": {
         "task": "alerts.tasks.deliver_notifications",

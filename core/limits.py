@@ -107,7 +107,8 @@ class RequestBodyLimitMiddleware:
         copy.seek(0)
         request.META["CONTENT_LENGTH"] = str(size)
         # The stream Django reads the body from (HttpRequest.read); nothing has read it yet.
-        request._stream = LimitedStream(copy, size)
+        # LimitedStream reads any file object; the stubs name only BytesIO.
+        request._stream = LimitedStream(copy, size)  # type: ignore[arg-type]
         return None
 
 

@@ -100,7 +100,8 @@ class _PageThrottle(SimpleRateThrottle):
         return client_ip(request)
 
     def allow(self, request) -> bool:
-        return self.allow_request(request, None)
+        # A plain Django view has no DRF view to pass; SimpleRateThrottle does not use it.
+        return self.allow_request(request, None)  # type: ignore[arg-type]
 
     def retry_message(self) -> str:
         minutes = max(1, math.ceil((self.wait() or 60) / 60))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -34,11 +35,12 @@ class UserManager(BaseUserManager["User"]):
         extra["is_superuser"] = True
         return self._create_user(email, password, **extra)
 
-    def get_by_natural_key(self, username: str) -> User:
+    def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# ApiToken's base (django-rest-knox) has no types, so the plugin cannot see its `user` relation.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A member of staff (or an integration) who logs in with an e-mail address.
 
     Staff are adults; the students they write about are never users and have no name here.
@@ -67,7 +69,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -81,12 +83,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return str(self)
 
-    def _get_session_auth_hash(self, secret=None) -> str:
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django checks a session against this hash on every request, so a new password ends
         # every older session; the epoch does the same without a new password (a membership
         # removed). Epoch 0 keeps Django's own hash, so no session ends when this is deployed.
         if not self.session_epoch:
-            return super()._get_session_auth_hash(secret=secret)
+            # Django's private method, which the stubs do not declare.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "core.User.session_auth_hash",
             f"{self.password}:{self.session_epoch}",
@@ -98,7 +101,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Every way a password changes (the reset link, the change form, the admin, the
         # changepassword command) ends in this save: it is the one place where the account's
         # API tokens can be made to end with the old password. Sessions end through the hash.
-        password_changed = self._password is not None and self.pk is not None
+        # set_password() keeps the new raw password in _password until the save (not in the
+        # stubs).
+        password_changed = self._password is not None and self.pk is not None  # type: ignore[attr-defined]
         super().save(*args, **kwargs)
         if password_changed:
             ApiToken.objects.filter(user=self).delete()

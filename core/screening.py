@@ -20,11 +20,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # What the mixin below is mixed into, for the type checker: a model field.
+    _FieldBase = models.Field[Any, Any]
+else:
+    _FieldBase = object
 
 NOTE_MAX_LENGTH = 500
 
@@ -81,7 +90,7 @@ def clean_text(text: str | None) -> str:
     return "".join(c for c in text if not _is_invisible(c)).strip()
 
 
-class _CleanTextMixin:
+class _CleanTextMixin(_FieldBase):
     """A model field whose value loses its invisible characters whenever the model is
     validated (full_clean: admin pages, model forms, the rule services).
 
@@ -90,11 +99,11 @@ class _CleanTextMixin:
 
     migration_path: str
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return clean_text(value) if isinstance(value, str) else value
 
-    def deconstruct(self):
+    def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, self.migration_path, args, kwargs
 
@@ -261,7 +270,7 @@ def find_identifiers(text: str) -> list[str]:
     return found
 
 
-def named(kinds: list[str]) -> str:
+def named(kinds: list[str]) -> StrOrPromise:
     """What was found, in words: "an e-mail address and a phone number"."""
     what = [WHAT[k] for k in kinds]
     return what[0] if len(what) == 1 else BOTH % {"first": what[0], "second": what[1]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -70,7 +71,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -89,7 +90,14 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections in a deployment: each gunicorn or Celery worker process keeps its
+# connection for CONN_MAX_AGE seconds instead of opening one a request, and checks it before
+# reusing it (a connection the database closed meanwhile is replaced, not an error). With
+# DEBUG on (development, tests) a connection lasts one request, as Django's default.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=not DEBUG)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -125,6 +133,18 @@ STATICFILES_DIRS = [BASE_DIR / "core" / "static"]
 # apps' static folders in development and tests, where nothing is collected.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# With DEBUG off, collectstatic writes each file under a name with its content's hash and a
+# gzip (and, with brotli installed, brotli) copy beside it; WhiteNoise serves the compressed
+# copy to a browser that accepts it and marks hashed names cacheable for a year (a changed
+# file gets a new name). Pages then need the collected manifest: the image collects at build.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # E-mail: console by default, smtp://user:pass@host:port in a deployment.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -136,10 +156,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How long raw observations and attendance are kept when they are not evidence on an open case.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "knox.auth.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
@@ -147,7 +167,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Early-warning case notes API",
     "DESCRIPTION": (
         "Record anonymised attendance and observations; work the cases the warning-sign "
@@ -250,10 +270,23 @@ ALERTS_EVALUATION_LOCK_SECONDS = env.int("ALERTS_EVALUATION_LOCK_SECONDS", defau
 # A backtest of a school with more students on roll than this runs on the worker, with its
 # progress on the page; a smaller one is answered at once.
 BACKTEST_INLINE_MAX_STUDENTS = env.int("BACKTEST_INLINE_MAX_STUDENTS", default=300)
-# Case statuses and register statuses are both "status": name the two enums in the schema.
+# An evaluation on the date of the school's last one looks for records changed from this long
+# before that run began (longer than any transaction that writes records may last).
+ALERTS_INCREMENTAL_MARGIN_SECONDS = env.int("ALERTS_INCREMENTAL_MARGIN_SECONDS", default=900)
+# Near-real-time evaluation: a save asks for its school's evaluation this many seconds later
+# (saves meanwhile join it); beat looks for due requests every ALERTS_REQUEST_SCAN_SECONDS.
+ALERTS_EVALUATION_DELAY_SECONDS = env.int("ALERTS_EVALUATION_DELAY_SECONDS", default=180)
+ALERTS_REQUEST_SCAN_SECONDS = env.float("ALERTS_REQUEST_SCAN_SECONDS", default=10.0)
+# The day of the week (crontab: 0 is Sunday) of the full evaluation of every student.
+ALERTS_FULL_EVALUATION_DAY = env.str("ALERTS_FULL_EVALUATION_DAY", default="sun")
+# Case statuses and register statuses are both "status", and a rule's kind and an outcome's
+# kind are both "kind": name each enum in the schema once.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "CaseStatusEnum": "alerts.models.CaseStatus",
+        "RuleKindEnum": "alerts.models.RuleKind",
+        "OutcomeKindEnum": "alerts.models.OutcomeKind",
+        "BacktestStatusEnum": "alerts.models.BacktestStatus",
         "AttendanceStatusEnum": "schools.models.AttendanceStatus",
     }
 )

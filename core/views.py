@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -10,7 +12,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -20,6 +22,9 @@ from .broker import publish_quickly
 from .forms import ProfileForm
 from .i18n import SCHOOL_LANGUAGE, language_of, supported
 from .lockout import PasswordResetAddressThrottle, PasswordResetEmailThrottle
+
+if TYPE_CHECKING:
+    from .lockout import _PageThrottle
 
 RESET_TASK = "core.tasks.send_password_reset"
 # Accounts that never get a reset link: integrations, which have no password to reset. The
@@ -47,22 +52,29 @@ class StaffPasswordResetForm(PasswordResetForm):
         )
         return (u for u in users if u.email.lower() == email.lower())
 
-    def send_mail(self, *args, **kwargs):
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
         # The worker sends in no particular language: each e-mail in its recipient's.
         context = kwargs.get("context", args[2] if len(args) > 2 else {})
         with language_of(context.get("user")):
             super().send_mail(*args, **kwargs)
 
-    def save(self, domain_override=None, use_https=False, request=None, **kwargs):
+    def save(
+        self,
+        domain_override: str | None = None,
+        *args: Any,
+        use_https: bool = False,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         if domain_override:
             domain = site_name = domain_override
         else:
             site = get_current_site(request)
             domain, site_name = site.domain, site.name
-        args = [self.cleaned_data["email"], domain, site_name, use_https]
+        task_args = [self.cleaned_data["email"], domain, site_name, use_https]
         # One bounded attempt: with the broker down the page answers at once (and the person
         # asks again later); the same for any address.
-        transaction.on_commit(lambda: publish_quickly(RESET_TASK, args=args), robust=True)
+        transaction.on_commit(lambda: publish_quickly(RESET_TASK, args=task_args), robust=True)
 
 
 class StaffPasswordResetView(PasswordResetView):
@@ -74,7 +86,7 @@ class StaffPasswordResetView(PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
 
     def post(self, request, *args, **kwargs):
-        self.throttled = None
+        self.throttled: _PageThrottle | None = None
         address = PasswordResetAddressThrottle()
         if not address.allow(request):
             self.throttled = address
@@ -115,7 +127,8 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     response = defaults.page_not_found(request, exception)
-    response.own_not_found_page = True
+    # A mark for core.middleware (this is the site's own 404 page, not a view's bare 404).
+    response.own_not_found_page = True  # type: ignore[attr-defined]
     return response
 
 

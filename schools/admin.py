@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.http import Http404
 
@@ -8,6 +11,7 @@ from . import tenancy
 from .models import (
     AttendanceRecord,
     ClosureDay,
+    EvaluationRequest,
     ImportJob,
     Invitation,
     Membership,
@@ -55,7 +59,14 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AuditedChangePageMixin:
+if TYPE_CHECKING:
+    # What the mixin below is mixed into, for the type checker: a model admin.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class AuditedChangePageMixin(_AdminBase):
     """Opening an object's page in the Django admin is a read of what it holds (a case, an
     observation's note): it is in the audit trail as `<model>.admin_read`."""
 
@@ -64,13 +75,16 @@ class AuditedChangePageMixin:
 
         from .permissions import school_id_of
 
-        obj = self.get_object(request, admin.utils.unquote(object_id))
-        audit_record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.admin_read",
-            obj=obj,
-            school_id=school_id_of(obj),
-        )
+        obj = self.get_object(request, unquote(object_id))
+        # None: no such object (or not this admin's to see); Django's page says so, and
+        # nothing was read.
+        if obj is not None:
+            audit_record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.admin_read",
+                obj=obj,
+                school_id=school_id_of(obj),
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -236,6 +250,15 @@ class InvitationAdmin(SchoolScopedAdmin):
         "accepted_by",
         "withdrawn_at",
     ]
+
+
+@admin.register(EvaluationRequest)
+class EvaluationRequestAdmin(SchoolScopedAdmin):
+    """A school's pending near-real-time evaluation: written by saves, taken by a worker;
+    read here (a request stuck with an old claim is taken again by the next scan)."""
+
+    list_display = ["school", "due_at", "requested_at", "claimed_at", "again"]
+    readonly_fields = [f.name for f in EvaluationRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

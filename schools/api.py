@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +13,7 @@ from rest_framework.response import Response
 from core.openapi import ErrorSerializer
 
 from . import selectors, services, tenancy
-from .models import AttendanceRecord, Observation, Role, Student
+from .models import AttendanceRecord, Observation, Role, School, Student
 from .permissions import AuditedReadsMixin, ScopedViewSetMixin
 from .selectors import StudentResolver
 from .serializers import (
@@ -73,7 +75,7 @@ class SchoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The schools the caller belongs to."""
 
     serializer_class = SchoolSerializer
-    base_queryset = tenancy.School.objects.all()
+    base_queryset = School.objects.all()
 
 
 class StudentFilter(django_filters.FilterSet):
@@ -98,10 +100,9 @@ class StudentViewSet(
     write_roles = frozenset({Role.SCHOOL_ADMIN, Role.INTEGRATION})
     filterset_class = StudentFilter
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["resolver"] = StudentResolver(self.request.user, self.write_roles)
-        return context
+    def get_serializer_context(self) -> dict[str, Any]:
+        resolver = StudentResolver(self.request.user, self.write_roles)
+        return {**super().get_serializer_context(), "resolver": resolver}
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -174,10 +175,9 @@ class ObservationViewSet(
             return ObservationBatchSerializer
         return ObservationSerializer
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["resolver"] = StudentResolver(self.request.user, self.write_roles)
-        return context
+    def get_serializer_context(self) -> dict[str, Any]:
+        resolver = StudentResolver(self.request.user, self.write_roles)
+        return {**super().get_serializer_context(), "resolver": resolver}
 
     @extend_schema(
         responses={
@@ -199,9 +199,8 @@ class ObservationViewSet(
             note=item.note,
             client_id=item.client_id,
         )
-        observation.duplicate = not created
         return Response(
-            ObservationCreatedSerializer(observation).data,
+            ObservationCreatedSerializer(observation, context={"duplicate": not created}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

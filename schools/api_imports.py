@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from . import tenancy
 from .importers import FORMATS, ImportRefused
 from .importers.jobs import import_job_create
-from .models import ImportJob, Role
+from .models import ImportJob, Role, School
 from .permissions import ScopedViewSetMixin
 
 IMPORT_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.INTEGRATION})
@@ -27,7 +27,9 @@ class _FormatField(serializers.ChoiceField):
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    school: serializers.SlugRelatedField[School] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     format = _FormatField(choices=ImportJob.Format.choices, read_only=True, allow_null=True)
 
     class Meta:

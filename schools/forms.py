@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,12 +17,20 @@ from . import selectors
 from .models import AttendanceStatus, Role, Session, Student, refuse_future
 from .signs import SIGNS, Category
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # What the mixin below is mixed into, for the type checker: a form.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
 
 def sign_choices():
     return [(code, info.label) for code, info in SIGNS.items()]
 
 
-class SignsByCategoryMixin:
+class SignsByCategoryMixin(_FormBase):
     """For a form with a `signs` checkbox field: the template draws the checkboxes grouped
     under their category, each with its description."""
 
@@ -135,7 +144,7 @@ class Mark:
     """A register mark a teacher can tap: the reason code and the status it means."""
 
     code: str
-    label: str
+    label: StrOrPromise
     status: str
 
 
@@ -186,9 +195,8 @@ class RegisterPickForm(forms.Form):
     def __init__(self, *args, school=None, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["year_group"].choices = [
-            (y, _("Year %(year)s") % {"year": y}) for y in year_groups
-        ]
+        year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
+        year_group.choices = [(y, _("Year %(year)s") % {"year": y}) for y in year_groups]
         if school is not None:
             self.fields["date"].widget.attrs["max"] = school.today().isoformat()
 

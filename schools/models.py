@@ -382,7 +382,8 @@ class AttendanceRecord(models.Model):
                 violation_error_message="This student already has a mark for that session.",
             ),
         ]
-        indexes = [models.Index(fields=["date"])]
+        # updated_at: the records changed since a school's last evaluation (alerts/incremental.py).
+        indexes = [models.Index(fields=["date"]), models.Index(fields=["updated_at"])]
 
     def __str__(self) -> str:
         return f"{self.student} {self.date} {self.session} {self.status}"
@@ -420,7 +421,10 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["-observed_on", "-created_at"]
-        indexes = [models.Index(fields=["student", "observed_on"])]
+        indexes = [
+            models.Index(fields=["student", "observed_on"]),
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} {self.observed_on}"
@@ -510,3 +514,27 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} {self.school.code} {self.status}"
+
+
+class EvaluationRequest(models.Model):
+    """A school's records changed: its warning-sign rules are to be evaluated again soon.
+
+    The outbox of near-real-time evaluation. A save writes (or joins) its school's row in the
+    same transaction as the records, so nothing depends on the broker at save time; beat scans
+    the rows that are due and a worker evaluates each school (alerts/requests.py). Saves
+    within `ALERTS_EVALUATION_DELAY_SECONDS` of the first one are coalesced into one run.
+    """
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    requested_at = models.DateTimeField(help_text="The latest save.")
+    # Set while a worker evaluates the school; a save meanwhile sets `again`.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    again = models.BooleanField(default=False)
+
+    SCHOOL_PATH = "school"
+
+    def __str__(self) -> str:
+        return f"{self.school} due {self.due_at}"

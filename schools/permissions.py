@@ -8,22 +8,52 @@ school's object is a 404. Writing: the user must hold a write role at the object
 from __future__ import annotations
 
 from functools import reduce
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Model, QuerySet
 from rest_framework import permissions
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.audit import audit_reads, audit_record
+from core.models import User
 
 from . import tenancy
+from .models import School
+
+if TYPE_CHECKING:
+    from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+
+    # What the mixins below are mixed into, for the type checker: a generic viewset, one
+    # that lists and retrieves.
+    _ViewSetBase = GenericAPIView[Any]
+
+    class _ReadViewSetBase(ListModelMixin, RetrieveModelMixin, GenericAPIView[Any]): ...
+else:
+    _ViewSetBase = _ReadViewSetBase = object
 
 
-def school_id_of(obj) -> int:
+def signed_in_user(request: Request) -> User:
+    """The signed-in user behind `request`, the actor a service is called with. Every
+    viewset requires a signed-in user (IsAuthenticated), so an anonymous one never gets this
+    far; should one, the answer is the API's 401/403, not a write without an actor."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
+def school_id_of(obj: Model) -> int:
     """Follow the model's SCHOOL_PATH to the id of the school that owns `obj`."""
-    if isinstance(obj, tenancy.School):
+    if isinstance(obj, School):
         return obj.pk
-    *hops, last = type(obj).SCHOOL_PATH.split("__")
+    path: str = getattr(type(obj), "SCHOOL_PATH")  # noqa: B009 - not every model has one
+    *hops, last = path.split("__")
     owner = reduce(getattr, hops, obj)
-    return getattr(owner, f"{last}_id")
+    school_id: int = getattr(owner, f"{last}_id")
+    return school_id
 
 
 class SchoolRolePermission(permissions.BasePermission):
@@ -37,7 +67,7 @@ class SchoolRolePermission(permissions.BasePermission):
         return tenancy.has_role(request.user, school_id_of(obj), roles)
 
 
-class AuditedReadsMixin:
+class AuditedReadsMixin(_ReadViewSetBase):
     """Every read through the API is in the audit trail: a list writes one row per object on
     the page (`<audit_name>.list`), a retrieve one row (`<audit_name>.read`), each with the
     school and the student's code."""
@@ -72,13 +102,14 @@ class AuditedReadsMixin:
         return Response(self.get_serializer(obj).data)
 
 
-class ScopedViewSetMixin:
+class ScopedViewSetMixin(_ViewSetBase):
     """Every viewset of the service starts from this: scoped reads, role-checked writes."""
 
-    base_queryset = None
+    # Every viewset names its rows (before scoping) here.
+    base_queryset: QuerySet[Any]
     read_roles: frozenset[str] = tenancy.ALL_ROLES
     write_roles: frozenset[str] = frozenset()
     permission_classes = [permissions.IsAuthenticated, SchoolRolePermission]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return tenancy.scope(self.base_queryset.all(), self.request.user, roles=self.read_roles)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -24,8 +25,13 @@ from .models import (
     Student,
 )
 
+if TYPE_CHECKING:
+    from core.models import User
 
-def integration_accounts() -> QuerySet:
+    from .tenancy import AnyUser
+
+
+def integration_accounts() -> QuerySet[User]:
     """Accounts that are only integrations (a school's information system with an API token,
     no person behind it): they have no password, and nobody may set one for them by e-mail."""
     return (
@@ -35,7 +41,7 @@ def integration_accounts() -> QuerySet:
     )
 
 
-def second_factor_required(user) -> bool:
+def second_factor_required(user: User) -> bool:
     """Whether `user` is a counsellor or school admin of a school that requires a second
     factor (they read case data)."""
     return Membership.objects.filter(
@@ -43,7 +49,32 @@ def second_factor_required(user) -> bool:
     ).exists()
 
 
-def staff_students(*, user, school) -> QuerySet[Student]:
+def integrations_of(school: School) -> QuerySet[User]:
+    """The integration accounts of `school`: an integration role there and no other role at
+    any school."""
+    elsewhere = Membership.objects.exclude(school=school, role=Role.INTEGRATION)
+    return (
+        get_user_model()
+        .objects.filter(memberships__school=school, memberships__role=Role.INTEGRATION)
+        .exclude(pk__in=elsewhere.values("user_id"))
+        .order_by("display_name", "email")
+    )
+
+
+def locked_sign_ins(school: School) -> QuerySet[Any]:
+    """Locked-out sign-ins (account and address) naming an account of `school`'s staff."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    emails = get_user_model().objects.filter(memberships__school=school).values("email")
+    # django-axes has no types: the attempts' queryset is declared here.
+    attempts: QuerySet[Any] = AccessAttempt.objects.filter(
+        username__in=emails, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+    return attempts
+
+
+def staff_students(*, user: AnyUser, school: School) -> QuerySet[Student]:
     """Active students of `school`, scoped to `user` (so never another school's): the
     students a member of staff may record about."""
     return tenancy.scope(
@@ -51,7 +82,7 @@ def staff_students(*, user, school) -> QuerySet[Student]:
     )
 
 
-def observations_visible_to(user) -> QuerySet[Observation]:
+def observations_visible_to(user: AnyUser) -> QuerySet[Observation]:
     """Counsellors and school admins see their school's observations; teachers their own."""
     casework = tenancy.school_ids(user, tenancy.CASEWORK_ROLES)
     teaching = tenancy.school_ids(user, {Role.TEACHER})
@@ -238,10 +269,36 @@ class StudentResolver:
     cost 5,000 queries.
     """
 
-    def __init__(self, user, roles: Iterable[str]):
+    def __init__(self, user: AnyUser, roles: Iterable[str]) -> None:
         self.user = user
-        self.schools = {s.code: s for s in tenancy.schools_for(user, roles=roles)}
-        self._students: dict[tuple[int, str], Student] = {}
+        self.roles = frozenset(roles)
+        self._schools: dict[str, School] | None = None
+        self._students: dict[tuple[int, str], Student | None] = {}
+
+    @property
+    def schools(self) -> dict[str, School]:
+        """The user's schools with one of the roles, by code (read when first needed)."""
+        if self._schools is None:
+            self._schools = {
+                s.code: s for s in tenancy.schools_for(self.user, roles=self.roles).order_by()
+            }
+        return self._schools
+
+    def school_and_student(self, school_code: str | None, code: str) -> tuple[School, Student]:
+        """The school (named, or the user's only one) and its student `code`, with the same
+        errors as school() and student(). One query on the usual path, with the school
+        joined: the user's schools are known from their memberships, read once a request."""
+        ids = tenancy.school_ids(self.user, self.roles)
+        if self._schools is None and (school_code or len(ids) == 1):
+            found = Student.objects.select_related("school").filter(school_id__in=ids, code=code)
+            if school_code:
+                found = found.filter(school__code=school_code)
+            student = found.order_by().first()
+            if student is not None:
+                self._students[(student.school_id, code)] = student
+                return student.school, self.student(student.school, code)
+        school = self.school(school_code)
+        return school, self.student(school, code)
 
     def school(self, code: str | None) -> School:
         if code is not None and not isinstance(code, str):
@@ -264,7 +321,7 @@ class StudentResolver:
             {"school": _("You work at several schools: name the school by its code.")}
         )
 
-    def preload(self, rows: Iterable[dict]) -> None:
+    def preload(self, rows: Iterable[Any]) -> None:
         wanted: dict[int, set[str]] = {}
         for row in rows:
             if not isinstance(row, dict):
@@ -299,7 +356,7 @@ class StudentResolver:
         return student
 
 
-def school_language_for(user) -> str | None:
+def school_language_for(user: User) -> str | None:
     """The default language of the first of `user`'s schools (by code), or None."""
     return (
         Membership.objects.filter(user=user)

@@ -6,6 +6,8 @@ named by its code. A user who works at one school may leave the school out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -30,24 +32,25 @@ OBSERVATION_BATCH_MAX = 500
 ATTENDANCE_BATCH_MAX = 5000
 
 
-def _resolver(serializer: serializers.Serializer) -> StudentResolver:
-    return serializer.context["resolver"]
+def _resolver(serializer: serializers.BaseSerializer[Any]) -> StudentResolver:
+    resolver: StudentResolver = serializer.context["resolver"]
+    return resolver
 
 
-class StudentRowMixin:
+class StudentRowMixin(serializers.Serializer[Any]):
     """For a row that names a student by code (`student`) at a school named by its code
     (`school`, optional for a user of one school): validate() finds the student among the
     caller's schools and hands the row to validate_row(), which checks it against the rules
     of that school. A Django ValidationError from there becomes field errors (DRF)."""
 
-    def validate(self, attrs):
-        resolver = _resolver(self)
-        school = resolver.school(attrs.pop("school", None))
-        attrs["student"] = resolver.student(school, attrs["student"])
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        school, attrs["student"] = _resolver(self).school_and_student(
+            attrs.pop("school", None), attrs["student"]
+        )
         self.validate_row(attrs, school)
         return attrs
 
-    def validate_row(self, attrs: dict, school: School) -> None:
+    def validate_row(self, attrs: dict[str, Any], school: School) -> None:
         raise NotImplementedError
 
 
@@ -58,7 +61,9 @@ class SchoolSerializer(serializers.ModelSerializer):
 
 
 class StudentSerializer(serializers.ModelSerializer):
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    school: serializers.SlugRelatedField[School] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Student
@@ -125,22 +130,30 @@ class ObservationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_signs(self, obj: Observation) -> list[str]:
+        # Just recorded: the signs as written (no read back).
+        written = getattr(obj, "written_signs", None)
+        if written is not None:
+            return sorted(written)
         return sorted(s.sign for s in obj.signs.all())
 
 
 class ObservationCreatedSerializer(ObservationSerializer):
     """The answer to a create: the observation, and whether it was already recorded."""
 
-    duplicate = serializers.BooleanField(
-        read_only=True, help_text="True when this client id was recorded before: no new row."
+    duplicate = serializers.SerializerMethodField(
+        help_text="True when this client id was recorded before: no new row."
     )
 
     class Meta(ObservationSerializer.Meta):
         fields = [*ObservationSerializer.Meta.fields, "duplicate"]
         read_only_fields = fields
 
+    def get_duplicate(self, obj: Observation) -> bool:
+        # The create action says so in the context; the model has no such column.
+        return bool(self.context.get("duplicate", False))
 
-class ObservationWriteSerializer(StudentRowMixin, serializers.Serializer):
+
+class ObservationWriteSerializer(StudentRowMixin):
     client_id = serializers.UUIDField(
         required=False, help_text="Chosen by the client; a retry with the same id makes no copy."
     )
@@ -158,7 +171,7 @@ class ObservationWriteSerializer(StudentRowMixin, serializers.Serializer):
         trim_whitespace=True,
     )
 
-    def validate_row(self, attrs: dict, school: School) -> None:
+    def validate_row(self, attrs: dict[str, Any], school: School) -> None:
         # The rules of an observation, as the service applies them (by field).
         services.observation_clean(
             school=school,
@@ -202,8 +215,8 @@ def _repeats(rows, key, field: str, what: str) -> None:
 
 
 class ObservationBatchSerializer(serializers.Serializer):
-    observations = ObservationWriteSerializer(
-        many=True, allow_empty=False, max_length=OBSERVATION_BATCH_MAX
+    observations: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ObservationWriteSerializer(), allow_empty=False, max_length=OBSERVATION_BATCH_MAX
     )
 
     def validate_observations(self, rows):
@@ -221,7 +234,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttendanceWriteSerializer(StudentRowMixin, serializers.Serializer):
+class AttendanceWriteSerializer(StudentRowMixin):
     school = serializers.SlugField(required=False, help_text="School code; optional at one school.")
     student = serializers.CharField(max_length=17, validators=[student_code_validator])
     date = serializers.DateField(validators=[validate_date_bounds])
@@ -229,13 +242,13 @@ class AttendanceWriteSerializer(StudentRowMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
     original_code = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
-    def validate_row(self, attrs: dict, school: School) -> None:
+    def validate_row(self, attrs: dict[str, Any], school: School) -> None:
         services.validate_not_future(attrs["date"], school, field="date")
 
 
 class AttendanceBatchSerializer(serializers.Serializer):
-    records = AttendanceWriteSerializer(
-        many=True, allow_empty=False, max_length=ATTENDANCE_BATCH_MAX
+    records: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=AttendanceWriteSerializer(), allow_empty=False, max_length=ATTENDANCE_BATCH_MAX
     )
 
     def validate_records(self, rows):

@@ -6,9 +6,13 @@ Codes are stable: rules, the API and imports refer to them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Sign(models.TextChoices):
@@ -36,12 +40,12 @@ class Category(models.TextChoices):
 @dataclass(frozen=True)
 class SignInfo:
     code: str
-    label: str
+    label: StrOrPromise
     category: str
-    description: str
+    description: StrOrPromise
 
 
-_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+_DESCRIPTIONS: dict[str, tuple[str, StrOrPromise]] = {
     Sign.ABSENCE: (Category.ATTENDANCE, _("Absent from school or from a lesson.")),
     Sign.LATE: (Category.SLEEP, _("Arrived late or left early.")),
     Sign.FATIGUE: (Category.SLEEP, _("Asleep or visibly exhausted in class.")),

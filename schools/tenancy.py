@@ -9,11 +9,24 @@ of another school is simply not there: fetching it answers 404, and no list incl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from .models import Membership, Role, School
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.models import User
+
+    # The user behind a request, logged in or not: a read for an anonymous one finds nothing.
+    AnyUser: TypeAlias = User | AnonymousUser
+
+_M = TypeVar("_M", bound=Model)
 
 # The role sets every page, viewset and admin page checks against: defined here only.
 ALL_ROLES = frozenset(Role.values)
@@ -24,41 +37,49 @@ ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 _CACHE_ATTR = "_school_roles_cache"
 
 
-def school_roles(user) -> dict[int, str]:
+def school_roles(user: AnyUser | None) -> dict[int, str]:
     """{school id: role} for `user`, read once per user object (i.e. once per request)."""
     if not user or not user.is_authenticated:
         return {}
-    cached = getattr(user, _CACHE_ATTR, None)
+    cached: dict[int, str] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
+        # No ordering: the model's default ordering would join the school and the user.
+        cached = dict(
+            Membership.objects.filter(user=user).order_by().values_list("school_id", "role")
+        )
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def school_ids(user, roles: Iterable[str] = ALL_ROLES) -> list[int]:
+def school_ids(user: AnyUser | None, roles: Iterable[str] = ALL_ROLES) -> list[int]:
     wanted = set(roles)
     return sorted(sid for sid, role in school_roles(user).items() if role in wanted)
 
 
-def role_at(user, school: School | int) -> str | None:
+def role_at(user: AnyUser | None, school: School | int) -> str | None:
     school_id = school if isinstance(school, int) else school.pk
     return school_roles(user).get(school_id)
 
 
-def has_role(user, school: School | int, roles: Iterable[str]) -> bool:
+def has_role(user: AnyUser | None, school: School | int, roles: Iterable[str]) -> bool:
     return role_at(user, school) in set(roles)
 
 
 def school_path(model: type[Model]) -> str:
     if model is School:
         return "id"
-    try:
-        return f"{model.SCHOOL_PATH}_id" if model.SCHOOL_PATH else "id"
-    except AttributeError:
-        raise TypeError(f"{model.__name__} has no SCHOOL_PATH: it cannot be scoped") from None
+    path: str | None = getattr(model, "SCHOOL_PATH", None)
+    if path is None:
+        raise TypeError(f"{model.__name__} has no SCHOOL_PATH: it cannot be scoped")
+    return f"{path}_id" if path else "id"
 
 
-def scope(queryset: QuerySet, user, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet:
+def scope(
+    queryset: QuerySet[_M],
+    user: AnyUser | None,
+    *,
+    roles: Iterable[str] = ALL_ROLES,
+) -> QuerySet[_M]:
     """`queryset` restricted to the schools where `user` holds one of `roles`."""
     ids = school_ids(user, roles)
     if not ids:
@@ -66,7 +87,7 @@ def scope(queryset: QuerySet, user, *, roles: Iterable[str] = ALL_ROLES) -> Quer
     return queryset.filter(**{f"{school_path(queryset.model)}__in": ids})
 
 
-def schools_for(user, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[School]:
+def schools_for(user: AnyUser | None, *, roles: Iterable[str] = ALL_ROLES) -> QuerySet[School]:
     return scope(School.objects.all(), user, roles=roles)
 
 
@@ -82,7 +103,7 @@ class SchoolChoiceNeeded(Exception):
         self.schools = schools
 
 
-def current_school(request, roles: Iterable[str]) -> School:
+def current_school(request: HttpRequest, roles: Iterable[str]) -> School:
     """The school a page acts on: the one named by ?school=<code> (or a form's `school`)
     among the user's schools with one of `roles`; with only one such school, that one. With
     several and none named, SchoolChoiceNeeded: the person chooses, for a form before it is
@@ -102,7 +123,7 @@ def current_school(request, roles: Iterable[str]) -> School:
     return school
 
 
-def with_school(url: str, school: School, request) -> str:
+def with_school(url: str, school: School, request: HttpRequest) -> str:
     """`url` naming the school when the user has more than one, so they come back to it."""
     if len(school_ids(request.user)) > 1:
         return f"{url}?school={school.code}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import access, views
+from . import views
+from .views import access
 
 urlpatterns = [
     path("observe/", views.observe, name="observe"),

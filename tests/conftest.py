@@ -2,17 +2,36 @@
 
 School A ("north"): alice (teacher), tom (another teacher), carol (counsellor), adam (admin),
 ivan (integration). School B ("south"): bob (teacher), cora (counsellor), bella (admin).
+
+Every test runs on a frozen school day (see tests/clock.py): "today" is the same whatever
+day the suite runs, and the factories derive terms and default dates from it.
 """
 
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
 from schools.models import Role
 
+from .clock import school_day_for
 from .factories import MembershipFactory, SchoolFactory, StudentFactory, TermFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _school_day(request):
+    """Travel to the test's school day for the length of the test (autouse, so it starts
+    before any other function fixture builds data). The clock ticks on from there, so
+    timestamps keep their order and timeouts still run out; time-machine patches the clock
+    for the whole process, so the live server's and any helper thread see the same day."""
+    when = school_day_for(request.node)
+    if when is None:
+        yield None
+        return
+    with time_machine.travel(when, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True, scope="session")

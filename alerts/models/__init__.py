@@ -27,6 +27,7 @@ from .cases import (
     Stage,
     stage_rank,
 )
+from .evaluation import EvaluationState
 from .lab import (
     NEGATIVE_OUTCOMES,
     POSITIVE_OUTCOMES,
@@ -70,6 +71,7 @@ __all__ = [
     "CaseStatus",
     "CountUnit",
     "DeliveryAttempt",
+    "EvaluationState",
     "EventKind",
     "Notice",
     "Notification",

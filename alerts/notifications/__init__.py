@@ -26,16 +26,18 @@ from .escalation import (
     escalation_due_at,
     escalation_recipients,
 )
-from .outbox import case_changed, change_key, recipients_for
+from .outbox import Recipients, case_changed, cases_changed, change_key, recipients_for
 from .reminders import case_remind_review, reviews_remind_due
 
 __all__ = [
     "DELIVER_TASK",
     "DeliveryReport",
+    "Recipients",
     "case_changed",
     "case_escalate",
     "case_link",
     "case_remind_review",
+    "cases_changed",
     "cases_escalate_due",
     "change_key",
     "deliver_soon",

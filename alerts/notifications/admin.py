@@ -23,8 +23,8 @@ class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["at", "channel", "ok", "error"]
-    readonly_fields = fields
+    readonly_fields = ("at", "channel", "ok", "error")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

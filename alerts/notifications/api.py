@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from schools import tenancy
+from schools.permissions import signed_in_user
 
 from .. import selectors, services
 from ..models import Notice
@@ -76,7 +77,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        return selectors.notices_of(self.request.user).select_related("notification")
+        return selectors.notices_of(signed_in_user(self.request)).select_related("notification")
 
     @extend_schema(request=None, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])

@@ -30,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -45,13 +47,16 @@ from core.i18n import language_of
 from schools.models import Membership
 from schools.tenancy import CASEWORK_ROLES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 from ..models import DeliveryAttempt, Notice, Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "alerts.tasks.deliver_notifications"
 
-KIND_HEADLINES = {
+KIND_HEADLINES: dict[str, StrOrPromise] = {
     NotificationKind.OPENED: gettext_lazy("A case was opened"),
     NotificationKind.STAGE_RAISED: gettext_lazy("A case's stage was raised"),
     NotificationKind.SEVERITY_RAISED: gettext_lazy("A case's severity was raised"),
@@ -198,7 +203,7 @@ def _due(now: dt.datetime) -> Q:
     )
 
 
-def _claim(candidate: dict, now: dt.datetime) -> bool:
+def _claim(candidate: Mapping[str, Any], now: dt.datetime) -> bool:
     """Compare-and-swap: only the sender whose UPDATE matches the row as it read it owns it."""
     return bool(
         Notification.objects.filter(
@@ -221,7 +226,7 @@ def _recipient_may_know(notification: Notification) -> bool:
     )
 
 
-def _finish(notification: Notification, claimed_at: dt.datetime, **fields) -> bool:
+def _finish(notification: Notification, claimed_at: dt.datetime, **fields: Any) -> bool:
     done = Notification.objects.filter(
         pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=claimed_at
     ).update(**fields)
@@ -255,7 +260,9 @@ def _deliver_channels(notification: Notification) -> tuple[str, bool]:
     return "", False
 
 
-def notification_deliver(*, notification: Notification, claimed_at: dt.datetime, now=None) -> str:
+def notification_deliver(
+    *, notification: Notification, claimed_at: dt.datetime, now: dt.datetime | None = None
+) -> str:
     """Deliver one claimed notification through every channel not yet done, record each
     attempt, and write the outcome: sent, pending again (with backoff) or failed.
 

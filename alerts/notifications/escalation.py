@@ -39,7 +39,8 @@ LOOKAHEAD_DAYS = 120
 
 
 def _weekdays_after(start: dt.date, count: int) -> list[dt.date]:
-    days, day = [], start
+    days: list[dt.date] = []
+    day = start
     while len(days) < count:
         day += dt.timedelta(days=1)
         if day.weekday() < 5:
@@ -67,7 +68,9 @@ def escalation_deadline(
     return dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=school.tz)
 
 
-def _calendar(school: School, start: dt.date, last_opened_on: dt.date) -> tuple[list, set]:
+def _calendar(
+    school: School, start: dt.date, last_opened_on: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], set[dt.date]]:
     return calendar_rows(school, start, last_opened_on + dt.timedelta(days=LOOKAHEAD_DAYS + 1))
 
 
@@ -97,7 +100,7 @@ UNACKNOWLEDGED = Q(status=CaseStatus.NEW) & (
 NOT_ESCALATED = Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("opened_at"))
 
 
-def escalation_recipients(case: Case) -> list:
+def escalation_recipients(case: Case) -> list[User]:
     """The school's deputy; else the school admins. Only active casework staff of the school,
     and not someone who was already told about this case as its counsellor (the demo's year-11
     students have the deputy as their own counsellor: escalating to them would tell nobody
@@ -109,7 +112,7 @@ def escalation_recipients(case: Case) -> list:
         .exclude(kind=NotificationKind.ESCALATED)
         .values_list("recipient_id", flat=True)
     )
-    if school.deputy_id in members and school.deputy_id not in told:
+    if school.deputy_id in members and school.deputy_id not in told and school.deputy:
         return [school.deputy]
     admin_ids = sorted(
         uid for uid, role in members.items() if role == Role.SCHOOL_ADMIN and uid not in told
@@ -143,7 +146,7 @@ def case_escalate(*, case: Case, now: dt.datetime | None = None) -> bool:
         CaseEvent.objects.create(case=case, kind=EventKind.ESCALATION, at=now, detail=detail)
         # Due at the escalation's own time, not the wall clock's: a scan run for a given
         # `now` (a test, a catch-up) delivers on the same timeline.
-        notifications_write(case=case, change="escalated", recipients=recipients, at=now)
+        notifications_write(items=((case, "escalated", user.pk) for user in recipients), at=now)
         audit_record(
             actor=None,
             action="case.escalate",
@@ -198,6 +201,7 @@ def cases_escalate_due(*, now: dt.datetime | None = None) -> list[Case]:
             case.escalate_at = deadline
     escalated = []
     for case in candidates:
-        if case.escalate_at <= now and case_escalate(case=case, now=now):
+        due = case.escalate_at is not None and case.escalate_at <= now
+        if due and case_escalate(case=case, now=now):
             escalated.append(case)
     return escalated

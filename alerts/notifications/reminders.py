@@ -28,18 +28,12 @@ from ..models import (
     Case,
     CaseEvent,
     EventKind,
-    Notification,
-    NotificationKind,
 )
-from .delivery import deliver_soon
+from .outbox import notifications_write
 
 logger = logging.getLogger(__name__)
 
 NOT_REMINDED = Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_on"))
-
-
-def review_change_key(case: Case) -> str:
-    return f"review:{case.review_on.isoformat()}:{case.opened_count}"
 
 
 def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
@@ -47,32 +41,21 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
     row, in one transaction; delivery is nudged after commit. At most once per review date
     (compare-and-swap on review_reminded_for). Returns whether this call reminded."""
     now = now or timezone.now()
+    review_on, owner_id = case.review_on, case.owner_id
+    if review_on is None or owner_id is None:
+        return False  # no review date, or nobody to remind
     with transaction.atomic():
         won = (
-            Case.objects.filter(pk=case.pk, review_on=case.review_on, owner_id=case.owner_id)
+            Case.objects.filter(pk=case.pk, review_on=review_on, owner_id=owner_id)
             .filter(NOT_REMINDED)
-            .update(review_reminded_for=case.review_on)
+            .update(review_reminded_for=review_on)
         )
         if not won:
             return False
         case.review_reminded_for = case.review_on
-        detail = {"review_on": case.review_on.isoformat(), "owner": case.owner_id}
+        detail = {"review_on": review_on.isoformat(), "owner": owner_id}
         CaseEvent.objects.create(case=case, kind=EventKind.REVIEW_DUE, at=now, detail=detail)
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    case=case,
-                    recipient_id=case.owner_id,
-                    kind=NotificationKind.REVIEW_DUE,
-                    change_key=review_change_key(case),
-                    stage=case.stage,
-                    severity=case.severity,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        notifications_write(items=[(case, "review_due", owner_id)], at=now)
         audit_record(
             actor=None,
             action="case.review_due",
@@ -80,7 +63,6 @@ def case_remind_review(*, case: Case, now: dt.datetime | None = None) -> bool:
             school_id=case.student.school_id,
             detail=detail,
         )
-        deliver_soon()
     return True
 
 
@@ -94,7 +76,7 @@ def reviews_remind_due(*, now: dt.datetime | None = None) -> list[Case]:
         .filter(NOT_REMINDED)
         # The earliest date any school can be at: a cheap bound before the per-school check.
         .filter(review_on__lte=(now + dt.timedelta(days=1)).date())
-        .select_related("student__school")
+        .select_related("student__school", "owner")
         .order_by("pk")
     )
     by_school: dict[int, list[Case]] = defaultdict(list)
@@ -107,7 +89,8 @@ def reviews_remind_due(*, now: dt.datetime | None = None) -> list[Case]:
         if not is_school_day(school, today):
             continue
         for case in cases:
-            if case.review_on <= today and case_remind_review(case=case, now=now):
+            due = case.review_on is not None and case.review_on <= today
+            if due and case_remind_review(case=case, now=now):
                 reminded.append(case)
     if reminded:
         logger.info("review reminders written for %d case(s)", len(reminded))

@@ -3,6 +3,8 @@ actions, and the audit of every read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_reads, audit_record
 from core.exceptions import Conflict
+from core.models import User
 from core.screening import clean_text
 from schools.services import validate_note
 
@@ -41,7 +44,7 @@ def _school_id(case: Case) -> int:
     return case.student.school_id
 
 
-def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
+def case_set_status(*, case: Case, to_status: str, by: User, text: str = "") -> Case:
     """Move `case` to `to_status` if that is a valid step from its status, as a
     compare-and-swap on the status it had when read: a concurrent change raises CaseConflict
     and writes nothing. Leaving "new" by any step records who acknowledged it and when.
@@ -65,7 +68,7 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
         )
     text = validate_note(text)
     now = timezone.now()
-    values: dict = {"status": to_status}
+    values: dict[str, Any] = {"status": to_status}
     if case.acknowledged_at is None:
         values.update(acknowledged_at=now, acknowledged_by=by)
     if to_status == CaseStatus.RESOLVED:
@@ -97,7 +100,7 @@ def case_set_status(*, case: Case, to_status: str, by, text: str = "") -> Case:
     return case
 
 
-def case_acknowledge(*, case: Case, by) -> Case:
+def case_acknowledge(*, case: Case, by: User) -> Case:
     """Acknowledge a new case (stops its escalation clock). A case already past "new" is
     returned as it is: acknowledging twice is not an error."""
     if case.status != CaseStatus.NEW:
@@ -105,7 +108,7 @@ def case_acknowledge(*, case: Case, by) -> Case:
     return case_set_status(case=case, to_status=CaseStatus.ACKNOWLEDGED, by=by)
 
 
-def case_resolve(*, case: Case, by, reason: str, outcome: str) -> Case:
+def case_resolve(*, case: Case, by: User, reason: str, outcome: str) -> Case:
     """Resolve `case` with a short screened reason and the outcome (one of OutcomeKind, both
     required), recorded for the student dated today at the school: the resolution and the
     outcome are written together or not at all. It reopens only on evidence dated after
@@ -127,7 +130,7 @@ def case_resolve(*, case: Case, by, reason: str, outcome: str) -> Case:
     return case
 
 
-def case_add_note(*, case: Case, by, text: str) -> CaseEvent:
+def case_add_note(*, case: Case, by: User, text: str) -> CaseEvent:
     """Append a screened note to the case timeline (never edited afterwards)."""
     text = validate_note(text)
     if not text:
@@ -138,7 +141,7 @@ def case_add_note(*, case: Case, by, text: str) -> CaseEvent:
     return event
 
 
-def case_record_action(*, case: Case, by, action_type: str, text: str = "") -> CaseEvent:
+def case_record_action(*, case: Case, by: User, action_type: str, text: str = "") -> CaseEvent:
     """Append an action taken (one of the documented responses, or "other" with a short
     description) to the case timeline."""
     if action_type not in ActionType.values:
@@ -164,11 +167,11 @@ def case_record_action(*, case: Case, by, action_type: str, text: str = "") -> C
     return event
 
 
-def case_record_read(*, case: Case, by) -> None:
+def case_record_read(*, case: Case, by: User) -> None:
     """Every read of a case is in the audit trail (who, which case, when)."""
     audit_record(actor=by, action="case.read", obj=case, school_id=_school_id(case))
 
 
-def cases_record_list_read(*, cases: list[Case], by) -> None:
+def cases_record_list_read(*, cases: list[Case], by: User) -> None:
     """A list of cases shown to `by`: one audit row per case (with its student's code)."""
     audit_reads(actor=by, action="case.list", objects=cases, school_of=_school_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,9 +13,19 @@ from django.utils import timezone
 
 from schools.models import School, Student
 
-from .. import engine
-from ..models import Case, CaseEvent, CaseEvidence, CaseOrigin, CaseRule, EventKind
-from .case_changes import case_reopen, case_update, cases_open
+from .. import engine, incremental
+from ..models import (
+    Case,
+    CaseEvent,
+    CaseEvidence,
+    CaseOrigin,
+    CaseRule,
+    EvaluationState,
+    EventKind,
+    WarningRule,
+)
+from ..notifications import Recipients
+from .case_changes import CaseWrites, case_reopen, case_update, cases_open
 from .grading import Assessment, assess
 
 SCHOOL_WEEK_DAYS = 5
@@ -36,8 +47,12 @@ class EvaluationSummary:
     would_update: list[str] = field(default_factory=list)
     resolution_suggested: list[str] = field(default_factory=list)
     notifications: int = 0
+    # Incremental: only the students whose records changed since the last run on this date
+    # were evaluated (`evaluated` of them); otherwise every student was.
+    incremental: bool = False
+    evaluated: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["on_date"] = self.on_date.isoformat()
         return data
@@ -48,7 +63,7 @@ def _local_date(moment: dt.datetime, school: School) -> dt.date:
 
 
 def evaluation_run(
-    *, school: School, on_date: dt.date | None = None, dry_run: bool = False
+    *, school: School, on_date: dt.date | None = None, dry_run: bool = False, full: bool = False
 ) -> EvaluationSummary:
     """Evaluate `school`'s enabled rules on `on_date` (default: today at the school) and open,
     reopen or update its cases; return what was done.
@@ -60,28 +75,56 @@ def evaluation_run(
     unique constraint is the last line). Every opening and every rise in stage or severity
     writes its Notification rows in the same transaction (alerts.notifications.case_changed).
     A dry run reads and decides but writes nothing.
+
+    Incremental unless `full`: on the date of the school's last run, with the same rules,
+    calendar and active students, only the students whose records or case changed since are
+    evaluated again (alerts/incremental.py says why that is the same as a full run).
     """
     on_date = on_date or school.today()
     summary = EvaluationSummary(school=school.code, on_date=on_date, dry_run=dry_run)
+    # Before anything is read: changes committed from here on are the next run's.
+    started_at = timezone.now()
     with transaction.atomic():
         # The lock: held until this transaction ends, so a concurrent run of the same school
         # waits here and then reads the cases this run opened.
         School.objects.select_for_update().filter(pk=school.pk).values_list("pk").get()
+        rules = list(WarningRule.objects.filter(school=school, enabled=True))
+        days = engine.school_days_until(school, on_date, engine.days_needed(rules))
+        digest = incremental.fingerprint(school=school, rules=rules, days=days)
+        state = EvaluationState.objects.filter(school=school).first()
+        since = None if full else incremental.changed_since(state, on_date=on_date, digest=digest)
+        only = incremental.changed_students(school=school, since=since) if since else None
+        summary.incremental = only is not None
+        summary.evaluated = len(only) if only is not None else None
+        if not dry_run:
+            incremental.state_save(
+                school=school, on_date=on_date, started_at=started_at, digest=digest
+            )
+        if only is not None and not only:
+            return summary
+        school_cases = Case.objects.filter(student__school=school)
+        if only is not None:
+            school_cases = school_cases.filter(student_id__in=only)
         cases: dict[int, Case] = {}
-        for case in (
-            Case.objects.filter(student__school=school)
-            .select_related("student__school", "student__assigned_counsellor")
-            .order_by("opened_at")
-        ):
-            current = cases.get(case.student_id)
+        for row in school_cases.select_related(
+            "student__school", "student__assigned_counsellor"
+        ).order_by("opened_at"):
+            current = cases.get(row.student_id)
             if current is None or not current.is_open:
-                cases[case.student_id] = case
+                cases[row.student_id] = row
         not_before = {
             sid: _local_date(c.resolved_at, school)
             for sid, c in cases.items()
             if not c.is_open and c.resolved_at is not None
         }
-        ev = engine.evaluate(school=school, on_date=on_date, not_before=not_before)
+        ev = engine.evaluate(
+            school=school,
+            on_date=on_date,
+            rules=rules,
+            not_before=not_before,
+            students=only,
+            days=days,
+        )
         by_student = ev.by_student()
         new_ids = [sid for sid in by_student if sid not in cases]
         students = Student.objects.select_related("school", "assigned_counsellor").in_bulk(new_ids)
@@ -96,6 +139,8 @@ def evaluation_run(
                 case_id__in=open_matched
             ).values_list("case_id", "observation_id", "attendance_id")
         }
+        recipients = Recipients(school)
+        writes = CaseWrites(on_date=on_date, recipients=recipients)
         to_open: list[tuple[Student, Assessment]] = []
         for student_id, matches in by_student.items():
             assessment = assess(matches, ev.context.get(student_id, set()), ev)
@@ -110,18 +155,23 @@ def evaluation_run(
                 if dry_run:
                     summary.would_open.append(case.student.code)
                 else:
-                    case_reopen(case, assessment, ev, summary)
+                    case_reopen(case, assessment, ev, summary, recipients)
             else:
-                case_update(case, assessment, ev, summary, fired, known_evidence, dry_run)
+                case_update(case, assessment, ev, summary, fired, known_evidence, dry_run, writes)
         for student_id, case in cases.items():
             if case.is_open and student_id not in by_student:
-                _case_quiet(case, ev, summary, dry_run)
-        cases_open(to_open, ev, summary)
+                _case_quiet(case, ev, summary, dry_run, writes)
+        summary.notifications += writes.write()
+        cases_open(to_open, ev, summary, recipients)
     return summary
 
 
 def _case_quiet(
-    case: Case, ev: engine.Evaluation, summary: EvaluationSummary, dry_run: bool
+    case: Case,
+    ev: engine.Evaluation,
+    summary: EvaluationSummary,
+    dry_run: bool,
+    writes: CaseWrites,
 ) -> None:
     """An open case whose rules did not fire today: count the clean school weeks and, past
     the configured number, suggest resolution (once; a person decides). A concern raised by
@@ -141,17 +191,17 @@ def _case_quiet(
     if dry_run:
         summary.would_update.append(case.student.code)
         return
-    values: dict = {"clean_weeks": clean_weeks}
+    values: dict[str, Any] = {"clean_weeks": clean_weeks}
     if suggest:
         values["resolution_suggested_at"] = timezone.now()
-    Case.objects.filter(pk=case.pk).update(**values)
-    for name, value in values.items():
-        setattr(case, name, value)
+    writes.change(case, values)
     if suggest:
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.RESOLUTION_SUGGESTED,
-            detail={"clean_weeks": clean_weeks, "on_date": ev.on_date.isoformat()},
+        writes.events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.RESOLUTION_SUGGESTED,
+                detail={"clean_weeks": clean_weeks, "on_date": ev.on_date.isoformat()},
+            )
         )
         summary.resolution_suggested.append(case.student.code)
     summary.updated.append(case.student.code)

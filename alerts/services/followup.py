@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -29,7 +29,7 @@ from .casework import CaseConflict
 REOPEN_STATUS = CaseStatus.IN_PROGRESS
 
 
-def school_counsellors(*, school_id: int):
+def school_counsellors(*, school_id: int) -> QuerySet[User]:
     """The active counsellors of a school: who may own its cases."""
     return User.objects.filter(
         is_active=True,
@@ -40,7 +40,7 @@ def school_counsellors(*, school_id: int):
 
 def _is_counsellor(user_id: int | None, school_id: int) -> bool:
     return (
-        bool(user_id)
+        user_id is not None
         and Membership.objects.filter(
             user_id=user_id, school_id=school_id, role=Role.COUNSELLOR, user__is_active=True
         ).exists()
@@ -53,7 +53,7 @@ def case_default_owner(*, student: Student) -> User | None:
     school; else nobody (the list shows the case as unowned)."""
     school = student.school
     for user_id in (student.assigned_counsellor_id, school.designated_counsellor_id):
-        if _is_counsellor(user_id, school.pk):
+        if user_id is not None and _is_counsellor(user_id, school.pk):
             return User.objects.get(pk=user_id)
     return None
 

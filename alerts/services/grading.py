@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .. import engine
 from ..models import Severity, Stage, severity_rank, severity_step_up
@@ -35,7 +36,11 @@ def severity_for(rule_severities: Iterable[str], stage: str, context: Iterable[s
     """The highest severity of the rules that fired, raised to high at pre-withdrawal and to
     critical when persistent, then one step higher with a context sign in the last 8 weeks."""
     severity = max(rule_severities, key=severity_rank, default=Severity.LOW)
-    floor = {Stage.PRE_WITHDRAWAL: Severity.HIGH, Stage.PERSISTENT: Severity.CRITICAL}.get(stage)
+    floors: dict[str, str] = {
+        Stage.PRE_WITHDRAWAL: Severity.HIGH,
+        Stage.PERSISTENT: Severity.CRITICAL,
+    }
+    floor = floors.get(stage)
     if floor and severity_rank(floor) > severity_rank(severity):
         severity = floor
     if any(True for _ in context):
@@ -43,7 +48,7 @@ def severity_for(rule_severities: Iterable[str], stage: str, context: Iterable[s
     return severity
 
 
-def higher(old: str, new: str, rank) -> str:
+def higher(old: str, new: str, rank: Callable[[str], int]) -> str:
     return new if rank(new) > rank(old) else old
 
 
@@ -58,11 +63,11 @@ class Assessment:
     stage: str
     severity: str
     context: list[str]
-    evidence: dict
+    evidence: dict[str, Any]
     ref_dates: dict[tuple[str, int], dt.date]
 
     def refs(self) -> dict[tuple[str, int], tuple[engine.RuleMatch, engine.WindowEvidence]]:
-        found = {}
+        found: dict[tuple[str, int], tuple[engine.RuleMatch, engine.WindowEvidence]] = {}
         for match in self.matches:
             for window in match.windows:
                 for i in window.observation_ids:
@@ -92,7 +97,7 @@ def assess(matches: list[engine.RuleMatch], context: set[str], ev: engine.Evalua
     )
 
 
-def _match_refs(match: engine.RuleMatch):
+def _match_refs(match: engine.RuleMatch) -> Iterator[tuple[str, int]]:
     for i in match.observation_ids:
         yield ("observation", i)
     for i in match.attendance_ids:

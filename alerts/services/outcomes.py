@@ -13,12 +13,14 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_record
 from core.limits import validate_date_bounds
+from core.models import User
 from schools.importers.pseudonym import Pseudonymiser
 from schools.importers.report import ImportRefused, Problem
 from schools.models import School, Student
@@ -57,7 +59,7 @@ def outcome_record(
     student: Student,
     kind: str,
     on_date: dt.date,
-    by,
+    by: User,
     case: Case | None = None,
     source: str = OutcomeSource.CASE,
 ) -> Outcome:
@@ -93,7 +95,7 @@ class OutcomeImport:
     unchanged: int = 0
     by_outcome: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,
             "read": self.read,
@@ -130,7 +132,7 @@ def _date(text: str) -> dt.date | None:
 
 
 def outcomes_import(
-    *, school: School, data: bytes | str, by, dry_run: bool = False
+    *, school: School, data: bytes | str, by: User, dry_run: bool = False
 ) -> OutcomeImport:
     """Import a CSV of outcomes for `school`'s students, all or nothing.
 
@@ -209,13 +211,13 @@ def outcomes_import(
     )
     new = []
     for code, kind, on_date in wanted:
-        key = (students[code], kind, on_date)
-        if key in existing:
+        student_id = students[code]
+        if (student_id, kind, on_date) in existing:
             report.unchanged += 1
             continue
         new.append(
             Outcome(
-                student_id=key[0],
+                student_id=student_id,
                 kind=kind,
                 on_date=on_date,
                 source=OutcomeSource.IMPORT,

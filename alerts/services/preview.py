@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -11,6 +12,9 @@ from schools.models import Student
 
 from .. import engine
 from ..models import WarningRule
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,10 @@ class RulePreview:
     students: list[PreviewStudent]
     requested_school_days: int = 0
     # The rule as previewed (alerts.backtest.rule_as_measured): what was measured.
-    rule: dict | None = None
+    rule: dict[str, Any] | None = None
 
     @property
-    def days_read(self) -> dict:
+    def days_read(self) -> dict[str, Any]:
         """Which span of school days was read, and whether it is all that was asked for."""
         complete = self.school_days >= self.requested_school_days
         note = ""
@@ -114,7 +118,7 @@ def rule_preview(
     )
 
 
-def rule_preview_record_read(*, rule: WarningRule, preview: RulePreview, by) -> int:
+def rule_preview_record_read(*, rule: WarningRule, preview: RulePreview, by: User) -> int:
     """The preview's results (which students, when) were shown to `by`: one audit row per
     student in them, or one row when there were none."""
     from core.audit import audit_record_codes

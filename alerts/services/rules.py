@@ -4,11 +4,13 @@ version)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from core.audit import audit_record
+from core.models import User
 from schools.models import School
 
 from ..defaults import DEFAULT_RULES
@@ -51,7 +53,7 @@ def rules_install_defaults(*, school: School) -> list[WarningRule]:
     return new
 
 
-def rule_create(*, school: School, by, **fields) -> WarningRule:
+def rule_create(*, school: School, by: User, **fields: Any) -> WarningRule:
     """Add a rule to `school`, validated like the admin form; version 1. Its description is
     generated from its settings (alerts.rule_text), whatever `fields` say."""
     rule = rule_normalise(WarningRule(school=school, updated_by=by, **fields))
@@ -62,7 +64,7 @@ def rule_create(*, school: School, by, **fields) -> WarningRule:
     return rule
 
 
-def rule_update(*, rule: WarningRule, by, fields: Iterable[str] | None = None) -> WarningRule:
+def rule_update(*, rule: WarningRule, by: User, fields: Iterable[str] | None = None) -> WarningRule:
     """Save the edited `rule` and raise its version by one (in the database, so two edits
     at once make two versions). Nothing changed: nothing is saved and the version stays.
     The description is made anew from the settings, and the fields that do not apply to the

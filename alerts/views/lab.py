@@ -5,6 +5,7 @@ outcomes. Thin: validate the form, call alerts.backtest or alerts.outcomes, rend
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -57,7 +58,8 @@ class LabForm(forms.Form):
 
     def __init__(self, *args, rule: WarningRule, others, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["compare"].choices = [("", "No other rule")] + [(r.pk, r.name) for r in others]
+        compare = cast(forms.TypedChoiceField, self.fields["compare"])
+        compare.choices = [("", "No other rule")] + [(r.pk, r.name) for r in others]
 
 
 def _default_period(school) -> tuple[dt.date, dt.date]:
@@ -119,9 +121,7 @@ def rule_lab(request, pk: int):
                 "frontier": frontier_geometry(result.get("sweep")) if result else None,
             }
         )
-    waiting = any(
-        r["run"].status in (BacktestStatus.QUEUED, BacktestStatus.RUNNING) for r in results
-    )
+    waiting = any(run.status in (BacktestStatus.QUEUED, BacktestStatus.RUNNING) for run in runs)
     query = request.GET.copy()
     query.pop("show", None)
     return render(

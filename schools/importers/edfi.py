@@ -136,7 +136,8 @@ class EdfiReader:
         self.routes = {s.edfi_school_id: s for s in School.objects.exclude(edfi_school_id=None)}
         self.unknown_school_ids: Counter[str] = Counter()
         self.unknown_first: dict[str, str] = {}
-        self.incidents: dict[object, tuple[str, dt.date | None, str]] = {}
+        # (SchoolId, date, a key of the incident), by the incident's id and its identity.
+        self.incidents: dict[object, tuple[str | None, dt.date | None, str]] = {}
         self.pending_victims: list[tuple[int, str, str, object]] = []
         self.victims: list[Victim] = []
         self.interchange = ""
@@ -163,7 +164,7 @@ class EdfiReader:
     # -- the stream ---------------------------------------------------------------------
     def read(self, stream: BinaryIO, progress: Callable[[int], None] | None) -> None:
         depth = 0
-        root = None
+        root: Element | None = None
         ordinal: Counter[str] = Counter()
         number = 0
         try:
@@ -189,7 +190,8 @@ class EdfiReader:
                 self.report.read += 1
                 self.report.applied += 1
                 self.handle(el, name, number, f"element {name} #{ordinal[name]}")
-                root.clear()  # bounded memory: drop each record once handled
+                if root is not None:
+                    root.clear()  # bounded memory: drop each record once handled
                 if progress is not None and number % 2000 == 0:
                     progress(stream.tell())
         except ParseError as e:
@@ -241,17 +243,13 @@ class EdfiReader:
             school_id = _text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
         else:
             school_id = _descendant_text(_child(el, "SectionReference"), "SchoolId")
-        bad = [
-            msg
-            for ok, msg in (
+        if category not in EDFI_CATEGORIES or day is None or reference is None:
+            checks = (
                 (category in EDFI_CATEGORIES, "no AttendanceEventCategory this service knows"),
-                (day, "no valid EventDate"),
-                (reference, "no StudentUniqueId in its StudentReference"),
+                (day is not None, "no valid EventDate"),
+                (reference is not None, "no StudentUniqueId in its StudentReference"),
             )
-            if not ok
-        ]
-        if bad:
-            self.report.problem(where, "; ".join(bad))
+            self.report.problem(where, "; ".join(msg for ok, msg in checks if not ok))
             return
         self.report.by_category[category] += 1
         school = self.school_for(school_id, where)
@@ -292,9 +290,10 @@ class EdfiReader:
 
     def participation(self, el: Element, number: int, where: str) -> None:
         codes = [
-            _descriptor(c.text)
+            code
             for c in el
-            if _local(c.tag) == "DisciplineIncidentParticipationCode" and c.text
+            if _local(c.tag) == "DisciplineIncidentParticipationCode"
+            and (code := _descriptor(c.text)) is not None
         ]
         if "Victim" not in codes:
             reason = codes[0].lower().replace(" ", "_") if codes else "none"
@@ -362,7 +361,11 @@ class EdfiReader:
 
     def calendar_date(self, el: Element, where: str) -> None:
         day = _date(_text(el, "Date"))
-        events = [_descriptor(c.text) for c in el if _local(c.tag) == "CalendarEvent" and c.text]
+        events = [
+            event
+            for c in el
+            if _local(c.tag) == "CalendarEvent" and (event := _descriptor(c.text)) is not None
+        ]
         school_id = _descendant_text(_child(el, "CalendarReference"), "SchoolId")
         if day is None or not events:
             self.report.problem(where, "no valid Date or CalendarEvent")

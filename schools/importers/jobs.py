@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.broker import publish_quickly
+from core.models import User
 
 from ..models import ImportJob, School
 from .report import ImportRefused
@@ -30,8 +31,8 @@ def _path(job: ImportJob) -> Path:
 def import_job_create(
     *,
     school: School,
-    uploaded_by,
-    upload,
+    uploaded_by: User,
+    upload,  # an UploadedFile, read and sniffed like a binary file
     fmt: str = "",
     create_students: bool = False,
     dry_run: bool = False,

@@ -23,8 +23,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from ..models import AttendanceRecord, AttendanceStatus, Observation, ObservationSign, Student
@@ -92,8 +94,9 @@ class PostgresSink:
         self.options = options
         self.table = f"import_mark_{uuid.uuid4().hex[:12]}"
         self.final = f"{self.table}_final"
-        self._cursor = None
-        self._buffer: list[tuple] = []
+        # Opened by __enter__: the sink is used in a `with` block only.
+        self._cursor: CursorWrapper
+        self._buffer: list[tuple[Any, ...]] = []
 
     def __enter__(self):
         self._cursor = connection.cursor()

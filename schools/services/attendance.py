@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import AttendanceRecord, RecordSource, Student
+from .evaluation_requests import evaluation_request
 from .validation import validate_not_future
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,10 @@ class UpsertResult:
 
 
 def attendance_upsert(
-    *, items: Sequence[AttendanceInput], recorded_by=None, source: str = RecordSource.API
+    *,
+    items: Sequence[AttendanceInput],
+    recorded_by: User | None = None,
+    source: str = RecordSource.API,
 ) -> UpsertResult:
     """Insert or update register marks, all or nothing, one per student, date and session.
 
@@ -53,14 +61,17 @@ def attendance_upsert(
         return _attendance_write(items, recorded_by, source)
 
 
-def _attendance_write(items: Sequence[AttendanceInput], recorded_by, source: str) -> UpsertResult:
+def _attendance_write(
+    items: Sequence[AttendanceInput], recorded_by: User | None, source: str
+) -> UpsertResult:
     student_ids = {i.student.pk for i in items}
     dates = {i.date for i in items}
     current = {
         (r.student_id, r.date, r.session): r
         for r in AttendanceRecord.objects.filter(student_id__in=student_ids, date__in=dates)
     }
-    to_create, to_update = [], []
+    to_create: list[AttendanceRecord] = []
+    to_update: list[AttendanceRecord] = []
     now = timezone.now()
     for item in items:
         record = current.get((item.student.pk, item.date, item.session))
@@ -90,6 +101,8 @@ def _attendance_write(items: Sequence[AttendanceInput], recorded_by, source: str
             ["status", "original_code", "source", "recorded_by", "updated_at"],
             batch_size=1000,
         )
+        if to_create or to_update:
+            evaluation_request(school_ids={i.student.school_id for i in items})
     return UpsertResult(
         created=len(to_create),
         updated=len(to_update),
@@ -100,7 +113,7 @@ def _attendance_write(items: Sequence[AttendanceInput], recorded_by, source: str
 def register_save(
     *,
     marks: Sequence[AttendanceInput],
-    recorded_by,
+    recorded_by: User,
 ) -> UpsertResult:
     """Save a register taken on the web page: everyone is present unless marked otherwise.
 

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.models import User
 
 from ..models import Invitation, Membership, Role, School
 
@@ -36,7 +38,7 @@ def invitation_link(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('invitation', args=[token])}"
 
 
-def invitation_create(*, school: School, email: str, role: str, by) -> Invitation:
+def invitation_create(*, school: School, email: str, role: str, by: User) -> Invitation:
     """Invite `email` to `school` as `role`, and e-mail the link once the transaction commits.
     Inviting an address that already has an open invitation replaces it (the old link stops
     working). Refused only for what the admin can already see: a member of their own staff,
@@ -102,7 +104,7 @@ def invitation_find(token: str) -> Invitation | None:
     return invitation if invitation is not None and invitation.is_open else None
 
 
-def _join(invitation: Invitation, user) -> Membership:
+def _join(invitation: Invitation, user: User) -> Membership:
     try:
         with transaction.atomic():
             claimed = Invitation.objects.filter(
@@ -125,7 +127,7 @@ def _join(invitation: Invitation, user) -> Membership:
     return membership
 
 
-def invitation_accept(*, invitation: Invitation, user) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """`user`, signed in, accepts: they join the school in the invited role. Only the account
     of the invited address may accept."""
     if not invitation.is_open:
@@ -137,11 +139,9 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     return _join(invitation, user)
 
 
-def invitation_accept_new(*, invitation: Invitation, password: str):
+def invitation_accept_new(*, invitation: Invitation, password: str) -> User:
     """The invited address has no account: make it, with `password` (already validated),
     and join. Returns the new user."""
-    from core.models import User
-
     if not invitation.is_open:
         raise ValidationError("This invitation is no longer valid: ask your school admin.")
     with transaction.atomic():
@@ -152,7 +152,7 @@ def invitation_accept_new(*, invitation: Invitation, password: str):
     return user
 
 
-def invitation_withdraw(*, invitation: Invitation, by) -> None:
+def invitation_withdraw(*, invitation: Invitation, by: User) -> None:
     """The admin takes an open invitation back: its link stops working."""
     with transaction.atomic():
         Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
@@ -166,7 +166,7 @@ def invitation_withdraw(*, invitation: Invitation, by) -> None:
         )
 
 
-def invitations_open(school: School):
+def invitations_open(school: School) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         school=school,
         accepted_at__isnull=True,

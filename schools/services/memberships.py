@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.models import User
 
 from ..models import Membership, Role, School
 
@@ -21,22 +22,20 @@ def _admins_left(school: School, without: Membership) -> int:
     )
 
 
-def membership_add(*, school: School, email: str, role: str, by) -> tuple[Membership, bool]:
+def membership_add(*, school: School, email: str, role: str, by: User) -> tuple[Membership, bool]:
     """Give the person with `email` a role at `school`; return the membership and whether a
     new user account was made.
 
     A new account has no usable password: the person sets one through the password-reset
     e-mail. Someone who already has a role at the school is refused (one role per school).
     """
-    from core.models import User
-
     email = User.objects.normalize_email(email).lower().strip()
     if role not in Role.values:
         raise ValidationError(_("Choose a role."))
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
-        if created:
+        if user is None:
             user = User.objects.create_user(email=email, password=None)
         if Membership.objects.filter(user=user, school=school).exists():
             raise ValidationError(_("%(email)s already has a role here."), params={"email": email})
@@ -51,7 +50,7 @@ def membership_add(*, school: School, email: str, role: str, by) -> tuple[Member
     return membership, created
 
 
-def membership_change_role(*, membership: Membership, role: str, by) -> Membership:
+def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Change a member's role at the school. The school always keeps at least one admin."""
     if role not in Role.values:
         raise ValidationError(_("Choose a role."))
@@ -81,7 +80,7 @@ def membership_change_role(*, membership: Membership, role: str, by) -> Membersh
     return membership
 
 
-def membership_remove(*, membership: Membership, by) -> None:
+def membership_remove(*, membership: Membership, by: User) -> None:
     """Remove a member's role at the school (the account stays for the audit trail).
     The school always keeps at least one admin. Every API token and session of the account
     ends: they were opened with access to this school (the person signs in again for any

@@ -7,9 +7,10 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,11 @@ from core.audit import audit_record
 from core.exceptions import Conflict
 
 from ..models import Observation, ObservationSign, Student
+from .evaluation_requests import evaluation_request, request_times
 from .validation import observation_clean
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 class ClientIdConflict(Conflict):
@@ -45,27 +50,104 @@ def observation_create(
     student: Student,
     observed_on: dt.date,
     signs: Sequence[str],
-    recorded_by,
+    recorded_by: User,
     note: str = "",
     client_id: uuid.UUID | None = None,
 ) -> tuple[Observation, bool]:
     """Record one observation; return it and whether it was created now.
 
     Idempotent on `client_id`: a retried submission returns the row the first one made
-    (created False), even when both arrive at once. A client id already used by another
-    member of staff raises ClientIdConflict and writes nothing.
+    (created False), even when both arrive at once (one `INSERT ... ON CONFLICT` with the
+    signs, no read before it). A client id already used by another member of staff raises
+    ClientIdConflict and writes nothing.
     """
     item = ObservationInput(student, observed_on, signs, note, client_id)
     codes, clean_note = _observation_clean(item)
     client_id = client_id or uuid.uuid4()
+    if connection.vendor != "postgresql":
+        return _observation_create_orm(item, codes, clean_note, client_id, recorded_by)
+    due, now = request_times()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_WITH_SIGNS,
+            [
+                student.pk,
+                observed_on,
+                clean_note,
+                recorded_by.pk,
+                now,
+                now,
+                client_id,
+                codes,
+                student.school_id,
+                due,
+                now,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        # The client id was recorded before (a retry, or the same submission twice at once).
+        existing = _existing_by_client_id(client_id, recorded_by)
+        if existing is None:
+            raise ClientIdConflict("This client id could not be recorded.")
+        return existing, False
+    observation = Observation(
+        pk=row[0],
+        student=student,
+        observed_on=observed_on,
+        note=clean_note,
+        recorded_by=recorded_by,
+        client_id=client_id,
+        created_at=now,
+        updated_at=now,
+    )
+    observation._state.adding = False
+    observation._state.db = connection.alias
+    # What the answer shows, from what was written.
+    observation.written_signs = codes  # type: ignore[attr-defined]  # read by the serializer
+    return observation, True
+
+
+# The observation, its signs and the school's evaluation request in one statement (atomic by
+# itself): a client id already recorded inserts nothing and returns no row.
+_INSERT_WITH_SIGNS = """
+WITH new AS (
+    INSERT INTO schools_observation
+        (student_id, observed_on, note, recorded_by_id, created_at, updated_at, client_id)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (client_id) DO NOTHING
+    RETURNING id
+), signs AS (
+    INSERT INTO schools_observationsign (observation_id, sign)
+    SELECT new.id, code FROM new, unnest(%s::varchar[]) AS code
+), request AS (
+    -- evaluation_requests.REQUEST_UPSERT, for the school of the new observation.
+    INSERT INTO schools_evaluationrequest (school_id, due_at, requested_at, claimed_at, again)
+    SELECT %s, %s::timestamptz, %s::timestamptz, NULL, false FROM new
+    ON CONFLICT (school_id) DO UPDATE
+        SET again = true, requested_at = excluded.requested_at
+        WHERE schools_evaluationrequest.claimed_at IS NOT NULL
+)
+SELECT id FROM new
+"""
+
+
+def _observation_create_orm(
+    item: ObservationInput,
+    codes: list[str],
+    clean_note: str,
+    client_id: uuid.UUID,
+    recorded_by: User,
+) -> tuple[Observation, bool]:
+    """The same through the ORM, for the embedded SQLite run (`make run`)."""
     existing = _existing_by_client_id(client_id, recorded_by)
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             observation = Observation.objects.create(
-                student=student,
-                observed_on=observed_on,
+                student=item.student,
+                observed_on=item.observed_on,
                 note=clean_note,
                 recorded_by=recorded_by,
                 client_id=client_id,
@@ -73,8 +155,8 @@ def observation_create(
             ObservationSign.objects.bulk_create(
                 ObservationSign(observation=observation, sign=c) for c in codes
             )
+            evaluation_request(school_ids=[item.student.school_id])
     except IntegrityError:
-        # The same submission arrived twice at once; the other request won the insert.
         existing = _existing_by_client_id(client_id, recorded_by)
         if existing is None:
             raise
@@ -82,7 +164,7 @@ def observation_create(
     return observation, True
 
 
-def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | None:
+def _existing_by_client_id(client_id: uuid.UUID, recorded_by: User) -> Observation | None:
     existing = Observation.objects.filter(client_id=client_id).first()
     if existing is not None and existing.recorded_by_id != recorded_by.pk:
         raise ClientIdConflict(_("This client id belongs to another observation."))
@@ -90,7 +172,7 @@ def _existing_by_client_id(client_id: uuid.UUID, recorded_by) -> Observation | N
 
 
 def observations_create_batch(
-    *, items: Sequence[ObservationInput], recorded_by
+    *, items: Sequence[ObservationInput], recorded_by: User
 ) -> tuple[list[Observation], int]:
     """Record a batch of observations, all or nothing.
 
@@ -112,12 +194,16 @@ def observations_create_batch(
         return _observations_insert(cleaned, ids, recorded_by)
 
 
-def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], int]:
+def _observations_insert(
+    cleaned: list[tuple[tuple[list[str], str], ObservationInput]],
+    ids: list[uuid.UUID],
+    recorded_by: User,
+) -> tuple[list[Observation], int]:
     existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
     if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
         raise ClientIdConflict(_("A client id in this batch belongs to another observation."))
     result: list[Observation] = []
-    new = []
+    new: list[tuple[Observation, list[str]]] = []
     with transaction.atomic():
         for (codes, note), item in cleaned:
             if item.client_id in existing:
@@ -136,6 +222,7 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
         ObservationSign.objects.bulk_create(
             ObservationSign(observation=o, sign=c) for o, codes in new for c in codes
         )
+        evaluation_request(school_ids={o.student.school_id for o, _ in new})
     return result, len(new)
 
 
@@ -145,7 +232,8 @@ def _observations_insert(cleaned, ids, recorded_by) -> tuple[list[Observation], 
 def observation_correction_hours() -> int:
     from django.conf import settings
 
-    return getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+    hours: int = getattr(settings, "OBSERVATION_CORRECTION_HOURS", 24)
+    return hours
 
 
 def observation_correction_deadline(observation: Observation) -> dt.datetime:
@@ -154,19 +242,19 @@ def observation_correction_deadline(observation: Observation) -> dt.datetime:
 
 
 def observation_can_correct(
-    *, observation: Observation, by, now: dt.datetime | None = None
+    *, observation: Observation, by: User, now: dt.datetime | None = None
 ) -> bool:
     """True while `by` recorded it, it is not withdrawn, and the correction window is open."""
     now = now or timezone.now()
     return (
-        observation.recorded_by_id == getattr(by, "pk", None)
+        observation.recorded_by_id == by.pk
         and observation.withdrawn_at is None
         and now <= observation_correction_deadline(observation)
     )
 
 
-def _check_correctable(observation: Observation, by, now: dt.datetime | None) -> None:
-    if observation.recorded_by_id != getattr(by, "pk", None):
+def _check_correctable(observation: Observation, by: User, now: dt.datetime | None) -> None:
+    if observation.recorded_by_id != by.pk:
         raise ValidationError(_("Only the person who recorded an observation can change it."))
     if observation.withdrawn_at is not None:
         raise ValidationError(_("This observation has already been withdrawn."))
@@ -183,15 +271,17 @@ def _check_correctable(observation: Observation, by, now: dt.datetime | None) ->
 
 def _withdraw(observation: Observation) -> None:
     """Set withdrawn_at once (compare-and-swap): a second withdrawal is refused."""
+    now = timezone.now()
+    # updated_at too: a withdrawal is a change the next evaluation looks for.
     changed = Observation.objects.filter(pk=observation.pk, withdrawn_at__isnull=True).update(
-        withdrawn_at=timezone.now()
+        withdrawn_at=now, updated_at=now
     )
     if not changed:
         raise ValidationError(_("This observation has already been withdrawn."))
 
 
 def observation_withdraw_own(
-    *, observation: Observation, by, now: dt.datetime | None = None
+    *, observation: Observation, by: User, now: dt.datetime | None = None
 ) -> Observation:
     """Withdraw one's own observation inside the correction window.
 
@@ -202,6 +292,7 @@ def observation_withdraw_own(
     _check_correctable(observation, by, now)
     with transaction.atomic():
         _withdraw(observation)
+        evaluation_request(school_ids=[observation.student.school_id])
         audit_record(
             actor=by,
             action="observation.withdraw",
@@ -215,7 +306,7 @@ def observation_withdraw_own(
 def observation_correct(
     *,
     observation: Observation,
-    by,
+    by: User,
     observed_on: dt.date,
     signs: Sequence[str],
     note: str = "",

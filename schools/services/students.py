@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,9 +17,16 @@ from core.limits import validate_date_bounds
 
 from ..models import School, Student, refuse_future
 
+if TYPE_CHECKING:
+    from core.models import User
+
 
 def student_create(
-    *, school: School, code: str, year_group: int | None = None, assigned_counsellor=None
+    *,
+    school: School,
+    code: str,
+    year_group: int | None = None,
+    assigned_counsellor: User | None = None,
 ) -> Student:
     """Add a student by pseudonymous code; the code is unique within the school."""
     student = Student(
@@ -42,7 +50,9 @@ def student_create(
     return student
 
 
-def student_deactivate(*, student: Student, left_on: dt.date | None = None, by=None) -> Student:
+def student_deactivate(
+    *, student: Student, left_on: dt.date | None = None, by: User | None = None
+) -> Student:
     """Mark a student as having left the school, on `left_on` (their last day on roll;
     default today at the school, never later). Their records stay, for open cases and for
     previews and backtests of the days they were on roll. Audited."""
@@ -78,7 +88,7 @@ def student_set_year_group(*, student: Student, year_group: int | None) -> Stude
     return student
 
 
-def students_move_up_a_year(*, school: School, by) -> int:
+def students_move_up_a_year(*, school: School, by: User) -> int:
     """The start of a school year: every student at the school with a year group below 14
     moves up one; the others (year 14, or not known) stay. Returns how many moved. One
     UPDATE, so it happens for all of them or none, and one audit entry for who did it."""
@@ -133,7 +143,7 @@ def students_create_bulk(
         )
 
 
-def student_record_read(*, student: Student, by, until: dt.date, weeks: int) -> None:
+def student_record_read(*, student: Student, by: User, until: dt.date, weeks: int) -> None:
     """Every read of a student's page is in the audit trail (who, which student, which
     span), like every read of a case."""
     audit_record(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -36,13 +37,14 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any"), *[(a, a) for a in actions]]
+        action = cast(forms.ChoiceField, self.fields["action"])
+        action.choices = [("", "Any"), *[(a, a) for a in actions]]
 
     def clean_student(self):
         return self.cleaned_data["student"].strip().upper()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         for name in ("date_from", "date_to"):
             if data.get(name):
                 try:

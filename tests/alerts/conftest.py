@@ -1,8 +1,9 @@
 """Scenario helpers for the rule tests.
 
-Dates are fixed inside school_a's term (1 Sep 2025 - 31 Jul 2027), so a scenario reads the
-same whatever day the suite runs. `weeks()` counts school weeks back from the evaluation date
-on the school's own calendar (closures skipped), the way the documented rules define them.
+Dates are fixed inside school_a's term on the day these scenarios run on (tests/clock.py
+`fixed_dates`: 1 Sep 2025 - 31 Jul 2027), so a scenario reads the same whatever day it is.
+`weeks()` counts school weeks back from the evaluation date on the school's own calendar
+(closures skipped), the way the documented rules define them.
 """
 
 from __future__ import annotations

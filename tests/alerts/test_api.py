@@ -8,11 +8,12 @@ import pytest
 from alerts.models import Case, CaseStatus, WarningRule
 from alerts.services import evaluation_run
 from core.models import AuditEvent
+from tests.clock import fixed_dates
 from tests.factories import CaseFactory, StudentFactory
 
 from .conftest import ON, rule, weeks, withdrawal_week
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from alerts.models import WarningRule
 from alerts.services import rule_preview
 from schools.models import AttendanceStatus, ClosureDay
 from schools.services import observation_withdraw_own
+from tests.clock import fixed_dates
 from tests.factories import StudentFactory
 
 from .conftest import ON, mark, observe, weeks, withdrawal_week
 
 ABSENT = AttendanceStatus.UNAUTHORISED_ABSENCE
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 
 def fired(school, on: dt.date = ON) -> set[tuple[str, str]]:

@@ -25,9 +25,12 @@ from alerts.models import (
 )
 from alerts.services import case_resolve, evaluation_run, rule_update
 from core.models import AuditEvent
-from tests.factories import CaseFactory, StudentFactory, UserFactory
+from tests.clock import fixed_dates
+from tests.factories import CaseFactory, ClosureDayFactory, StudentFactory, UserFactory
 
 from .conftest import ON, observe, rule, weeks, withdrawal_week
+
+pytestmark = fixed_dates
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
@@ -158,9 +161,8 @@ def test_a_context_sign_dated_on_a_day_without_school_still_counts(
 ):
     """Bullying or strain at home is reported on the day it happened, school or not: unlike
     the signs a rule counts in its windows, context is not about a school day."""
-    from schools.models import ClosureDay
 
-    ClosureDay.objects.create(school=north, date=dt.date(2026, 3, 18), reason="INSET")
+    ClosureDayFactory(school=north, date=dt.date(2026, 3, 18), reason="INSET")
     pattern(student, north, first=alice, second=tom)
     observe(student, context_day, ["FAMILY_STRAIN"], alice)
     evaluation_run(school=north, on_date=ON)
@@ -360,15 +362,9 @@ def test_two_runs_at_once_make_one_case_and_one_notification(north, student, ali
 def test_the_database_refuses_a_second_open_case(north, student):
     from django.db import IntegrityError, transaction
 
-    values = {
-        "first_evidence_on": ON,
-        "last_evidence_on": ON,
-        "persisted_since": ON,
-        "last_fired_on": ON,
-    }
-    Case.objects.create(student=student, **values)
+    CaseFactory(student=student, evidence_on=ON)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Case.objects.create(student=student, status=CaseStatus.MONITORING, **values)
+        CaseFactory(student=student, evidence_on=ON, status=CaseStatus.MONITORING)
 
 
 @pytest.mark.django_db(transaction=True)

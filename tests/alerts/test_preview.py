@@ -11,11 +11,12 @@ from alerts.engine import evaluate
 from alerts.models import WarningRule
 from alerts.services import rule_preview
 from schools.calendar import school_days_between
+from tests.clock import fixed_dates
 from tests.factories import StudentFactory
 
 from .conftest import ON, observe, rule, weeks
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 
 def test_first_firing_day_of_a_daily_pattern(north, student, alice, tom):

@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 from alerts.models import Case, WarningRule
 from alerts.tasks import _lock_key, evaluate_all, evaluate_school
 from core.celery import app
+from tests.clock import fixed_dates
 
 from .conftest import ON, weeks, withdrawal_week
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, fixed_dates]
 
 
 @pytest.fixture

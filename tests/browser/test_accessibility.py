@@ -8,8 +8,7 @@ import pytest
 
 from alerts.models import WarningRule
 from alerts.services import case_add_note
-from tests.factories import ObservationFactory, StudentFactory
-from tests.web.conftest import make_case
+from tests.factories import FlaggedCaseFactory, ObservationFactory, StudentFactory
 
 from .helpers import axe_violations, three_school_weeks
 
@@ -44,7 +43,7 @@ def test_axe_finds_no_serious_violation_on_any_page(
             student=student_a, recorded_by=tom, observed_on=week[3], signs=["DISTRESS"]
         )
     StudentFactory(school=school_a, code="S-0043", year_group=10)
-    case = make_case(student_a, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, owner=carol)
     case_add_note(case=case, by=carol, text="Met at break; agreed a weekly check-in.")
     rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
     pages = _pages(school_a, alice, carol, student_a, case, rule)

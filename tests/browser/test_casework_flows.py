@@ -16,8 +16,7 @@ from alerts.models import Case, CaseOrigin, CaseStatus, WarningRule
 from alerts.notifications import notifications_deliver_due, reviews_remind_due
 from schools.calendar import school_days_between
 from schools.models import Membership, Role, Student
-from tests.factories import ObservationFactory, StudentFactory, UserFactory
-from tests.web.conftest import make_case
+from tests.factories import FlaggedCaseFactory, ObservationFactory, StudentFactory, UserFactory
 
 from .helpers import axe_violations, three_school_weeks
 
@@ -45,7 +44,7 @@ def test_the_chronology_pdf_owner_and_review_reminder(
     student_a.year_group = 9
     student_a.save()
     _evidence(student_a, school_a, alice, tom)
-    case = make_case(student_a, status=CaseStatus.ACKNOWLEDGED, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, status=CaseStatus.ACKNOWLEDGED, owner=carol)
     b = open_browser()
     b.login(carol)
     page = b.page
@@ -77,10 +76,10 @@ def test_the_chronology_pdf_owner_and_review_reminder(
     )
     page.goto("/cases/")
     assert page.get_by_test_id("case-owner").first.inner_text() == "dora@north.test"
+    b.shot("desktop-cases-owner")
     page.get_by_label("Owner", exact=True).select_option("mine")
     page.get_by_role("button", name="Filter").click()
     page.get_by_text("No cases match.").wait_for()
-    b.shot("desktop-cases-owner")
 
     # The owner sets a review date on the next school day; beat's scan on that day reminds
     # her in the app (and by e-mail), through the outbox.
@@ -105,7 +104,7 @@ def test_the_chronology_pdf_owner_and_review_reminder(
 
 
 def test_resolving_reopening_search_and_a_concern_by_hand(open_browser, school_a, carol, student_a):
-    case = make_case(student_a, status=CaseStatus.IN_PROGRESS, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, status=CaseStatus.IN_PROGRESS, owner=carol)
     other = StudentFactory(school=school_a, code="T-0777", year_group=8)
     b = open_browser()
     b.login(carol)
@@ -271,7 +270,7 @@ def test_on_a_phone_save_is_in_the_first_screen_after_picking_a_sign(
     page.evaluate("() => window.scrollTo(0, 0)")
     box = save.bounding_box()
     assert box["y"] + box["height"] <= height, (box, height)
-    b.shot("phone-observe-save-in-view")
+    b.shot("phone-observe-save-in-view", full_page=False)  # what the teacher sees
     save.click()
     page.get_by_text(re.compile(r"Recorded: S-0042")).wait_for()
 
@@ -280,7 +279,7 @@ def test_on_a_phone_the_chart_text_is_at_least_11_pixels(
     open_browser, school_a, alice, tom, carol, student_a
 ):
     _evidence(student_a, school_a, alice, tom)
-    case = make_case(student_a, since=school_a.today() - dt.timedelta(weeks=14))
+    case = FlaggedCaseFactory(student=student_a, since=school_a.today() - dt.timedelta(weeks=14))
     b = open_browser(phone=True)
     b.login(carol)
     b.page.goto(f"/cases/{case.pk}/")

@@ -9,8 +9,8 @@ import pytest
 
 from alerts.models import CaseStatus, Outcome, WarningRule
 from benchmarks.synthetic import generate_school
+from tests.factories import FlaggedCaseFactory
 from tests.lab.conftest import END, START
-from tests.web.conftest import make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +66,9 @@ def test_an_admin_answers_whom_how_early_and_how_many_from_the_pages(open_browse
 
 
 def test_a_counsellor_resolves_a_case_with_its_outcome(open_browser, school_a, carol, student_a):
-    case = make_case(student_a, status=CaseStatus.IN_PROGRESS, acknowledged_by=carol)
+    case = FlaggedCaseFactory(
+        student=student_a, status=CaseStatus.IN_PROGRESS, acknowledged_by=carol
+    )
     counsellor = open_browser()
     counsellor.login(carol)
     page = counsellor.page

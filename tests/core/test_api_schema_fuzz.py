@@ -31,12 +31,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from alerts.models import CaseEvent, EventKind, Notice, WarningRule
+from alerts.models import EventKind, WarningRule
 from core.wsgi import application
-from schools.models import ImportJob, Role
-from tests.factories import AttendanceRecordFactory, ObservationFactory
+from schools.models import Role
+from tests.factories import (
+    AttendanceRecordFactory,
+    CaseEventFactory,
+    FlaggedCaseFactory,
+    ImportJobFactory,
+    NoticeFactory,
+    ObservationFactory,
+)
 from tests.tokens import api_token
-from tests.web.conftest import make_case
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 SEED = 20260901
@@ -99,13 +105,13 @@ def known_ids(school_a, school_b, student_a, student_b, alice, carol, adam, ivan
         student=student_a, recorded_by=alice, note="Ate lunch alone in the library."
     )
     mark = AttendanceRecordFactory(student=student_a)
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     # A system event (no author) and a person's note: the timeline has both.
-    CaseEvent.objects.create(case=case, kind=EventKind.OPENED, author=None)
-    CaseEvent.objects.create(case=case, kind=EventKind.NOTE, author=carol, text="Called home.")
-    notice = Notice.objects.create(user=carol, case=case, text="A new case for S-0042.")
-    job = ImportJob.objects.create(school=school_a, uploaded_by=adam, format="csv")
-    make_case(student_b)
+    CaseEventFactory(case=case, kind=EventKind.OPENED, author=None, text="")
+    CaseEventFactory(case=case, kind=EventKind.NOTE, author=carol, text="Called home.")
+    notice = NoticeFactory(user=carol, case=case, text="A new case for S-0042.")
+    job = ImportJobFactory(school=school_a, uploaded_by=adam, format="csv")
+    FlaggedCaseFactory(student=student_b)
     return {
         "/api/schools/": school_a.pk,
         "/api/students/": student_a.pk,

@@ -91,7 +91,7 @@ def test_integration_accounts_get_no_link(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_reset_e_mail(client, alice, tmp_path):
-    from tests.notifications.processes import CeleryWorker, read_mail, wait_until
+    from tests.processes import CeleryWorker, read_mail, wait_until
 
     broker = broker_queue()  # leftovers of earlier runs would be work for this worker
     mail_dir = tmp_path / "mail"

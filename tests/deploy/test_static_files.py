@@ -6,6 +6,8 @@ same process that answers the pages.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import secrets
 import socket
@@ -35,14 +37,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _get(url: str, **headers: str) -> tuple[int, bytes]:
+    status, body, _headers = _fetch(url, **headers)
+    return status, body
+
+
+def _fetch(url: str, **headers: str):
     # Behind the TLS proxy, as in a deployment: otherwise the answer is the HTTPS redirect.
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    request = urllib.request.Request(  # noqa: S310
+        url, headers={"X-Forwarded-Proto": "https", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, response.read()
+            return response.status, response.read(), response.headers
     except urllib.error.HTTPError as e:
-        return e.code, b""
+        return e.code, b"", e.headers
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +68,11 @@ def production_server(tmp_path_factory):
             "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/early_warning"
         ),
     }
-    # What the Dockerfile does at build time.
+    # What the Dockerfile does at build time (with DEBUG off: hashed names, compressed copies).
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
         cwd=BASE_DIR,
-        env=env | {"DEBUG": "true"},
+        env=env,
         check=True,
         timeout=120,
     )
@@ -102,3 +111,30 @@ def test_gunicorn_serves_the_collected_static_files_with_debug_off(production_se
 def test_a_missing_static_file_is_a_404(production_server):
     base, _ = production_server
     assert _get(base + "/static/css/no-such-file.css")[0] == 404
+
+
+def test_static_files_go_out_compressed_and_hashed_names_are_cached_for_a_year(
+    production_server,
+):
+    base, static_root = production_server
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/app.css"]
+    assert hashed != "css/app.css"
+    status, body, headers = _fetch(f"{base}/static/{hashed}", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == (static_root / "css/app.css").read_bytes()
+    cache_control = headers["Cache-Control"]
+    assert "immutable" in cache_control
+    assert int(cache_control.split("max-age=")[1].split(",")[0]) >= 365 * 24 * 3600
+
+
+def test_pages_link_the_hashed_names_and_are_not_compressed(production_server):
+    """A page reflects a per-request CSRF token (and, signed in, a student's records): it is
+    never compressed, whatever the browser accepts (docs/OPERATIONS.md, compression)."""
+    base, static_root = production_server
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    status, body, headers = _fetch(f"{base}/login/", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers.get("Content-Encoding") is None
+    assert f"/static/{manifest['paths']['css/app.css']}".encode() in body

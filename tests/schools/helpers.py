@@ -15,7 +15,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from schools.models import ClosureDay, Membership, Observation, School, Student, Term
+from schools.models import (
+    ClosureDay,
+    EvaluationRequest,
+    Membership,
+    Observation,
+    School,
+    Student,
+    Term,
+)
 from tests.factories import MembershipFactory, StudentFactory, UserFactory
 
 PROJECT_APPS = ("core", "schools", "alerts")
@@ -71,6 +79,10 @@ MAKERS = {
     ),
     ClosureDay: lambda school, member: ClosureDay.objects.create(
         school=school, date=dt.date(2030, 5, 6), reason="Bank holiday"
+    ),
+    # The school is its primary key, which a generic build leaves out.
+    EvaluationRequest: lambda school, member: EvaluationRequest.objects.create(
+        school=school, due_at=timezone.now(), requested_at=timezone.now()
     ),
 }
 

@@ -126,6 +126,8 @@ def test_a_good_observation_is_recorded(api, setting, alice):
     assert changed_tables(counts) == {
         "schools.Observation": (0, 1),
         "schools.ObservationSign": (0, 2),
+        # The school's near-real-time evaluation, asked for in the same statement.
+        "schools.EvaluationRequest": (0, 1),
     }
 
 
@@ -279,7 +281,10 @@ def test_a_good_attendance_batch_is_recorded(api, setting, ivan):
     response = api.as_(ivan).post("/api/attendance/batch/", {"records": rows})
     assert response.status_code == 200, response.content
     assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
-    assert changed_tables(counts) == {"schools.AttendanceRecord": (0, 2)}
+    assert changed_tables(counts) == {
+        "schools.AttendanceRecord": (0, 2),
+        "schools.EvaluationRequest": (0, 1),
+    }
 
 
 def test_attendance_batch_repeating_a_mark_names_both_rows(api, setting, ivan):

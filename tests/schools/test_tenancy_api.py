@@ -28,7 +28,15 @@ from django.urls import resolve
 
 from core.routers import api_router
 from schools.models import AttendanceRecord, ImportJob, Observation, School, Student
-from tests.factories import AttendanceRecordFactory, CaseFactory, ObservationFactory, StudentFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    CaseFactory,
+    ImportJobFactory,
+    NoticeFactory,
+    ObservationFactory,
+    StudentFactory,
+    WarningRuleFactory,
+)
 
 from .helpers import changed_tables, result_ids, table_counts
 
@@ -80,19 +88,15 @@ def _case_obj(school, member):
 
 
 def _rule(school, member):
-    from alerts.models import WarningRule
-
-    return WarningRule.objects.create(
+    return WarningRuleFactory(
         school=school, name="Tenancy test rule", kind="sign_pattern", signs=["ISOLATION"]
     )
 
 
 def _notice(school, member):
-    from alerts.models import Notice
-
     day = _yesterday(school)
     case = CaseFactory(student=StudentFactory(school=school, code="S-T005"), evidence_on=day)
-    return Notice.objects.create(user=member, case=case, text="A case was opened: S-T005")
+    return NoticeFactory(user=member, case=case, text="A case was opened: S-T005")
 
 
 def _outcome(school, member):
@@ -117,7 +121,7 @@ def _outcomes_csv() -> SimpleUploadedFile:
 
 
 def _import_job(school, member):
-    return ImportJob.objects.create(school=school, uploaded_by=member, format="csv")
+    return ImportJobFactory(school=school, uploaded_by=member, format="csv")
 
 
 def _upload() -> SimpleUploadedFile:

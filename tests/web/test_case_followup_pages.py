@@ -20,9 +20,7 @@ from alerts.services import case_add_note
 from alerts.services.followup import case_set_review
 from core.models import AuditEvent
 from schools.models import Membership, Role
-from tests.factories import StudentFactory, UserFactory
-
-from .conftest import make_case
+from tests.factories import FlaggedCaseFactory, StudentFactory, UserFactory
 
 NOW = dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC)  # a Wednesday in term
 
@@ -51,9 +49,9 @@ def _rows(response) -> list[dict]:
 
 @pytest.mark.django_db
 def test_the_list_filters_by_mine_nobody_and_part_of_a_code(as_user, carol, dora, school_a):
-    make_case(StudentFactory(school=school_a, code="S-0101"), owner=carol)
-    make_case(StudentFactory(school=school_a, code="S-0102"), owner=dora)
-    make_case(StudentFactory(school=school_a, code="T-0201"))
+    FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0101"), owner=carol)
+    FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0102"), owner=dora)
+    FlaggedCaseFactory(student=StudentFactory(school=school_a, code="T-0201"))
     client = as_user(carol)
     assert _codes(client.get(reverse("cases"), {"owner": "mine"})) == ["S-0101"]
     assert _codes(client.get(reverse("cases"), {"owner": "none"})) == ["T-0201"]
@@ -64,9 +62,9 @@ def test_the_list_filters_by_mine_nobody_and_part_of_a_code(as_user, carol, dora
 
 @pytest.mark.django_db
 def test_an_overdue_review_stands_out_in_the_list(as_user, carol, school_a):
-    late = make_case(StudentFactory(school=school_a, code="S-0101"), owner=carol)
+    late = FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0101"), owner=carol)
     Case.objects.filter(pk=late.pk).update(review_on=dt.date(2026, 11, 16))
-    soon = make_case(StudentFactory(school=school_a, code="S-0102"), owner=carol)
+    soon = FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0102"), owner=carol)
     case_set_review(case=soon, review_on=dt.date(2026, 11, 20), by=carol)
     response = as_user(carol).get(reverse("cases"))
     rows = {c.student.code: c for c in response.context["cases"]}
@@ -80,10 +78,12 @@ def test_an_overdue_review_stands_out_in_the_list(as_user, carol, school_a):
 
 @pytest.mark.django_db
 def test_the_csv_holds_the_filtered_rows_and_is_audited(as_user, carol, dora, school_a, case_b):
-    make_case(StudentFactory(school=school_a, code="S-0101", year_group=10), owner=carol)
-    make_case(StudentFactory(school=school_a, code="S-0102"), owner=dora)
-    make_case(
-        StudentFactory(school=school_a, code="S-0103"),
+    FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0101", year_group=10), owner=carol
+    )
+    FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0102"), owner=dora)
+    FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0103"),
         status="resolved",
         resolved_at=timezone.now(),
         owner=carol,
@@ -112,7 +112,7 @@ def test_the_csv_holds_the_filtered_rows_and_is_audited(as_user, carol, dora, sc
 
 @pytest.mark.django_db
 def test_a_cell_that_would_be_a_formula_is_quoted(as_user, carol, school_a):
-    case = make_case(StudentFactory(school=school_a, code="S-0101"))
+    case = FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0101"))
     case.fired_rules.update(rule_name="=HYPERLINK(1)")
     (row,) = _rows(as_user(carol).get(reverse("cases-export")))
     assert row["rules"] == "'=HYPERLINK(1)"
@@ -120,9 +120,11 @@ def test_a_cell_that_would_be_a_formula_is_quoted(as_user, carol, school_a):
 
 @pytest.mark.django_db
 def test_the_overview_csv(as_user, adam, school_a, carol):
-    make_case(StudentFactory(school=school_a, code="S-0101"))
-    make_case(
-        StudentFactory(school=school_a, code="S-0102"), status="monitoring", stage="persistent"
+    FlaggedCaseFactory(student=StudentFactory(school=school_a, code="S-0101"))
+    FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0102"),
+        status="monitoring",
+        stage="persistent",
     )
     response = as_user(adam).get(reverse("overview-export"))
     lines = list(csv.reader(io.StringIO(response.content.decode())))
@@ -156,7 +158,7 @@ def test_the_chronology_pdf_reads_back_with_its_header_timeline_and_footer(
 ):
     student_a.year_group = 8
     student_a.save()
-    case = make_case(student_a, owner=carol)
+    case = FlaggedCaseFactory(student=student_a, owner=carol)
     case_add_note(case=case, by=carol, text="Met at break; agreed a weekly check-in.")
     response = as_user(carol).get(reverse("case-pdf", args=[case.pk]))
     assert response["Content-Type"] == "application/pdf"
@@ -222,14 +224,14 @@ def test_a_teacher_cannot_change_an_owner(as_user, alice, carol, case_a):
     ],
 )
 def test_the_status_list_offers_only_allowed_steps(as_user, carol, student_a, status, offered):
-    case = make_case(student_a, status=status)
+    case = FlaggedCaseFactory(student=student_a, status=status)
     form = as_user(carol).get(reverse("case-detail", args=[case.pk])).context["status_form"]
     assert [v for v, _label in form.fields["status"].choices] == offered
 
 
 @pytest.mark.django_db
 def test_reopening_from_the_case_page(as_user, carol, student_a):
-    case = make_case(student_a, status="resolved", resolved_at=timezone.now())
+    case = FlaggedCaseFactory(student=student_a, status="resolved", resolved_at=timezone.now())
     client = as_user(carol)
     page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert "Reopen the case" in page and "Change the status" not in page
@@ -269,12 +271,12 @@ def test_a_concern_raised_by_hand_from_the_page(as_user, carol, school_a, studen
 
 @pytest.mark.django_db
 def test_the_student_page_links_to_open_and_closed_cases(as_user, carol, student_a):
-    closed = make_case(student_a, status="resolved", resolved_at=timezone.now())
+    closed = FlaggedCaseFactory(student=student_a, status="resolved", resolved_at=timezone.now())
     client = as_user(carol)
     page = client.get(reverse("student-detail", args=[student_a.pk])).content.decode()
     assert f'href="/cases/{closed.pk}/"' in page and "Case resolved on 18 Nov 2026" in page
     assert f'href="/cases/new/?student={student_a.pk}"' in page
-    current = make_case(student_a, status="acknowledged")
+    current = FlaggedCaseFactory(student=student_a, status="acknowledged")
     page = client.get(reverse("student-detail", args=[student_a.pk])).content.decode()
     assert page.index(f'href="/cases/{current.pk}/"') < page.index(f'href="/cases/{closed.pk}/"')
     assert "Open case (Acknowledged)" in page

@@ -10,11 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.charts import weekly_series
-from alerts.models import CaseEvent, CaseEvidence, CaseStatus, EventKind, Notice, WarningRule
+from alerts.models import CaseEvent, CaseStatus, EventKind, Notice, WarningRule
 from core.models import AuditEvent
-from tests.factories import AttendanceRecordFactory, ObservationFactory, StudentFactory
-
-from .conftest import make_case
+from tests.factories import (
+    AttendanceRecordFactory,
+    CaseEvidenceFactory,
+    FlaggedCaseFactory,
+    NoticeFactory,
+    ObservationFactory,
+    StudentFactory,
+)
 
 
 def _codes(response) -> list[str]:
@@ -28,15 +33,21 @@ def test_cases_new_first_then_severity_stage_and_age(as_user, carol, school_a):
 
     old = dt.date(2026, 3, 2)
     young = dt.date(2026, 10, 5)
-    make_case(student("S-0001"), status="acknowledged", severity="high", since=young)
-    make_case(student("S-0002"), status="new", severity="low", since=young)
-    make_case(student("S-0003"), status="monitoring", severity="high", since=old)
-    make_case(student("S-0004"), status="new", severity="critical", since=young)
-    make_case(
-        student("S-0005"), status="in_progress", severity="high", stage="persistent", since=young
+    FlaggedCaseFactory(
+        student=student("S-0001"), status="acknowledged", severity="high", since=young
     )
-    make_case(
-        student("S-0006", year=10),
+    FlaggedCaseFactory(student=student("S-0002"), status="new", severity="low", since=young)
+    FlaggedCaseFactory(student=student("S-0003"), status="monitoring", severity="high", since=old)
+    FlaggedCaseFactory(student=student("S-0004"), status="new", severity="critical", since=young)
+    FlaggedCaseFactory(
+        student=student("S-0005"),
+        status="in_progress",
+        severity="high",
+        stage="persistent",
+        since=young,
+    )
+    FlaggedCaseFactory(
+        student=student("S-0006", year=10),
         status="resolved",
         severity="critical",
         resolved_at=timezone.now(),
@@ -61,18 +72,19 @@ def test_the_case_page_shows_why_flagged_chart_and_is_audited(
     as_user, carol, alice, case_a, student_a
 ):
     rule = WarningRule.objects.get(school=student_a.school, key="persistent_withdrawal")
-    day = dt.date(2026, 9, 9)  # a Wednesday in term
+    monday = case_a.persisted_since  # the Monday the case's pattern began
+    day = monday + dt.timedelta(days=2)
     obs = ObservationFactory(
         student=student_a, recorded_by=alice, observed_on=day, signs=["ISOLATION"]
     )
     mark = AttendanceRecordFactory(student=student_a, date=day, session="PM")
     for record in ({"observation": obs}, {"attendance": mark}):
-        CaseEvidence.objects.create(
+        CaseEvidenceFactory(
             case=case_a,
             rule=rule,
             on_date=day,
-            window_start=dt.date(2026, 9, 7),
-            window_end=dt.date(2026, 9, 11),
+            window_start=monday,
+            window_end=monday + dt.timedelta(days=4),
             **record,
         )
     response = as_user(carol).get(reverse("case-detail", args=[case_a.pk]))
@@ -121,7 +133,8 @@ def test_the_case_forms_write_the_timeline(as_user, carol, case_a):
 
 @pytest.mark.django_db
 def test_weekly_series_counts_signs_by_category_and_the_attendance_rate(school_a, student_a, alice):
-    monday = dt.date(2026, 9, 7)
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday() + 21)  # three weeks back
     ObservationFactory(
         student=student_a, recorded_by=alice, observed_on=monday, signs=["ISOLATION", "LATE"]
     )
@@ -151,7 +164,9 @@ def test_overview_counts_cases_by_stage_and_status(as_user, adam, school_a):
     for i, (status, stage) in enumerate(
         [("new", "watch"), ("new", "watch"), ("monitoring", "persistent")]
     ):
-        make_case(StudentFactory(school=school_a, code=f"S-080{i}"), status=status, stage=stage)
+        FlaggedCaseFactory(
+            student=StudentFactory(school=school_a, code=f"S-080{i}"), status=status, stage=stage
+        )
     context = as_user(adam).get(reverse("overview")).context
     cells = {row["status"].value: row["cells"] for row in context["table"]}
     assert cells["new"] == [2, 0, 0]
@@ -161,7 +176,7 @@ def test_overview_counts_cases_by_stage_and_status(as_user, adam, school_a):
 
 @pytest.mark.django_db
 def test_the_bell_counts_unread_notices_and_opening_the_case_reads_them(as_user, carol, case_a):
-    Notice.objects.create(user=carol, case=case_a, text=f"New case {case_a.student.code}")
+    NoticeFactory(user=carol, case=case_a, text=f"New case {case_a.student.code}")
     client = as_user(carol)
     # (The notices page itself marks them read: the bell is read on the cases page here.)
     assert client.get(reverse("cases")).context["notices_unread"] == 1

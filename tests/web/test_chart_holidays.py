@@ -9,9 +9,7 @@ from django.urls import reverse
 
 from alerts.charts import chart_geometry, weekly_series
 from schools.models import ClosureDay, Term
-from tests.factories import SchoolFactory
-
-from .conftest import make_case
+from tests.factories import FlaggedCaseFactory, SchoolFactory
 
 
 @pytest.fixture
@@ -61,7 +59,9 @@ def test_the_case_page_draws_the_break(as_user, school, time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 13, 12, 0, tzinfo=dt.UTC), tick=False)
     counsellor = UserFactory(email="erin@east.test")
     Membership.objects.create(user=counsellor, school=school, role=Role.COUNSELLOR)
-    case = make_case(StudentFactory(school=school, code="S-0500"), since=dt.date(2026, 10, 12))
+    case = FlaggedCaseFactory(
+        student=StudentFactory(school=school, code="S-0500"), since=dt.date(2026, 10, 12)
+    )
     html = as_user(counsellor).get(reverse("case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="chart-break"' in html and "1 week without school (holiday)" in html
     assert "Holiday: weeks without school left out" in html

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from .conftest import make_case
+from tests.factories import FlaggedCaseFactory
 
 
 @pytest.mark.django_db
@@ -18,7 +18,7 @@ def test_a_teacher_typing_a_counsellors_url_sees_the_services_404(
     settings, as_user, alice, student_a, debug
 ):
     settings.DEBUG = debug
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     client = as_user(alice)
     for url in (reverse("case-detail", args=[case.pk]), "/no-such-page/", "/cases/999999/"):
         response = client.get(url)

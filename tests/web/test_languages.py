@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from alerts.rule_text import rule_describe
 from alerts.models import WarningRule
+from alerts.rule_text import rule_describe
 
 pytestmark = pytest.mark.django_db
 

@@ -6,20 +6,18 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from alerts.models import Notice, WarningRule
-from tests.factories import ObservationFactory
+from alerts.models import WarningRule
+from tests.factories import FlaggedCaseFactory, NoticeFactory, ObservationFactory
 from tests.tokens import token_client
-
-from .conftest import make_case
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def casework(student_a, carol, alice):
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     ObservationFactory(student=student_a, recorded_by=alice, note="Sat alone at lunch again.")
-    Notice.objects.create(user=carol, case=case, text="A new case for S-0042.")
+    NoticeFactory(user=carol, case=case, text="A new case for S-0042.")
     return case
 
 

@@ -7,13 +7,12 @@ import pytest
 from django.urls import reverse
 
 from alerts.models import Notice
-
-from .conftest import make_case
+from tests.factories import FlaggedCaseFactory
 
 
 @pytest.mark.django_db
 def test_visiting_the_notices_page_marks_them_read(as_user, carol, cora, student_a, case_b):
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     Notice.objects.create(user=carol, case=case, text="A case was opened: S-0042")
     theirs = Notice.objects.create(user=cora, case=case_b, text="A case was opened: S-0042")
     client = as_user(carol)

@@ -28,6 +28,7 @@ from schools.models import (
 from schools.selectors import AttendanceWeek, attendance_weeks_from, last_school_weeks
 from tests.factories import (
     AttendanceRecordFactory,
+    FlaggedCaseFactory,
     MembershipFactory,
     ObservationFactory,
     SchoolFactory,
@@ -128,9 +129,7 @@ def test_find_a_student_by_code(as_user, alice, carol, adam, school_a, student_a
 
 @pytest.mark.django_db
 def test_links_from_the_case_page_and_the_admin_students_page(as_user, carol, adam, student_a):
-    from .conftest import make_case
-
-    case = make_case(student_a)
+    case = FlaggedCaseFactory(student=student_a)
     link = reverse("student-detail", args=[student_a.pk])
     assert link in as_user(carol).get(reverse("case-detail", args=[case.pk])).content.decode()
     assert link in as_user(adam).get(reverse("students")).content.decode()

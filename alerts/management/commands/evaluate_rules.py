@@ -1,4 +1,4 @@
-"""python manage.py evaluate_rules [--school CODE] [--date YYYY-MM-DD] [--dry-run]
+"""python manage.py evaluate_rules [--school CODE] [--date YYYY-MM-DD] [--dry-run] [--full]
 
 Runs the same service as the nightly Celery task, without a broker. Prints student codes and
 counts only: never a note or anything else about a student.
@@ -27,20 +27,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Say what would happen; change nothing."
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Evaluate every student, not only those whose records changed since the "
+            "last run on the same date.",
+        )
 
-    def handle(self, *args, school=None, date=None, dry_run=False, **options):
+    def handle(self, *args, school=None, date=None, dry_run=False, full=False, **options):
         schools = School.objects.all()
         if school:
             schools = schools.filter(code=school)
             if not schools.exists():
                 raise CommandError(f"No school with code {school!r}.")
         for item in schools:
-            summary = evaluation_run(school=item, on_date=date, dry_run=dry_run)
+            summary = evaluation_run(school=item, on_date=date, dry_run=dry_run, full=full)
             self._print(summary)
 
     def _print(self, s) -> None:
         mode = " (dry run: nothing changed)" if s.dry_run else ""
-        self.stdout.write(f"School {s.school}, evaluated as on {s.on_date}{mode}")
+        scope = (
+            f"; {s.evaluated} student(s) whose records changed since the last run"
+            if s.incremental
+            else ""
+        )
+        self.stdout.write(f"School {s.school}, evaluated as on {s.on_date}{mode}{scope}")
         lines = (
             [("would open", s.would_open), ("would update", s.would_update)]
             if s.dry_run
