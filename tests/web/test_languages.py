@@ -91,13 +91,18 @@ def test_a_rule_is_described_from_its_settings_in_the_reader_language(school_a):
     rule.window_days, rule.min_events_per_window = 4, 1
     with translation.override("it"):
         text = rule_describe(rule)
-    assert "Scatta quando, negli ultimi 4 giorni di scuola, ci sono almeno 1 giorno" in text
+    assert (
+        "Scatta quando, in ciascuno di 2 periodi consecutivi di 4 giorni di scuola, ci sono" in text
+    )
     with translation.override("ja"):
         assert text != rule_describe(rule)
-        assert "直近の授業日4日に" in rule_describe(rule)
+        assert "授業日4日ずつの期間が2回続けて毎回" in rule_describe(rule)
     with translation.override("en-gb"):
         english = rule_describe(rule)
-    assert "Fires when, in the last 4 school days, there are at least 1 day" in english
+    assert (
+        "Fires when, in each of 2 blocks of 4 school days in a row, there are at least 1 day"
+        in english
+    )
     # What is stored is the English text, whoever saved the rule.
     from alerts.rule_text import rule_normalise
 
