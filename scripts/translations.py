@@ -45,6 +45,8 @@ PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)[sdr]|\{[A-Za-z_]+\}")
 
 def makemessages(root: Path, *, keep_obsolete: bool) -> None:
     command = [sys.executable, "manage.py", "makemessages", "--add-location=file", "--no-wrap"]
+    # The PDF stylesheet is a template too (its page headers and footers are text).
+    command.append("--extension=html,txt,py,css")
     command += [f"--locale={lang}" for lang in LANGUAGES]
     command += [f"--ignore={pattern}" for pattern in IGNORE]
     if not keep_obsolete:
