@@ -17,6 +17,11 @@ COPY requirements/base.lock requirements/base.lock
 RUN pip install --require-hashes --no-deps -r requirements/base.lock
 
 COPY . .
+# The translation catalogues are compiled here (msgfmt, from gettext, only for the build).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+    && DEBUG=true python manage.py compilemessages -v 0 \
+    && apt-get purge -y -qq gettext >/dev/null && apt-get autoremove -y -qq >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 # Collected as a deployment serves them (DEBUG off: hashed names, compressed copies); the key
 # only lets the settings load, nothing is signed at build time.
 RUN DEBUG=false SECRET_KEY=collectstatic-at-build-only python manage.py collectstatic --no-input -v 0 \

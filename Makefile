@@ -9,13 +9,14 @@ LOCK := requirements/dev.lock
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/early_warning
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: install run worker test lint format bench bench-api clean lock
+.PHONY: install run worker test lint format bench bench-api clean lock messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/python ## Build .venv/ from the lock file, exactly.
+install: $(BIN)/python ## Build .venv/ from the lock file, exactly; compile the translations.
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	@DEBUG=true $(BIN)/python manage.py compilemessages -v 0 --ignore=.venv --ignore=var --ignore=staticfiles
 
 run: install ## The service on the embedded default: SQLite, file-system broker, demo data.
 	@mkdir -p var/broker/out var/broker/processed
@@ -38,6 +39,10 @@ lint: install ## ruff, mypy (django-stubs), and no model change without its migr
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/mypy
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/translations.py check
+
+messages: install ## Extract the marked strings into locale/*/LC_MESSAGES/django.po.
+	$(BIN)/python scripts/translations.py update
 
 format: install
 	$(BIN)/ruff format .

@@ -13,6 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.formats import date_format, get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from schools.calendar import school_days_between
 from schools.models import (
@@ -47,6 +50,11 @@ class Week:
         if self.possible <= 0:
             return None
         return round(100.0 * (self.possible - self.absent) / self.possible, 1)
+
+
+def percent(rate: float) -> str:
+    """A rate as the reader writes it: "92.5" in English, "92,5" in Italian."""
+    return f"{rate:g}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -146,6 +154,8 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
     points: list[tuple[float, float, str]] = []
     labels = []
     for i, week in enumerate(weeks):
+        # The week's Monday, short, in the reader's language ("03 Nov", "11/3", "03 nov").
+        week_label = date_format(week.starts_on, pgettext("chart week label", "d M"))
         cx = LEFT + slot * i + slot / 2
         base = 0
         for cat in CATEGORY_ORDER:
@@ -159,7 +169,8 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
                         width=round(bar_w, 1),
                         height=round(y0 - y1, 1),
                         category=cat.value,
-                        title=f"Week of {week.starts_on:%d %b}: {value} {cat.label.lower()}",
+                        title=_("Week of %(week)s: %(count)s %(category)s")
+                        % {"week": week_label, "count": value, "category": cat.label.lower()},
                     )
                 )
                 base += value
@@ -168,14 +179,15 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
                 (
                     round(cx, 1),
                     round(y_rate(week.rate), 1),
-                    f"Week of {week.starts_on:%d %b}: attendance {week.rate:g}%",
+                    _("Week of %(week)s: attendance %(rate)s%%")
+                    % {"week": week_label, "rate": percent(week.rate)},
                 )
             )
         # Label every week when there are few, else every second or third, so that labels
         # never overlap, counting from the newest week (the one a reader looks for).
         step = 1 if n <= 8 else 2 if n <= 16 else 3
         if (n - 1 - i) % step == 0:
-            labels.append((round(cx, 1), f"{week.starts_on:%-d %b}"))
+            labels.append((round(cx, 1), week_label))
     # Holidays: a gap of more than a week between two school weeks is drawn as a break (the
     # chart does not pretend the weeks are consecutive), and a week with fewer than five
     # school days (a closure, the start or end of a term) says so.
@@ -184,14 +196,25 @@ def chart_geometry(weeks: list[Week], *, threshold: float | None = 90.0) -> dict
         gap = (weeks[i].starts_on - weeks[i - 1].starts_on).days // 7 - 1
         if gap > 0:
             x = round(LEFT + slot * i, 1)
-            what = f"{gap} week{'s' if gap != 1 else ''} without school (holiday)"
+            what = ngettext(
+                "%(count)s week without school (holiday)",
+                "%(count)s weeks without school (holiday)",
+                gap,
+            ) % {"count": gap}
             breaks.append({"x": x, "weeks": gap, "title": what})
     short = [
         {
             "x": round(LEFT + slot * i + slot / 2, 1),
             "days": w.school_days,
-            "title": f"Week of {w.starts_on:%d %b}: {w.school_days} school day"
-            f"{'s' if w.school_days != 1 else ''} (closure or holiday)",
+            "title": ngettext(
+                "Week of %(week)s: %(count)s school day (closure or holiday)",
+                "Week of %(week)s: %(count)s school days (closure or holiday)",
+                w.school_days,
+            )
+            % {
+                "week": date_format(w.starts_on, pgettext("chart week label", "d M")),
+                "count": w.school_days,
+            },
         }
         for i, w in enumerate(weeks)
         if w.school_days < 5

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.models import User
 from schools.models import School, Student
@@ -29,66 +32,78 @@ CHART_SPAN = dt.timedelta(weeks=30)
 
 def _label(choices, value: str) -> str:
     try:
-        return choices(value).label
+        return str(choices(value).label)
     except ValueError:
         return value
 
 
 def _date(value: str | None) -> str:
     if not value:
-        return "none"
-    return f"{dt.date.fromisoformat(value):%a %-d %b %Y}"
+        return _("none")
+    return date_format(dt.date.fromisoformat(value), _("D j M Y"))
+
+
+def _steps(label: str, before: str, after: str) -> str:
+    return _("%(what)s: %(before)s → %(after)s") % {"what": label, "before": before, "after": after}
 
 
 def event_summary(event: CaseEvent, people: Mapping[int | None, str]) -> str:
-    """One line saying what a timeline entry records, in plain words; `people` maps user ids
-    named in an entry's detail (an owner change) to how the page names them."""
+    """One line saying what a timeline entry records, in plain words (the reader's language);
+    `people` maps user ids named in an entry's detail (an owner change) to how the page names
+    them."""
     detail = event.detail or {}
     kind = event.kind
     if kind == EventKind.OPENED:
         if detail.get("origin") == "person":
-            return "Opened by hand: raised by a person"
-        return "Opened: a rule fired"
+            return _("Opened by hand: raised by a person")
+        return _("Opened: a rule fired")
     if kind == EventKind.REOPENED:
         if detail.get("by_hand"):
-            return "Reopened by hand"
-        return "Reopened: a rule fired again on newer evidence"
+            return _("Reopened by hand")
+        return _("Reopened: a rule fired again on newer evidence")
     if kind == EventKind.STATUS_CHANGE:
-        return (
-            f"Status: {_label(CaseStatus, event.from_status)} → "
-            f"{_label(CaseStatus, event.to_status)}"
+        return _steps(
+            _("Status"), _label(CaseStatus, event.from_status), _label(CaseStatus, event.to_status)
         )
     if kind == EventKind.ACTION:
-        return f"Action taken: {event.get_action_type_display()}"
+        return _("Action taken: %(action)s") % {"action": event.get_action_type_display()}
     if kind == EventKind.EVIDENCE:
         added = detail.get("added", 0)
-        return f"Evidence added: {added} record{'s' if added != 1 else ''}"
+        return ngettext(
+            "Evidence added: %(count)s record", "Evidence added: %(count)s records", added
+        ) % {"count": added}
     if kind == EventKind.STAGE_CHANGE:
-        return (
-            f"Stage raised: {_label(Stage, detail.get('from', ''))} → "
-            f"{_label(Stage, detail.get('to', ''))}"
+        return _steps(
+            _("Stage raised"),
+            _label(Stage, detail.get("from", "")),
+            _label(Stage, detail.get("to", "")),
         )
     if kind == EventKind.SEVERITY_CHANGE:
-        return (
-            f"Severity raised: {_label(Severity, detail.get('from', ''))} → "
-            f"{_label(Severity, detail.get('to', ''))}"
+        return _steps(
+            _("Severity raised"),
+            _label(Severity, detail.get("from", "")),
+            _label(Severity, detail.get("to", "")),
         )
     if kind == EventKind.RESOLUTION_SUGGESTED:
-        return f"Resolution suggested: no pattern for {detail.get('clean_weeks', '?')} school weeks"
+        return _("Resolution suggested: no pattern for %(weeks)s school weeks") % {
+            "weeks": detail.get("clean_weeks", "?")
+        }
     if kind == EventKind.ESCALATION:
-        return "Escalated: not acknowledged in time"
+        return _("Escalated: not acknowledged in time")
     if kind == EventKind.OWNER_CHANGE:
-        before = people.get(detail.get("from"), "nobody")
-        after = people.get(detail.get("to"), "nobody")
-        return f"Owner: {before} → {after}"
+        before = people.get(detail.get("from"), _("nobody"))
+        after = people.get(detail.get("to"), _("nobody"))
+        return _steps(_("Owner"), before, after)
     if kind == EventKind.REVIEW_SET:
         if detail.get("to"):
-            return f"Review date set: {_date(detail.get('to'))}"
-        return "Review date cleared"
+            return _("Review date set: %(day)s") % {"day": _date(detail.get("to"))}
+        return _("Review date cleared")
     if kind == EventKind.REVIEW_DUE:
-        return f"Review due ({_date(detail.get('review_on'))}): the owner was reminded"
+        return _("Review due (%(day)s): the owner was reminded") % {
+            "day": _date(detail.get("review_on"))
+        }
     if kind == EventKind.NOTE:
-        return "Note"
+        return _("Note")
     return event.get_kind_display()
 
 
@@ -134,7 +149,7 @@ def case_timeline(*, case: Case, newest_first: bool = False) -> list[TimelineEnt
     return [
         TimelineEntry(
             at=e.at,
-            author=str(e.author) if e.author else "the service",
+            author=str(e.author) if e.author else _("the service"),
             summary=event_summary(e, people),
             text=e.text,
         )
@@ -160,5 +175,5 @@ def case_chronology(*, case: Case, by: User) -> Chronology:
         entries=case_timeline(case=case),
         rules=case_why_flagged(case=case),
         chart=chart_geometry(weeks),
-        context_signs=[SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
+        context_signs=[str(SIGNS[c].label) for c in case.context_signs or () if c in SIGNS],
     )

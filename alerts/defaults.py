@@ -1,12 +1,16 @@
 """The default rules of WARNING_SIGNS.md, as plain data (docs/RULES.md explains each).
 
-alerts.services.rules_install_defaults installs these for a new school. The data migration
+alerts.services.rules_install_defaults installs these for a new school. Names and
+descriptions are stored in English, as the source text; the pages show them in the reader's
+language while a school has not renamed them (alerts.rule_text.stock_text). The data migration
 0002_default_rules carries its own frozen copy, as migrations should.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.translation import gettext_noop as _
 
 from schools.signs import Sign
 
@@ -22,8 +26,8 @@ WITHDRAWAL_SIGN_CODES = [
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "key": "persistent_withdrawal",
-        "name": "Persistent withdrawal",
-        "description": (
+        "name": _("Persistent withdrawal"),
+        "description": _(
             "At least 2 observations of withdrawal signs in each of 3 school weeks in a row, "
             "at least 2 different signs over the three weeks, seen by at least 2 members of "
             "staff."
@@ -42,8 +46,9 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "key": "avoiding_school",
-        "name": "Avoiding school",
-        "description": (
+        "name": _("Avoiding school"),
+        "description": _(
+            # xgettext:no-python-format
             "Attended fewer than 90% of possible sessions in each of the last 4 school weeks "
             "(the persistent-absence line)."
         ),
@@ -61,8 +66,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "key": "irregular_sleep",
-        "name": "Irregular sleep",
-        "description": (
+        "name": _("Irregular sleep"),
+        "description": _(
             "Late, or asleep or exhausted in class, on at least 3 days in each of 2 school "
             "weeks in a row. Late marks in the register count."
         ),

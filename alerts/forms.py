@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import copy
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from core.models import User
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
@@ -16,7 +21,7 @@ from .rule_text import KIND_FIELDS, NEUTRAL, rule_normalise
 from .services import RULE_EDITABLE_FIELDS, TRANSITIONS
 
 
-def _note_field(label: str, *, required: bool = True) -> forms.CharField:
+def _note_field(label: StrOrPromise, *, required: bool = True) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -30,12 +35,12 @@ def _note_field(label: str, *, required: bool = True) -> forms.CharField:
 
 
 class NoteForm(forms.Form):
-    text = _note_field("Note")
+    text = _note_field(_("Note"))
 
 
 class ActionForm(forms.Form):
-    action_type = forms.ChoiceField(label="Action taken", choices=ActionType.choices)
-    text = _note_field("Details (optional)", required=False)
+    action_type = forms.ChoiceField(label=_("Action taken"), choices=ActionType.choices)
+    text = _note_field(_("Details (optional)"), required=False)
 
 
 OPEN_STATUS_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.RESOLVED]
@@ -45,7 +50,7 @@ class StatusForm(forms.Form):
     """The status list of an open case. Given `current` (the case's status), it offers only
     the steps the workflow allows from there (resolving has its own form, with a reason)."""
 
-    status = forms.ChoiceField(label="New status", choices=OPEN_STATUS_CHOICES)
+    status = forms.ChoiceField(label=_("New status"), choices=OPEN_STATUS_CHOICES)
 
     def __init__(self, *args, current: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,25 +108,27 @@ class ConcernForm(forms.Form):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(
-        label="What was the outcome?",
+        label=_("What was the outcome?"),
         choices=OutcomeKind.choices,
-        help_text="Recorded for the student: it is what a rule's backtest is measured against.",
+        help_text=_("Recorded for the student: it is what a rule's backtest is measured against."),
     )
-    reason = _note_field("Why is the case resolved?")
+    reason = _note_field(_("Why is the case resolved?"))
 
 
 class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
-        choices=[("", "Open"), *CaseStatus.choices, ("all", "All")],
+        choices=[("", _("Open")), *CaseStatus.choices, ("all", pgettext_lazy("filter", "All"))],
     )
-    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any"), *Stage.choices])
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("Any")), *Stage.choices]
+    )
     severity = forms.ChoiceField(
-        label="Severity", required=False, choices=[("", "Any"), *Severity.choices]
+        label=_("Severity"), required=False, choices=[("", _("Any")), *Severity.choices]
     )
     year_group = forms.TypedChoiceField(
-        label="Year group", required=False, coerce=int, empty_value=None
+        label=_("Year group"), required=False, coerce=int, empty_value=None
     )
     owner = forms.ChoiceField(
         label="Owner",
@@ -133,7 +140,10 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
-        year_group.choices = [("", "Any"), *((y, f"Year {y}") for y in year_groups)]
+        year_group.choices = [
+            ("", _("Any")),
+            *((y, _("Year %(year)s") % {"year": y}) for y in year_groups),
+        ]
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
@@ -151,7 +161,7 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
     (alerts.rule_text), and the fields that do not apply to the chosen kind are reset."""
 
     signs = forms.MultipleChoiceField(
-        label="Signs it counts",
+        label=_("Signs it counts"),
         required=False,
         choices=sign_choices,
         widget=forms.CheckboxSelectMultiple,
@@ -168,18 +178,18 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         model = WarningRule
         fields = [f for f in RULE_EDITABLE_FIELDS if f != "description"]
         labels = {
-            "enabled": "Enabled",
-            "kind": "Kind",
-            "count_unit": "Count",
-            "use_register": "Use the register",
-            "window_days": "School days per window",
-            "min_events_per_window": "At least this many per window",
-            "min_distinct_signs": "Different signs over the span",
-            "min_distinct_observers": "Different members of staff over the span",
-            "consecutive_windows": "Windows in a row",
-            "attendance_threshold": "Attendance below (%)",
-            "min_components": "Composite: at least this many of them (empty: all)",
-            "severity": "Severity of a case it opens",
+            "enabled": _("Enabled"),
+            "kind": _("Kind"),
+            "count_unit": _("Count"),
+            "use_register": _("Use the register"),
+            "window_days": _("School days per window"),
+            "min_events_per_window": _("At least this many per window"),
+            "min_distinct_signs": _("Different signs over the span"),
+            "min_distinct_observers": _("Different members of staff over the span"),
+            "consecutive_windows": _("Windows in a row"),
+            "attendance_threshold": _("Attendance below (%)"),
+            "min_components": _("Composite: at least this many of them (empty: all)"),
+            "severity": _("Severity of a case it opens"),
         }
 
     def __init__(self, *args, **kwargs):

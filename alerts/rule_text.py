@@ -2,16 +2,26 @@
 
 The description a school admin reads is made from the very fields the evaluation uses, so it
 cannot drift from them: change "members of staff" from two to one and the sentence changes
-with it. Which fields apply to which kind of rule is said here once too (`KIND_FIELDS`): the
-rule builder shows only those, and `rule_normalise` resets the others to their neutral value.
+with it. It is written in the active language (`rule_describe`): the pages show it in the
+reader's. The copy stored in the rule's `description` (API, admin) is always the English one
+(`rule_normalise`). A default rule's name is translated on display while the school has not
+renamed it (`stock_text`). Which fields apply to which kind of rule is said here once too
+(`KIND_FIELDS`): the rule builder shows only those, and `rule_normalise` resets the others to
+their neutral value.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
 from schools.signs import SIGNS
 
+from .defaults import DEFAULT_RULES
 from .models import CountUnit, RuleKind, WarningRule
 
 # Only plain fields are read here (no model method), so the migration that rewrote the stored
@@ -50,64 +60,98 @@ NEUTRAL: dict[str, dict[str, Any]] = {
 
 SCHOOL_WEEK = 5
 
+# The English names of the default rules, which the catalogues translate (see defaults.py).
+_STOCK_TEXT = frozenset(rule["name"] for rule in DEFAULT_RULES if rule["name"])
 
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+
+def stock_text(text: str) -> str:
+    """`text` in the reader's language when it is a default rule's own name; a name a school
+    gave is shown as written."""
+    return _(text) if text in _STOCK_TEXT else text
 
 
 def _windows(rule: WarningRule) -> str:
     n, days = rule.consecutive_windows, rule.window_days
     if days == SCHOOL_WEEK:
-        return "in the last school week" if n == 1 else f"in each of {n} school weeks in a row"
-    block = _n(days, "school day", "school days")
-    return f"in the last {block}" if n == 1 else f"in each of {n} blocks of {block} in a row"
+        if n == 1:
+            return _("in the last school week")
+        return _("in each of %(count)s school weeks in a row") % {"count": n}
+    block = ngettext("%(count)s school day", "%(count)s school days", days) % {"count": days}
+    if n == 1:
+        return _("in the last %(block)s") % {"block": block}
+    return _("in each of %(count)s blocks of %(block)s in a row") % {"count": n, "block": block}
 
 
 def _span(rule: WarningRule) -> str:
     if rule.consecutive_windows == 1:
-        return "over that span"
+        return _("over that span")
     if rule.window_days == SCHOOL_WEEK:
-        return f"over the {rule.consecutive_windows} weeks"
-    return f"over the {rule.window_days * rule.consecutive_windows} school days"
+        return _("over the %(count)s weeks") % {"count": rule.consecutive_windows}
+    return _("over the %(count)s school days") % {
+        "count": rule.window_days * rule.consecutive_windows
+    }
 
 
 def rule_describe(rule: WarningRule) -> str:
-    """One or two sentences saying when `rule` fires, made from its settings only."""
+    """One or two sentences saying when `rule` fires, made from its settings only, in the
+    active language."""
     if rule.kind == RuleKind.COMPOSITE:
         return _composite_describe(rule)
-    when = f"Fires when, {_windows(rule)}"
+    windows = _windows(rule)
     if rule.kind == RuleKind.ATTENDANCE_RATE:
         threshold = rule.attendance_threshold
         pct = f"{float(threshold):g}" if threshold is not None else "?"
-        return (
-            f"{when}, the student attended fewer than {pct}% of the possible sessions. "
-            "Register marks count; a session marked not required is left out."
-        )
-    labels = [SIGNS[c].label for c in rule.signs or () if c in SIGNS]
-    signs = f"({', '.join(labels)})" if labels else "(none chosen yet)"
+        return _(
+            "Fires when, %(windows)s, the student attended fewer than %(percent)s%% of the "
+            "possible sessions. Register marks count; a session marked not required is left out."
+        ) % {"windows": windows, "percent": pct}
+    labels = [str(SIGNS[c].label) for c in rule.signs or () if c in SIGNS]
+    signs = _("(%(signs)s)") % {"signs": _(", ").join(labels)} if labels else _("(none chosen yet)")
     per = rule.min_events_per_window
     if rule.count_unit == CountUnit.DAYS:
-        counted = f"there are at least {_n(per, 'day', 'days')} with one of the signs it counts"
+        counted = ngettext(
+            "there are at least %(count)s day with one of the signs it counts",
+            "there are at least %(count)s days with one of the signs it counts",
+            per,
+        ) % {"count": per}
     else:
-        counted = (
-            f"there are at least {_n(per, 'observation', 'observations')} of the signs it counts"
-        )
-    parts = [f"{when}, {counted} {signs}"]
+        counted = ngettext(
+            "there are at least %(count)s observation of the signs it counts",
+            "there are at least %(count)s observations of the signs it counts",
+            per,
+        ) % {"count": per}
+    parts = [
+        _("Fires when, %(windows)s, %(counted)s %(signs)s")
+        % {"windows": windows, "counted": counted, "signs": signs}
+    ]
     if rule.min_distinct_signs > 1:
-        parts.append(f"with at least {rule.min_distinct_signs} different signs {_span(rule)}")
+        parts.append(
+            _("with at least %(count)s different signs %(span)s")
+            % {"count": rule.min_distinct_signs, "span": _span(rule)}
+        )
     if rule.min_distinct_observers > 1:
-        parts.append(f"seen by at least {rule.min_distinct_observers} members of staff")
-    sentence = ", ".join(parts) + "."
+        parts.append(
+            _("seen by at least %(count)s members of staff")
+            % {"count": rule.min_distinct_observers}
+        )
+    sentence = pgettext("end of a sentence", "%(sentence)s.") % {"sentence": _(", ").join(parts)}
     if rule.use_register:
-        register = [
-            name
-            for code, name in (("LATE", "late marks"), ("ABSENCE", "absences"))
-            if code in (rule.signs or ())
-        ]
-        if register:
-            names = " and ".join(register)
-            sentence += f" {names[0].upper()}{names[1:]} in the register count."
+        codes = set(rule.signs or ())
+        late, absent = "LATE" in codes, "ABSENCE" in codes
+        if late and absent:
+            sentence += " " + _("Late marks and absences in the register count.")
+        elif late:
+            sentence += " " + _("Late marks in the register count.")
+        elif absent:
+            sentence += " " + _("Absences in the register count.")
     return sentence
+
+
+def rule_stored_description(rule: WarningRule) -> str:
+    """The description kept in the rule's `description`: always in the source language, so
+    what is stored does not depend on who saved the rule."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return rule_describe(rule)
 
 
 def rule_normalise(rule: WarningRule) -> WarningRule:
@@ -115,7 +159,7 @@ def rule_normalise(rule: WarningRule) -> WarningRule:
     description to the one generated from its settings. Returns the same instance."""
     for name, value in NEUTRAL.get(rule.kind, {}).items():
         setattr(rule, name, value)
-    rule.description = rule_describe(rule)
+    rule.description = rule_stored_description(rule)
     return rule
 
 
@@ -124,13 +168,13 @@ def _composite_describe(rule: WarningRule) -> str:
     names = dict(
         type(rule).objects.filter(pk__in=ids, school_id=rule.school_id).values_list("pk", "name")
     )
-    parts = [f"“{names[i]}”" for i in ids if i in names] or ["(none chosen yet)"]
+    parts = [_("“%(rule)s”") % {"rule": stock_text(names[i])} for i in ids if i in names]
     needed = rule.min_components
     if needed and needed < len(ids):
-        which = f"at least {needed} of these rules"
+        which = _("at least %(count)s of these rules") % {"count": needed}
     else:
-        which = "all of these rules"
-    return (
-        f"Fires on a school day when {which} fire on that same day, each over its own "
-        f"windows: {', '.join(parts)}."
-    )
+        which = _("all of these rules")
+    return _(
+        "Fires on a school day when %(which)s fire on that same day, each over its own "
+        "windows: %(rules)s."
+    ) % {"which": which, "rules": _(", ").join(parts) if parts else _("(none chosen yet)")}

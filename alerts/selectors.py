@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Max, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from schools import tenancy
 from schools.models import School, Student
@@ -140,6 +141,7 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
                 "versions": [],
                 "first": cr.first_fired_on,
                 "last": cr.last_fired_on,
+                # What the rule checks now, in the reader's language (alerts.rule_text).
                 "description": cr.rule.plain_description if cr.rule else "",
                 "windows": defaultdict(list),
             },
@@ -152,11 +154,12 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
         entry = by_rule.setdefault(
             ev.rule_id,
             {
-                "name": ev.rule.name if ev.rule else "A rule",
+                "name": ev.rule.name if ev.rule else _("A rule"),
                 "versions": [],
                 "first": None,
                 "last": None,
                 "description": "",
+                "summary": "",
                 "windows": defaultdict(list),
             },
         )
@@ -173,7 +176,7 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
             item = {
                 "kind": "attendance",
                 "date": ev.on_date,
-                "session": mark.session,
+                "session": mark.get_session_display(),
                 "status": mark.get_status_display(),
                 "code": mark.original_code,
             }

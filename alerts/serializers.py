@@ -5,6 +5,7 @@ A case is shown by the student's pseudonymous code and year group, never more.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -214,7 +215,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
     def validate_school(self, school):
         if school.code not in self._admin_schools():
-            raise serializers.ValidationError("You are not a school admin there.")
+            raise serializers.ValidationError(_("You are not a school admin there."))
         return school
 
     def validate(self, attrs):
@@ -223,13 +224,13 @@ class RuleSerializer(serializers.ModelSerializer):
                 schools = list(self._admin_schools().values())
                 if len(schools) != 1:
                     raise serializers.ValidationError(
-                        {"school": "You administer several schools: name one by its code."}
+                        {"school": _("You administer several schools: name one by its code.")}
                     )
                 attrs["school"] = schools[0]
             rule = WarningRule(**attrs)
         else:
             if "school" in attrs and attrs["school"].pk != self.instance.school_id:
-                raise serializers.ValidationError({"school": "A rule cannot move school."})
+                raise serializers.ValidationError({"school": _("A rule cannot move school.")})
             rule = WarningRule.objects.get(pk=self.instance.pk)
             for name, value in attrs.items():
                 setattr(rule, name, value)

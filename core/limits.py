@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -155,15 +156,17 @@ def validate_date_bounds(day: dt.date) -> None:
     school is known)."""
     if day < earliest_date():
         raise ValidationError(
-            "%(day)s is before %(earliest)s, the earliest date this service records "
-            "(RECORDS_EARLIEST_DATE).",
+            _(
+                "%(day)s is before %(earliest)s, the earliest date this service records "
+                "(RECORDS_EARLIEST_DATE)."
+            ),
             code="date_too_early",
             params={"day": day.isoformat(), "earliest": earliest_date().isoformat()},
         )
     latest = timezone.localdate() + dt.timedelta(days=1)
     if day > latest:
         raise ValidationError(
-            "%(day)s is in the future; use a date up to today.",
+            _("%(day)s is in the future; use a date up to today."),
             code="future_date",
             params={"day": day.isoformat()},
         )

@@ -9,7 +9,10 @@ carries inline JavaScript or inline event handlers, so the policy can forbid bot
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from .i18n import language_for
 
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -52,6 +55,25 @@ class NoStoreForSignedInMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in person reads every page in their own language (or their school's); before
+    signing in, Django's LocaleMiddleware has already chosen from the language cookie or the
+    browser's Accept-Language. Runs after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = language_for(user)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
         return response
 
 

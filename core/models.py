@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 
@@ -17,7 +19,7 @@ class UserManager(BaseUserManager["User"]):
 
     def _create_user(self, email: str, password: str | None, **extra) -> User:
         if not email:
-            raise ValueError("An e-mail address is required.")
+            raise ValueError(_("An e-mail address is required."))
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -44,11 +46,21 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     Staff are adults; the students they write about are never users and have no name here.
     """
 
-    email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Can log in to the Django admin site.")
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(_("e-mail address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    # Blank: the default language of the person's school (core.i18n.language_for).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of your pages and e-mails. Blank: your school's language."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("staff status"), default=False, help_text=_("Can log in to the Django admin site.")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Raised to end every session of the account at once (core.credentials.credentials_end):
     # it is part of the hash each session is checked against on every request.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)

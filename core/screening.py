@@ -52,6 +52,8 @@ WHY = _(
 
 REFUSAL = _("This note contains %(what)s. %(why)s")
 BOTH = _("%(first)s and %(second)s")
+# The counter under a note; the browser fills in %(count)s and %(max)s.
+COUNT = _("%(count)s of %(max)s characters")
 
 # The sentence the forms show next to the note field before anything is submitted.
 SCREENING_HELP = _(
@@ -63,7 +65,7 @@ SCREENING_HELP = _(
 
 def browser_messages() -> dict:
     """The messages core/static/js/screening.js shows, in the reader's language."""
-    return {"what": WHAT, "why": WHY, "refusal": REFUSAL, "both": BOTH}
+    return {"what": WHAT, "why": WHY, "refusal": REFUSAL, "both": BOTH, "count": COUNT}
 
 
 # --- Stored text: the text as written, less what cannot be seen ----------------------------

@@ -57,9 +57,13 @@ MIDDLEWARE = [
     # gunicorn serves the collected static files itself: a deployment has no file server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's Accept-Language (or the language cookie) before anyone has signed in...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ...and the signed-in person's own choice, or their school's default, after.
+    "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -109,7 +113,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# English is the source language; Japanese and Italian have catalogues under locale/.
+# British English keeps its date formats ("2 Dec 2026"); any "en-*" browser gets it.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("ja", "日本語"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, numbers and the first day of the week follow the reader's language; the project's
+# own format modules (core/formats/) adjust Django's where school staff expect otherwise.
+FORMAT_MODULE_PATH = ["core.formats"]
 # The server's zone; each school keeps its own, and "today" for a school is its local date.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -49,6 +49,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("profile/", views.profile, name="profile"),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     # Namespaced: the API's route names (case-detail, rule-preview, ...) must not shadow the

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from .broker import publish_quickly
+from .forms import ProfileForm
+from .i18n import SCHOOL_LANGUAGE, language_of, supported
 from .lockout import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 
 if TYPE_CHECKING:
@@ -44,6 +51,12 @@ class StaffPasswordResetForm(PasswordResetForm):
             .exclude(pk__in=excluded)
         )
         return (u for u in users if u.email.lower() == email.lower())
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        # The worker sends in no particular language: each e-mail in its recipient's.
+        context = kwargs.get("context", args[2] if len(args) > 2 else {})
+        with language_of(context.get("user")):
+            super().send_mail(*args, **kwargs)
 
     def save(
         self,
@@ -88,6 +101,24 @@ class StaffPasswordResetView(PasswordResetView):
             form.add_error(None, self.throttled.retry_message())
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+@login_required
+def profile(request):
+    """A person's own settings: the name colleagues see and the language they read in."""
+    school_language = supported(import_string(SCHOOL_LANGUAGE)(request.user))
+    form = ProfileForm(
+        request.POST or None,
+        instance=request.user,
+        school_language=school_language or settings.LANGUAGE_CODE,
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        # Said in the language just chosen: the next page is in it.
+        with language_of(request.user):
+            messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "registration/profile.html", {"form": form})
 
 
 def not_found(request, exception=None):

@@ -4,12 +4,19 @@ a few show near misses, and most show nothing.
 
 Everything is placed relative to the day it runs, so the patterns are always "recent".
 Random choices use a fixed seed: two runs on the same day make the same school.
+
+`seed_demo(language="ja")` or `"it"` makes a second demo school in that language, with the
+calendar of a school of that country: the Japanese school year starts in April, has three
+terms and a long summer break; the Italian one runs from mid-September to early June, with
+the Christmas and Easter breaks and the national holidays. The twelve weeks of records are
+the last twelve school weeks before today, so they often cross a break or a school year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, Permission
@@ -85,44 +92,193 @@ def demo_calendar(today: dt.date) -> tuple[list[tuple[str, dt.date, dt.date]], l
     return [term1, term2], [closure]
 
 
-def seed_demo(*, today: dt.date | None = None) -> DemoResult:
-    """Create the demo school once. Running it again changes no records and reports the
-    logins; since a token is kept only as a digest, the demo integration's token is replaced
-    by a new one, printed instead."""
-    existing = School.objects.filter(code=DEMO_SCHOOL_CODE).first()
+Calendar = tuple[list[tuple[str, dt.date, dt.date]], list[tuple[dt.date, str]]]
+
+
+def _english_calendar(today: dt.date) -> Calendar:
+    terms, closures = demo_calendar(today)
+    return terms, [(day, "Staff training day") for day in closures]
+
+
+def _weekday_on_or_after(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _nth_monday(year: int, month: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(7 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def japanese_calendar(today: dt.date) -> Calendar:
+    """The school year in which `today` falls and the one before: April to March, three terms
+    (1学期 April-July, 2学期 September-December, 3学期 January-March), the summer break from
+    late July to the end of August, and the national holidays that fall in term."""
+    year = today.year if today.month >= 4 else today.year - 1
+    terms, closures = [], []
+    for y in (year - 1, year):
+        terms += [
+            (f"{y}年度 1学期", _weekday_on_or_after(dt.date(y, 4, 7)), dt.date(y, 7, 19)),
+            (f"{y}年度 2学期", _weekday_on_or_after(dt.date(y, 9, 1)), dt.date(y, 12, 24)),
+            (f"{y}年度 3学期", _weekday_on_or_after(dt.date(y + 1, 1, 8)), dt.date(y + 1, 3, 24)),
+        ]
+        closures += [
+            (dt.date(y, 4, 29), "昭和の日"),
+            (dt.date(y, 5, 3), "憲法記念日"),
+            (dt.date(y, 5, 4), "みどりの日"),
+            (dt.date(y, 5, 5), "こどもの日"),
+            (_nth_monday(y, 7, 3), "海の日"),
+            (_nth_monday(y, 9, 3), "敬老の日"),
+            (_nth_monday(y, 10, 2), "スポーツの日"),
+            (dt.date(y, 11, 3), "文化の日"),
+            (dt.date(y, 11, 23), "勤労感謝の日"),
+            (_nth_monday(y + 1, 1, 2), "成人の日"),
+            (dt.date(y + 1, 2, 11), "建国記念の日"),
+            (dt.date(y + 1, 2, 23), "天皇誕生日"),
+        ]
+    return terms, closures
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday (the Gregorian computus of Meeus, Jones and Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    n = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * n) // 451
+    month, day = divmod(h + n - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def italian_calendar(today: dt.date) -> Calendar:
+    """The school year in which `today` falls and the one before: mid-September to early
+    June in two periods (quadrimestri) around the Christmas break, with the Easter break and
+    the national holidays that fall in term."""
+    year = today.year if today.month >= 9 else today.year - 1
+    terms, closures = [], []
+    for y in (year - 1, year):
+        terms += [
+            (
+                f"{y}/{y + 1} primo quadrimestre",
+                _weekday_on_or_after(dt.date(y, 9, 15)),
+                dt.date(y, 12, 22),
+            ),
+            (
+                f"{y}/{y + 1} secondo quadrimestre",
+                _weekday_on_or_after(dt.date(y + 1, 1, 7)),
+                dt.date(y + 1, 6, 6),
+            ),
+        ]
+        easter = _easter(y + 1)
+        closures += [
+            (dt.date(y, 11, 1), "Ognissanti"),
+            (dt.date(y, 12, 8), "Immacolata Concezione"),
+            *((easter + dt.timedelta(days=d), "Vacanze di Pasqua") for d in (-3, -2, -1, 1, 2)),
+            (dt.date(y + 1, 4, 25), "Festa della Liberazione"),
+            (dt.date(y + 1, 5, 1), "Festa dei lavoratori"),
+            (dt.date(y + 1, 6, 2), "Festa della Repubblica"),
+        ]
+    return terms, closures
+
+
+@dataclass(frozen=True)
+class DemoLocale:
+    """One demo school: its language, names, zone and the shape of its calendar."""
+
+    code: str
+    name: str
+    time_zone: str
+    domain: str
+    calendar: Callable[[dt.date], Calendar]
+    edfi_school_id: int | None = None
+
+
+DEMO_LOCALES = {
+    # The English demo claims the largest school of the public Ed-Fi sample, so the sample
+    # files import straight into it (docs/IMPORTS.md).
+    "en-gb": DemoLocale(
+        DEMO_SCHOOL_CODE,
+        "Demo Secondary School",
+        "Europe/London",
+        "demo.school",
+        _english_calendar,
+        DEMO_EDFI_SCHOOL_ID,
+    ),
+    "ja": DemoLocale("demo-ja", "デモ中学校", "Asia/Tokyo", "demo-ja.school", japanese_calendar),
+    "it": DemoLocale(
+        "demo-it", "Scuola secondaria Demo", "Europe/Rome", "demo-it.school", italian_calendar
+    ),
+}
+
+
+def demo_language(language: str | None) -> str:
+    """The DEMO_LOCALES key for `language` ("en", "en-gb", "ja", "it"); ValueError if none."""
+    code = (language or "en-gb").lower()
+    if code == "en" or code.startswith("en-"):
+        code = "en-gb"
+    if code not in DEMO_LOCALES:
+        raise ValueError(
+            f"No demo school in {language!r}; choose one of: {', '.join(DEMO_LOCALES)}."
+        )
+    return code
+
+
+def _staff(locale: DemoLocale) -> list[tuple[str, str, str]]:
+    return [
+        (label, email.replace("demo.school", locale.domain), role) for label, email, role in STAFF
+    ]
+
+
+def seed_demo(*, today: dt.date | None = None, language: str | None = None) -> DemoResult:
+    """Create the demo school of `language` (English by default) once. Running it again
+    changes no records and reports the logins; since a token is kept only as a digest, the
+    demo integration's token is replaced by a new one, printed instead."""
+    language = demo_language(language)
+    locale = DEMO_LOCALES[language]
+    existing = School.objects.filter(code=locale.code).first()
     if existing is not None:
         result = DemoResult(school=existing, created=False, patterns=PATTERNS)
-        result.logins = [(label, email, DEMO_PASSWORD) for label, email, _ in STAFF]
-        integration = User.objects.filter(email=INTEGRATION_EMAIL).first()
+        result.logins = [(label, email, DEMO_PASSWORD) for label, email, _ in _staff(locale)]
+        integration = User.objects.filter(email=_integration_email(locale)).first()
         if integration is not None:
             with transaction.atomic():
                 ApiToken.objects.filter(user=integration, name=DEMO_TOKEN_NAME).delete()
                 result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
         return result
     with transaction.atomic():
-        return _create(today)
+        return _create(today, language, locale)
 
 
-def _create(today: dt.date | None) -> DemoResult:
+def _integration_email(locale: DemoLocale) -> str:
+    return INTEGRATION_EMAIL.replace("demo.school", locale.domain)
+
+
+def _create(today: dt.date | None, language: str, locale: DemoLocale) -> DemoResult:
     school = School.objects.create(
-        code=DEMO_SCHOOL_CODE,
-        name="Demo Secondary School",
-        time_zone="Europe/London",
-        # The demo claims the largest school of the public Ed-Fi sample, so the sample files
-        # import straight into it (docs/IMPORTS.md).
-        edfi_school_id=DEMO_EDFI_SCHOOL_ID,
+        code=locale.code,
+        name=locale.name,
+        time_zone=locale.time_zone,
+        default_language=language,
+        edfi_school_id=locale.edfi_school_id,
     )
     today = today or school.today()
-    terms, closures = demo_calendar(today)
+    terms, closures = locale.calendar(today)
     for name, start, end in terms:
         Term.objects.create(school=school, name=name, starts_on=start, ends_on=end)
-    for day in closures:
-        ClosureDay.objects.create(school=school, date=day, reason="Staff training day")
+    in_term = set(school_days_between(school, min(t[1] for t in terms), max(t[2] for t in terms)))
+    for day, reason in closures:
+        # Only a weekday in term closes anything; a holiday on a Sunday is no closure.
+        if day in in_term:
+            ClosureDay.objects.create(school=school, date=day, reason=reason)
 
     result = DemoResult(school=school, created=True, patterns=PATTERNS)
     staff: dict[str, User] = {}
     admin_group = _admin_group()
-    for label, email, role in STAFF:
+    for label, email, role in _staff(locale):
         user = User.objects.create_user(
             email=email, password=DEMO_PASSWORD, display_name=email.split("@")[0].title()
         )
@@ -133,10 +289,12 @@ def _create(today: dt.date | None) -> DemoResult:
         Membership.objects.create(user=user, school=school, role=role)
         staff[email] = user
         result.logins.append((label, email, DEMO_PASSWORD))
-    school.designated_counsellor = staff["counsellor@demo.school"]
-    school.deputy = staff["deputy@demo.school"]
+    school.designated_counsellor = staff[f"counsellor@{locale.domain}"]
+    school.deputy = staff[f"deputy@{locale.domain}"]
     school.save(update_fields=["designated_counsellor", "deputy"])
-    integration = User.objects.create_user(email=INTEGRATION_EMAIL, display_name="School MIS")
+    integration = User.objects.create_user(
+        email=_integration_email(locale), display_name="School MIS"
+    )
     Membership.objects.create(user=integration, school=school, role=Role.INTEGRATION)
     result.token = token_create(user=integration, name=DEMO_TOKEN_NAME)[1]
 
@@ -147,18 +305,15 @@ def _create(today: dt.date | None) -> DemoResult:
             year_group=7 + (n % 5),
             # Year 11 students have the deputy as their own counsellor; the rest go to the
             # designated counsellor.
-            assigned_counsellor=staff["deputy@demo.school"] if 7 + (n % 5) == 11 else None,
+            assigned_counsellor=staff[f"deputy@{locale.domain}"] if 7 + (n % 5) == 11 else None,
         )
         for n in range(1, 61)
     ]
     by_code = {s.code: s for s in students}
-    teachers = [
-        staff["teacher@demo.school"],
-        staff["teacher2@demo.school"],
-        staff["teacher3@demo.school"],
-    ]
+    teachers = [staff[f"{name}@{locale.domain}"] for name in ("teacher", "teacher2", "teacher3")]
     last_day = today - dt.timedelta(days=1) if today.weekday() < 5 else today
-    days = school_days_between(school, last_day - dt.timedelta(weeks=WEEKS + 4), last_day)
+    # A year back: the last twelve school weeks may lie on both sides of a long break.
+    days = school_days_between(school, last_day - dt.timedelta(weeks=WEEKS + 52), last_day)
     weeks = _school_weeks(days)[-WEEKS:]
     _record(by_code, weeks, teachers)
     return result

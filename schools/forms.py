@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, SCREENING_HELP, screen_note
@@ -17,6 +18,8 @@ from .models import AttendanceStatus, Role, Session, Student, refuse_future
 from .signs import SIGNS, Category
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     # What the mixin below is mixed into, for the type checker: a form.
     _FormBase = forms.BaseForm
 else:
@@ -55,25 +58,25 @@ class ObservationForm(SignsByCategoryMixin, forms.Form):
     answers a refused note before anything else."""
 
     student = forms.CharField(
-        label="Student code",
+        label=_("Student code"),
         max_length=17,
-        help_text="Type the start of the code, e.g. S-00, and pick the student.",
+        help_text=_("Type the start of the code, e.g. S-00, and pick the student."),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
     signs = forms.MultipleChoiceField(
-        label="What did you see?",
+        label=_("What did you see?"),
         choices=sign_choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one sign."},
+        error_messages={"required": _("Choose at least one sign.")},
     )
     observed_on = forms.DateField(
-        label="Date",
+        label=_("Date"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         # The one screening validator, on every field a note is written through.
@@ -99,7 +102,7 @@ class ObservationForm(SignsByCategoryMixin, forms.Form):
         student = self.students.filter(code=code).first() if self.students is not None else None
         if student is None:
             raise ValidationError(
-                "There is no student %(code)s at this school.", params={"code": code}
+                _("There is no student %(code)s at this school."), params={"code": code}
             )
         return student
 
@@ -141,21 +144,21 @@ class Mark:
     """A register mark a teacher can tap: the reason code and the status it means."""
 
     code: str
-    label: str
+    label: StrOrPromise
     status: str
 
 
 # England's register codes where they exist, so an imported code and a web mark read alike.
 REGISTER_MARKS = [
-    Mark("/", "Present", AttendanceStatus.PRESENT),
-    Mark("L", "Late (L)", AttendanceStatus.LATE),
-    Mark("U", "Late after the register closed (U)", AttendanceStatus.UNAUTHORISED_ABSENCE),
-    Mark("I", "Absent: illness (I)", AttendanceStatus.AUTHORISED_ABSENCE),
-    Mark("M", "Absent: medical appointment (M)", AttendanceStatus.AUTHORISED_ABSENCE),
-    Mark("C", "Absent: other authorised (C)", AttendanceStatus.AUTHORISED_ABSENCE),
-    Mark("G", "Absent: holiday not agreed (G)", AttendanceStatus.UNAUTHORISED_ABSENCE),
-    Mark("O", "Absent: unauthorised (O)", AttendanceStatus.UNAUTHORISED_ABSENCE),
-    Mark("N", "Absent: no reason yet (N)", AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("/", _("Present"), AttendanceStatus.PRESENT),
+    Mark("L", _("Late (L)"), AttendanceStatus.LATE),
+    Mark("U", _("Late after the register closed (U)"), AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("I", _("Absent: illness (I)"), AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("M", _("Absent: medical appointment (M)"), AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("C", _("Absent: other authorised (C)"), AttendanceStatus.AUTHORISED_ABSENCE),
+    Mark("G", _("Absent: holiday not agreed (G)"), AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("O", _("Absent: unauthorised (O)"), AttendanceStatus.UNAUTHORISED_ABSENCE),
+    Mark("N", _("Absent: no reason yet (N)"), AttendanceStatus.UNAUTHORISED_ABSENCE),
 ]
 MARKS_BY_CODE = {m.code: m for m in REGISTER_MARKS}
 # For records whose code is not one of ours (imported), the mark that stands for the status.
@@ -181,19 +184,19 @@ def mark_of(record) -> str:
 class RegisterPickForm(forms.Form):
     """Which register: a year group, a date and a session."""
 
-    year_group = forms.TypedChoiceField(label="Year group", coerce=int)
+    year_group = forms.TypedChoiceField(label=_("Year group"), coerce=int)
     date = forms.DateField(
-        label="Date",
+        label=_("Date"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         validators=[validate_date_bounds],
     )
-    session = forms.ChoiceField(label="Session", choices=Session.choices)
+    session = forms.ChoiceField(label=_("Session"), choices=Session.choices)
 
     def __init__(self, *args, school=None, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
         year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
-        year_group.choices = [(y, f"Year {y}") for y in year_groups]
+        year_group.choices = [(y, _("Year %(year)s") % {"year": y}) for y in year_groups]
         if school is not None:
             self.fields["date"].widget.attrs["max"] = school.today().isoformat()
 
@@ -212,17 +215,19 @@ STAFF_ROLE_CHOICES = [
 
 
 class StaffAddForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(label="Role", choices=STAFF_ROLE_CHOICES)
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=STAFF_ROLE_CHOICES)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class StudentAddForm(forms.Form):
-    code = forms.CharField(label="Code", max_length=17, help_text="For example S-0042.")
-    year_group = forms.IntegerField(label="Year group", min_value=1, max_value=14, required=False)
+    code = forms.CharField(label=_("Code"), max_length=17, help_text=_("For example S-0042."))
+    year_group = forms.IntegerField(
+        label=_("Year group"), min_value=1, max_value=14, required=False
+    )
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
@@ -234,12 +239,12 @@ class StudentYearForm(forms.Form):
 
 class StudentBulkForm(forms.Form):
     codes = forms.CharField(
-        label="Codes, one per line",
+        label=_("Codes, one per line"),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text="Pseudonymous codes only (like S-0042), never names.",
+        help_text=_("Pseudonymous codes only (like S-0042), never names."),
     )
     year_group = forms.IntegerField(
-        label="Year group for all of them", min_value=1, max_value=14, required=False
+        label=_("Year group for all of them"), min_value=1, max_value=14, required=False
     )
 
     def clean_codes(self):

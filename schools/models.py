@@ -16,26 +16,27 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.screening import NOTE_MAX_LENGTH, CleanTextField, screen_note
 
 from .signs import Sign
 
 STUDENT_CODE_PATTERN = r"^[A-Z]{1,4}-[A-Z0-9]{4,12}$"
-STUDENT_CODE_HELP = (
+STUDENT_CODE_HELP = _(
     "A pseudonymous code: 1-4 capital letters, a dash, then 4-12 capital letters or digits "
     "(for example S-0042). Never a name or a number from another system."
 )
 student_code_validator = RegexValidator(
     STUDENT_CODE_PATTERN,
-    message="Enter a code like S-0042: 1-4 capital letters, a dash, 4-12 capitals or digits.",
+    message=_("Enter a code like S-0042: 1-4 capital letters, a dash, 4-12 capitals or digits."),
     code="invalid_code",
 )
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
 def refuse_future(day: dt.date | None, school: School, field: str | None = None) -> None:
@@ -45,7 +46,7 @@ def refuse_future(day: dt.date | None, school: School, field: str | None = None)
     that field."""
     if day is not None and day > school.today():
         error = ValidationError(
-            "%(day)s is in the future at %(school)s; record what has happened.",
+            _("%(day)s is in the future at %(school)s; record what has happened."),
             code="future_date",
             params={"day": day.isoformat(), "school": school.code},
         )
@@ -53,24 +54,28 @@ def refuse_future(day: dt.date | None, school: School, field: str | None = None)
 
 
 class Role(models.TextChoices):
-    TEACHER = "teacher", "Teacher"
-    COUNSELLOR = "counsellor", "Counsellor"
-    SCHOOL_ADMIN = "school_admin", "School admin"
+    TEACHER = "teacher", _("Teacher")
+    COUNSELLOR = "counsellor", _("Counsellor")
+    SCHOOL_ADMIN = "school_admin", _("School admin")
     # A service account for the school's information system: writes students and attendance.
-    INTEGRATION = "integration", "Integration"
+    INTEGRATION = "integration", _("Integration")
 
 
 class School(models.Model):
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. DEMO.")
+    code = models.SlugField(max_length=20, unique=True, help_text=_("Short code, e.g. DEMO."))
     name = models.CharField(max_length=120)
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    # What its staff read unless they choose otherwise on their profile page.
+    default_language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     edfi_school_id = models.BigIntegerField(
         null=True,
         blank=True,
         unique=True,
-        help_text="The school's Ed-Fi SchoolId, for routing imported events.",
+        help_text=_("The school's Ed-Fi SchoolId, for routing imported events."),
     )
     designated_counsellor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,7 +83,7 @@ class School(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="designated_for",
-        help_text="Told about a new case when the student has no assigned counsellor.",
+        help_text=_("Told about a new case when the student has no assigned counsellor."),
     )
     deputy = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -86,7 +91,7 @@ class School(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="deputy_for",
-        help_text="Told when a case is not acknowledged in time.",
+        help_text=_("Told when a case is not acknowledged in time."),
     )
     second_factor_required = models.BooleanField(
         default=False,
@@ -112,18 +117,24 @@ class School(models.Model):
         # Whoever is named here is told about cases, so they must be able to open one: the
         # designated counsellor a counsellor, the deputy a counsellor or a school admin.
         wanted = {
-            "designated_counsellor": ({Role.COUNSELLOR}, "a counsellor"),
-            "deputy": ({Role.COUNSELLOR, Role.SCHOOL_ADMIN}, "a counsellor or school admin"),
+            "designated_counsellor": (
+                {Role.COUNSELLOR},
+                _("Choose a counsellor of this school."),
+            ),
+            "deputy": (
+                {Role.COUNSELLOR, Role.SCHOOL_ADMIN},
+                _("Choose a counsellor or school admin of this school."),
+            ),
         }
-        for field, (roles, who) in wanted.items():
+        for field, (roles, wrong_role) in wanted.items():
             user_id = getattr(self, f"{field}_id")
             if not user_id or not self.pk:
                 continue
             role = self.memberships.filter(user_id=user_id).values_list("role", flat=True).first()
             if role is None:
-                raise ValidationError({field: "Choose a member of staff of this school."})
+                raise ValidationError({field: _("Choose a member of staff of this school.")})
             if role not in roles:
-                raise ValidationError({field: f"Choose {who} of this school."})
+                raise ValidationError({field: wrong_role})
 
 
 class Membership(models.Model):
@@ -259,7 +270,7 @@ class Student(models.Model):
         max_length=17, validators=[student_code_validator], help_text=STUDENT_CODE_HELP
     )
     year_group = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="School year (1-14); empty when not known yet."
+        null=True, blank=True, help_text=_("School year (1-14); empty when not known yet.")
     )
     assigned_counsellor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -313,31 +324,31 @@ class Student(models.Model):
             ).exists()
             if not is_counsellor:
                 raise ValidationError(
-                    {"assigned_counsellor": "Choose a counsellor of this student's school."}
+                    {"assigned_counsellor": _("Choose a counsellor of this student's school.")}
                 )
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", "Present"
-    LATE = "late", "Late"
-    AUTHORISED_ABSENCE = "authorised_absence", "Authorised absence"
-    UNAUTHORISED_ABSENCE = "unauthorised_absence", "Unauthorised absence"
-    NOT_REQUIRED = "not_required", "Not required"
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    AUTHORISED_ABSENCE = "authorised_absence", _("Authorised absence")
+    UNAUTHORISED_ABSENCE = "unauthorised_absence", _("Unauthorised absence")
+    NOT_REQUIRED = "not_required", _("Not required")
 
 
 ABSENT_STATUSES = (AttendanceStatus.AUTHORISED_ABSENCE, AttendanceStatus.UNAUTHORISED_ABSENCE)
 
 
 class Session(models.TextChoices):
-    AM = "AM", "Morning"
-    PM = "PM", "Afternoon"
+    AM = "AM", _("Morning")
+    PM = "PM", _("Afternoon")
 
 
 class RecordSource(models.TextChoices):
-    REGISTER = "register", "Register"
-    API = "api", "API"
-    IMPORT_CSV = "import_csv", "CSV import"
-    IMPORT_EDFI = "import_edfi", "Ed-Fi import"
+    REGISTER = "register", _("Register")
+    API = "api", _("API")
+    IMPORT_CSV = "import_csv", _("CSV import")
+    IMPORT_EDFI = "import_edfi", _("Ed-Fi import")
 
 
 class AttendanceRecord(models.Model):
@@ -349,7 +360,7 @@ class AttendanceRecord(models.Model):
     session = models.CharField(max_length=2, choices=Session.choices)
     status = models.CharField(max_length=24, choices=AttendanceStatus.choices)
     original_code = models.CharField(
-        max_length=60, blank=True, help_text="The code as received, e.g. a register code."
+        max_length=60, blank=True, help_text=_("The code as received, e.g. a register code.")
     )
     source = models.CharField(
         max_length=16, choices=RecordSource.choices, default=RecordSource.REGISTER
@@ -463,15 +474,15 @@ class ImportJob(models.Model):
     """
 
     class Format(models.TextChoices):
-        CSV = "csv", "CSV attendance"
-        EDFI = "edfi", "Ed-Fi XML"
+        CSV = "csv", _("CSV attendance")
+        EDFI = "edfi", _("Ed-Fi XML")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Imported"
-        REFUSED = "refused", "Refused (nothing written)"
-        FAILED = "failed", "Failed (nothing written)"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Imported")
+        REFUSED = "refused", _("Refused (nothing written)")
+        FAILED = "failed", _("Failed (nothing written)")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs")
     uploaded_by = models.ForeignKey(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from . import tenancy
@@ -302,19 +303,22 @@ class StudentResolver:
     def school(self, code: str | None) -> School:
         if code is not None and not isinstance(code, str):
             # A batch is preloaded before its rows are validated: any JSON value may be here.
-            raise serializers.ValidationError({"school": "A school is named by its code."})
+            raise serializers.ValidationError({"school": _("A school is named by its code.")})
         if code:
             if code not in self.schools:
                 raise serializers.ValidationError(
-                    {"school": f"You cannot record for a school with code {code!r}."}
+                    {
+                        "school": _("You cannot record for a school with code %(code)r.")
+                        % {"code": code}
+                    }
                 )
             return self.schools[code]
         if len(self.schools) == 1:
             return next(iter(self.schools.values()))
         if not self.schools:
-            raise serializers.ValidationError({"school": "You cannot record for any school."})
+            raise serializers.ValidationError({"school": _("You cannot record for any school.")})
         raise serializers.ValidationError(
-            {"school": "You work at several schools: name the school by its code."}
+            {"school": _("You work at several schools: name the school by its code.")}
         )
 
     def preload(self, rows: Iterable[Any]) -> None:
@@ -340,12 +344,23 @@ class StudentResolver:
             found = Student.objects.select_related("school").filter(school=school, code=code)
             self._students[key] = found.first()
         student = self._students[key]
+        params = {"code": code, "school": school.code}
         if student is None:
             raise serializers.ValidationError(
-                {"student": f"No student with code {code} at {school.code}."}
+                {"student": _("No student with code %(code)s at %(school)s.") % params}
             )
         if not student.is_active:
             raise serializers.ValidationError(
-                {"student": f"Student {code} is no longer active at {school.code}."}
+                {"student": _("Student %(code)s is no longer active at %(school)s.") % params}
             )
         return student
+
+
+def school_language_for(user: User) -> str | None:
+    """The default language of the first of `user`'s schools (by code), or None."""
+    return (
+        Membership.objects.filter(user=user)
+        .order_by("school__code")
+        .values_list("school__default_language", flat=True)
+        .first()
+    )

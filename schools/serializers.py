@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.limits import validate_date_bounds
@@ -91,7 +92,10 @@ class StudentWriteSerializer(serializers.Serializer):
         attrs["school"] = _resolver(self).school(attrs.get("school"))
         if Student.objects.filter(school=attrs["school"], code=attrs["code"]).exists():
             raise serializers.ValidationError(
-                {"code": f"{attrs['code']} is already a student at {attrs['school'].code}."}
+                {
+                    "code": _("%(code)s is already a student at %(school)s.")
+                    % {"code": attrs["code"], "school": attrs["school"].code}
+                }
             )
         return attrs
 
@@ -192,13 +196,18 @@ def _repeats(rows, key, field: str, what: str) -> None:
     """Refuse a batch in which two rows share `key(row)`, naming the later row, so a batch
     does not fail on the database's unique constraint with a 500."""
     seen: dict = {}
-    errors: list[dict] = [{} for _ in rows]
+    errors: list[dict] = [{} for _row in rows]
     for i, row in enumerate(rows):
         k = key(row)
         if k is None:
             continue
         if k in seen:
-            errors[i] = {field: [f"Row {i + 1} repeats row {seen[k] + 1}: {what}."]}
+            errors[i] = {
+                field: [
+                    _("Row %(row)s repeats row %(first)s: %(what)s.")
+                    % {"row": i + 1, "first": seen[k] + 1, "what": what}
+                ]
+            }
         else:
             seen[k] = i
     if any(errors):
@@ -211,7 +220,7 @@ class ObservationBatchSerializer(serializers.Serializer):
     )
 
     def validate_observations(self, rows):
-        _repeats(rows, lambda row: row.get("client_id"), "client_id", "the same client id")
+        _repeats(rows, lambda row: row.get("client_id"), "client_id", _("the same client id"))
         return rows
 
 
@@ -247,7 +256,7 @@ class AttendanceBatchSerializer(serializers.Serializer):
             rows,
             lambda row: (row["student"].pk, row["date"], row["session"]),
             "non_field_errors",
-            "the same student, date and session",
+            _("the same student, date and session"),
         )
         return rows
 

@@ -6,59 +6,64 @@ Codes are stable: rules, the API and imports refer to them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Sign(models.TextChoices):
-    ABSENCE = "ABSENCE", "Absent"
-    LATE = "LATE", "Late or left early"
-    FATIGUE = "FATIGUE", "Asleep or exhausted"
-    ISOLATION = "ISOLATION", "Alone at breaks"
-    REFUSES_CONTACT = "REFUSES_CONTACT", "Refuses contact"
-    DIGITAL_ESCAPE = "DIGITAL_ESCAPE", "Gaming / online escape"
-    DISTRESS = "DISTRESS", "Shame or anxiety"
-    LOW_MOTIVATION = "LOW_MOTIVATION", "No motivation"
-    SELF_CARE = "SELF_CARE", "Neglects self-care"
-    BULLYING = "BULLYING", "Bullying or rejection"
-    SETBACK = "SETBACK", "Academic setback"
-    FAMILY_STRAIN = "FAMILY_STRAIN", "Family strain"
+    ABSENCE = "ABSENCE", _("Absent")
+    LATE = "LATE", _("Late or left early")
+    FATIGUE = "FATIGUE", _("Asleep or exhausted")
+    ISOLATION = "ISOLATION", _("Alone at breaks")
+    REFUSES_CONTACT = "REFUSES_CONTACT", _("Refuses contact")
+    DIGITAL_ESCAPE = "DIGITAL_ESCAPE", _("Gaming / online escape")
+    DISTRESS = "DISTRESS", _("Shame or anxiety")
+    LOW_MOTIVATION = "LOW_MOTIVATION", _("No motivation")
+    SELF_CARE = "SELF_CARE", _("Neglects self-care")
+    BULLYING = "BULLYING", _("Bullying or rejection")
+    SETBACK = "SETBACK", _("Academic setback")
+    FAMILY_STRAIN = "FAMILY_STRAIN", _("Family strain")
 
 
 class Category(models.TextChoices):
-    ATTENDANCE = "attendance", "Attendance"
-    SLEEP = "sleep", "Sleep and routine"
-    WITHDRAWAL = "withdrawal", "Withdrawal"
-    CONTEXT = "context", "Context"
+    ATTENDANCE = "attendance", _("Attendance")
+    SLEEP = "sleep", _("Sleep and routine")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+    CONTEXT = "context", _("Context")
 
 
 @dataclass(frozen=True)
 class SignInfo:
     code: str
-    label: str
+    label: StrOrPromise
     category: str
-    description: str
+    description: StrOrPromise
 
 
-_DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    Sign.ABSENCE: (Category.ATTENDANCE, "Absent from school or from a lesson."),
-    Sign.LATE: (Category.SLEEP, "Arrived late or left early."),
-    Sign.FATIGUE: (Category.SLEEP, "Asleep or visibly exhausted in class."),
-    Sign.ISOLATION: (Category.WITHDRAWAL, "Alone at breaks and lunch, avoids group work."),
-    Sign.REFUSES_CONTACT: (Category.WITHDRAWAL, "Refuses to talk with peers or staff."),
+_DESCRIPTIONS: dict[str, tuple[str, StrOrPromise]] = {
+    Sign.ABSENCE: (Category.ATTENDANCE, _("Absent from school or from a lesson.")),
+    Sign.LATE: (Category.SLEEP, _("Arrived late or left early.")),
+    Sign.FATIGUE: (Category.SLEEP, _("Asleep or visibly exhausted in class.")),
+    Sign.ISOLATION: (Category.WITHDRAWAL, _("Alone at breaks and lunch, avoids group work.")),
+    Sign.REFUSES_CONTACT: (Category.WITHDRAWAL, _("Refuses to talk with peers or staff.")),
     Sign.DIGITAL_ESCAPE: (
         Category.WITHDRAWAL,
-        "Excessive gaming or time online; talks of nothing else.",
+        _("Excessive gaming or time online; talks of nothing else."),
     ),
-    Sign.DISTRESS: (Category.WITHDRAWAL, "Shame, guilt or anxiety about being with others."),
+    Sign.DISTRESS: (Category.WITHDRAWAL, _("Shame, guilt or anxiety about being with others.")),
     Sign.LOW_MOTIVATION: (
         Category.WITHDRAWAL,
-        "Emotionally numb, no interest in the future.",
+        _("Emotionally numb, no interest in the future."),
     ),
-    Sign.SELF_CARE: (Category.WITHDRAWAL, "Neglects hygiene or daily routine."),
-    Sign.BULLYING: (Category.CONTEXT, "Bullied, rejected or left out by peers."),
-    Sign.SETBACK: (Category.CONTEXT, "An academic failure or a disappointment."),
-    Sign.FAMILY_STRAIN: (Category.CONTEXT, "Family conflict or lack of support at home."),
+    Sign.SELF_CARE: (Category.WITHDRAWAL, _("Neglects hygiene or daily routine.")),
+    Sign.BULLYING: (Category.CONTEXT, _("Bullied, rejected or left out by peers.")),
+    Sign.SETBACK: (Category.CONTEXT, _("An academic failure or a disappointment.")),
+    Sign.FAMILY_STRAIN: (Category.CONTEXT, _("Family conflict or lack of support at home.")),
 }
 
 SIGNS: dict[str, SignInfo] = {

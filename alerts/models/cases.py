@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.screening import NOTE_MAX_LENGTH, CleanTextField, screen_note
 from schools.models import AttendanceRecord, Observation, Student
@@ -15,11 +16,11 @@ from .rules import Severity, WarningRule
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "New"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    IN_PROGRESS = "in_progress", "In progress"
-    MONITORING = "monitoring", "Monitoring"
-    RESOLVED = "resolved", "Resolved"
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
 
 
 OPEN_STATUSES = (
@@ -31,9 +32,9 @@ OPEN_STATUSES = (
 
 
 class Stage(models.TextChoices):
-    WATCH = "watch", "Watch"
-    PRE_WITHDRAWAL = "pre_withdrawal", "Pre-withdrawal (3 months)"
-    PERSISTENT = "persistent", "Persistent (6 months)"
+    WATCH = "watch", _("Watch")
+    PRE_WITHDRAWAL = "pre_withdrawal", _("Pre-withdrawal (3 months)")
+    PERSISTENT = "persistent", _("Persistent (6 months)")
 
 
 STAGE_ORDER: tuple[str, ...] = tuple(Stage.values)
@@ -84,7 +85,7 @@ class Case(models.Model):
     # The latest evidence, window by window, per rule (what the counsellor reads).
     evidence = models.JSONField(default=dict, blank=True)
     clean_weeks = models.PositiveSmallIntegerField(
-        default=0, help_text="Whole school weeks since a rule last fired."
+        default=0, help_text=_("Whole school weeks since a rule last fired.")
     )
     resolution_suggested_at = models.DateTimeField(null=True, blank=True)
     opened_count = models.PositiveSmallIntegerField(default=1)
@@ -241,29 +242,29 @@ class CaseEvidence(models.Model):
 
 
 class EventKind(models.TextChoices):
-    OPENED = "opened", "Opened"
-    REOPENED = "reopened", "Reopened"
-    STATUS_CHANGE = "status_change", "Status change"
-    NOTE = "note", "Note"
-    ACTION = "action", "Action taken"
-    EVIDENCE = "evidence", "Evidence added"
-    STAGE_CHANGE = "stage_change", "Stage raised"
-    SEVERITY_CHANGE = "severity_change", "Severity raised"
-    RESOLUTION_SUGGESTED = "resolution_suggested", "Resolution suggested"
-    ESCALATION = "escalation", "Escalation"
-    OWNER_CHANGE = "owner_change", "Owner changed"
-    REVIEW_SET = "review_set", "Review date set"
-    REVIEW_DUE = "review_due", "Review due"
+    OPENED = "opened", _("Opened")
+    REOPENED = "reopened", _("Reopened")
+    STATUS_CHANGE = "status_change", _("Status change")
+    NOTE = "note", _("Note")
+    ACTION = "action", _("Action taken")
+    EVIDENCE = "evidence", _("Evidence added")
+    STAGE_CHANGE = "stage_change", _("Stage raised")
+    SEVERITY_CHANGE = "severity_change", _("Severity raised")
+    RESOLUTION_SUGGESTED = "resolution_suggested", _("Resolution suggested")
+    ESCALATION = "escalation", _("Escalation")
+    OWNER_CHANGE = "owner_change", _("Owner changed")
+    REVIEW_SET = "review_set", _("Review date set")
+    REVIEW_DUE = "review_due", _("Review due")
 
 
 class ActionType(models.TextChoices):
     """The documented responses (WARNING_SIGNS.md, sources 000, 002, 004)."""
 
-    TALK_WITH_FAMILY = "talk_with_family", "Talk with the family"
-    MENTAL_HEALTH_REFERRAL = "mental_health_referral", "Referral to a mental-health professional"
-    REINTEGRATION_PLAN = "reintegration_plan", "Gradual reintegration plan"
-    THERAPY_REFERRAL = "therapy_referral", "CBT or family-therapy referral"
-    OTHER = "other", "Other"
+    TALK_WITH_FAMILY = "talk_with_family", _("Talk with the family")
+    MENTAL_HEALTH_REFERRAL = "mental_health_referral", _("Referral to a mental-health professional")
+    REINTEGRATION_PLAN = "reintegration_plan", _("Gradual reintegration plan")
+    THERAPY_REFERRAL = "therapy_referral", _("CBT or family-therapy referral")
+    OTHER = "other", _("Other")
 
 
 class CaseEvent(models.Model):

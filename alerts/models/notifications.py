@@ -7,24 +7,25 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .cases import Case, Stage
 from .rules import Severity
 
 
 class NotificationKind(models.TextChoices):
-    OPENED = "opened", "Case opened"
-    STAGE_RAISED = "stage_raised", "Stage raised"
-    SEVERITY_RAISED = "severity_raised", "Severity raised"
-    ESCALATED = "escalated", "Escalated"
-    REVIEW_DUE = "review_due", "Review due"
+    OPENED = "opened", _("Case opened")
+    STAGE_RAISED = "stage_raised", _("Stage raised")
+    SEVERITY_RAISED = "severity_raised", _("Severity raised")
+    ESCALATED = "escalated", _("Escalated")
+    REVIEW_DUE = "review_due", _("Review due")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):

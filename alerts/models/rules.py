@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.screening import CleanCharField, CleanTextField
 from schools.models import School
@@ -14,10 +15,10 @@ from schools.signs import Sign
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 # Severity is compared and raised "one step": the order of the choices is the scale.
@@ -33,17 +34,17 @@ def severity_step_up(value: str, steps: int = 1) -> str:
 
 
 class RuleKind(models.TextChoices):
-    SIGN_PATTERN = "sign_pattern", "Sign pattern"
-    ATTENDANCE_RATE = "attendance_rate", "Attendance rate"
+    SIGN_PATTERN = "sign_pattern", _("Sign pattern")
+    ATTENDANCE_RATE = "attendance_rate", _("Attendance rate")
     # Fires when other rules of the school fire together on the same school day (all of
     # them, or at least `min_components`): register absences and teachers' observations
     # corroborating each other. docs/RULES.md says when to use it.
-    COMPOSITE = "composite", "Composite (other rules together)"
+    COMPOSITE = "composite", _("Composite (other rules together)")
 
 
 class CountUnit(models.TextChoices):
-    OBSERVATIONS = "observations", "Observations"
-    DAYS = "days", "Days with a sign"
+    OBSERVATIONS = "observations", _("Observations")
+    DAYS = "days", _("Days with a sign")
 
 
 class WarningRule(models.Model):
@@ -55,7 +56,7 @@ class WarningRule(models.Model):
     """
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="warning_rules")
-    key = models.SlugField(max_length=40, blank=True, help_text="Set for a default rule.")
+    key = models.SlugField(max_length=40, blank=True, help_text=_("Set for a default rule."))
     name = CleanCharField(max_length=80)
     description = CleanTextField(blank=True, validators=[MaxLengthValidator(1000)])
     enabled = models.BooleanField(default=True)
@@ -67,30 +68,30 @@ class WarningRule(models.Model):
         max_length=16,
         choices=CountUnit.choices,
         default=CountUnit.OBSERVATIONS,
-        help_text="Count observations, or school days on which a sign was seen.",
+        help_text=_("Count observations, or school days on which a sign was seen."),
     )
     # Register marks count as signs: a late mark is LATE, an absence is ABSENCE.
     use_register = models.BooleanField(
-        default=True, help_text="Count late marks as LATE and absences as ABSENCE."
+        default=True, help_text=_("Count late marks as LATE and absences as ABSENCE.")
     )
     window_days = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="School days per window; 5 is a school week.",
+        help_text=_("School days per window; 5 is a school week."),
     )
     min_events_per_window = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1)]
     )
     min_distinct_signs = models.PositiveSmallIntegerField(
-        default=1, help_text="Different signs seen over all the windows together."
+        default=1, help_text=_("Different signs seen over all the windows together.")
     )
     min_distinct_observers = models.PositiveSmallIntegerField(
-        default=1, help_text="Different members of staff over all the windows together."
+        default=1, help_text=_("Different members of staff over all the windows together.")
     )
     consecutive_windows = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(26)],
-        help_text="The condition must hold in each of this many windows in a row.",
+        help_text=_("The condition must hold in each of this many windows in a row."),
     )
     attendance_threshold = models.DecimalField(
         max_digits=5,
@@ -98,7 +99,7 @@ class WarningRule(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Attendance-rate rules: fires below this percentage of possible sessions.",
+        help_text=_("Attendance-rate rules: fires below this percentage of possible sessions."),
     )
     # Composite rules: the ids of the rules (of the same school, not composite themselves)
     # that must fire together, and how many of them at least (empty: all of them).
@@ -184,15 +185,15 @@ class WarningRule(models.Model):
         if unknown:
             raise ValidationError(
                 {
-                    "signs": f"Unknown sign code(s): {', '.join(unknown)}. "
-                    f"Known codes: {', '.join(Sign.values)}."
+                    "signs": _("Unknown sign code(s): %(unknown)s. Known codes: %(known)s.")
+                    % {"unknown": ", ".join(unknown), "known": ", ".join(Sign.values)}
                 }
             )
         if self.kind == RuleKind.SIGN_PATTERN and not self.signs:
-            raise ValidationError({"signs": "A sign-pattern rule counts at least one sign."})
+            raise ValidationError({"signs": _("A sign-pattern rule counts at least one sign.")})
         if self.kind == RuleKind.ATTENDANCE_RATE and self.attendance_threshold is None:
             raise ValidationError(
-                {"attendance_threshold": "An attendance rule needs a threshold (e.g. 90)."}
+                {"attendance_threshold": _("An attendance rule needs a threshold (e.g. 90).")}
             )
         if self.kind == RuleKind.COMPOSITE:
             self._clean_components()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Case, Value, When
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from schools.admin import SchoolScopedAdmin
 
@@ -61,7 +61,7 @@ class OutboxAdmin(SchoolScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Retry the selected failed notifications now")
+    @admin.action(description=gettext_lazy("Retry the selected failed notifications now"))
     def retry_failed(self, request, queryset):
         retried = sum(
             notification_retry(notification=n)

@@ -8,6 +8,7 @@ no longer reads about its cases. Another user's notice is a 404.
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -61,7 +62,7 @@ class ReadAllSerializer(serializers.Serializer):
         school = tenancy.schools_for(user, roles=tenancy.CASEWORK_ROLES).filter(code=value).first()
         if school is None:
             # The same answer for a school that exists elsewhere and one that does not.
-            raise serializers.ValidationError("No such school among yours.")
+            raise serializers.ValidationError(_("No such school among yours."))
         return school.pk
 
 

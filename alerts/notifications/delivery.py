@@ -32,17 +32,23 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.broker import publish_quickly
+from core.i18n import language_of
 from schools.models import Membership
 from schools.tenancy import CASEWORK_ROLES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from ..models import DeliveryAttempt, Notice, Notification, NotificationKind, NotificationStatus
 
@@ -50,12 +56,12 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "alerts.tasks.deliver_notifications"
 
-KIND_HEADLINES: dict[str, str] = {
-    NotificationKind.OPENED: "A case was opened",
-    NotificationKind.STAGE_RAISED: "A case's stage was raised",
-    NotificationKind.SEVERITY_RAISED: "A case's severity was raised",
-    NotificationKind.ESCALATED: "A case has not been acknowledged in time",
-    NotificationKind.REVIEW_DUE: "A case you own is due for review",
+KIND_HEADLINES: dict[str, StrOrPromise] = {
+    NotificationKind.OPENED: gettext_lazy("A case was opened"),
+    NotificationKind.STAGE_RAISED: gettext_lazy("A case's stage was raised"),
+    NotificationKind.SEVERITY_RAISED: gettext_lazy("A case's severity was raised"),
+    NotificationKind.ESCALATED: gettext_lazy("A case has not been acknowledged in time"),
+    NotificationKind.REVIEW_DUE: gettext_lazy("A case you own is due for review"),
 }
 
 
@@ -81,23 +87,37 @@ class Message:
     @property
     def subject(self) -> str:
         # No student code in the subject: subjects show on lock screens and in previews.
-        return f"Early warning: {self.headline.lower()}"
+        return _("Early warning: %(headline)s") % {"headline": self.headline.lower()}
 
     @property
     def body(self) -> str:
         return (
-            f"{self.headline}.\n\n"
-            f"Student: {self.code}\n"
-            f"Stage: {self.stage}\n"
-            f"Severity: {self.severity}\n\n"
-            f"Open the case: {self.link}\n\n"
-            "This message carries only the student's pseudonymous code. "
-            "Sign in to read the case.\n"
+            _("%(headline)s.") % {"headline": self.headline}
+            + "\n\n"
+            + _("Student: %(code)s") % {"code": self.code}
+            + "\n"
+            + _("Stage: %(stage)s") % {"stage": self.stage}
+            + "\n"
+            + _("Severity: %(severity)s") % {"severity": self.severity}
+            + "\n\n"
+            + _("Open the case: %(link)s") % {"link": self.link}
+            + "\n\n"
+            + _(
+                "This message carries only the student's pseudonymous code. "
+                "Sign in to read the case."
+            )
+            + "\n"
         )
 
     @property
     def notice_text(self) -> str:
-        return f"{self.headline}: {self.code} (stage {self.stage}, severity {self.severity})"[:200]
+        text = _("%(headline)s: %(code)s (stage %(stage)s, severity %(severity)s)") % {
+            "headline": self.headline,
+            "code": self.code,
+            "stage": self.stage,
+            "severity": self.severity,
+        }
+        return text[:200]
 
 
 def case_link(case_id: int) -> str:
@@ -105,12 +125,13 @@ def case_link(case_id: int) -> str:
 
 
 def message_for(notification: Notification) -> Message:
+    """The message in the language active now (the recipient's, in notification_deliver)."""
     return Message(
         code=notification.case.student.code,
         kind=notification.kind,
-        headline=KIND_HEADLINES.get(notification.kind, "A case changed"),
-        stage=notification.get_stage_display(),
-        severity=notification.get_severity_display(),
+        headline=str(KIND_HEADLINES.get(notification.kind, _("A case changed"))),
+        stage=str(notification.get_stage_display()),
+        severity=str(notification.get_severity_display()),
         link=case_link(notification.case_id),
     )
 
@@ -216,6 +237,29 @@ def _finish(notification: Notification, claimed_at: dt.datetime, **fields: Any) 
     return bool(done)
 
 
+def _deliver_channels(notification: Notification) -> tuple[str, bool]:
+    """Every channel not yet done, each attempt recorded; stops at the first failure.
+    Returns (error, permanent): an empty error when all delivered.
+
+    The sender runs in no one's language: the message (the notice's text, the e-mail) is
+    written in the recipient's (their own choice, else their school's)."""
+    with language_of(notification.recipient):
+        message = message_for(notification)
+        for channel in CHANNELS:
+            if channel.is_done(notification):
+                continue
+            try:
+                channel.notify(notification, message)
+            except DeliveryError as exc:
+                error = str(exc)[:2000]
+                DeliveryAttempt.objects.create(
+                    notification=notification, channel=channel.name, ok=False, error=error
+                )
+                return error, isinstance(exc, PermanentDeliveryError)
+            DeliveryAttempt.objects.create(notification=notification, channel=channel.name, ok=True)
+    return "", False
+
+
 def notification_deliver(
     *, notification: Notification, claimed_at: dt.datetime, now: dt.datetime | None = None
 ) -> str:
@@ -231,19 +275,7 @@ def notification_deliver(
     if not _recipient_may_know(notification):
         error, permanent = "The recipient is no longer casework staff at this school.", True
     else:
-        message = message_for(notification)
-        for channel in CHANNELS:
-            if channel.is_done(notification):
-                continue
-            try:
-                channel.notify(notification, message)
-            except DeliveryError as exc:
-                error, permanent = str(exc)[:2000], isinstance(exc, PermanentDeliveryError)
-                DeliveryAttempt.objects.create(
-                    notification=notification, channel=channel.name, ok=False, error=error
-                )
-                break
-            DeliveryAttempt.objects.create(notification=notification, channel=channel.name, ok=True)
+        error, permanent = _deliver_channels(notification)
 
     if not error:
         _finish(

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_reads, audit_record
 from core.exceptions import Conflict
@@ -52,16 +53,16 @@ def case_set_status(*, case: Case, to_status: str, by: User, text: str = "") -> 
     from_status = case.status
     if to_status not in CaseStatus.values:
         raise ValidationError(
-            "Unknown status %(s)s.", code="unknown_status", params={"s": to_status}
+            _("Unknown status %(s)s."), code="unknown_status", params={"s": to_status}
         )
     if to_status not in TRANSITIONS[from_status]:
         raise ValidationError(
-            "A case cannot go from %(a)s to %(b)s. From %(a)s it can go to: %(ok)s.",
+            _("A case cannot go from %(a)s to %(b)s. From %(a)s it can go to: %(ok)s."),
             code="invalid_transition",
             params={
                 "a": CaseStatus(from_status).label,
                 "b": CaseStatus(to_status).label,
-                "ok": ", ".join(CaseStatus(s).label for s in sorted(TRANSITIONS[from_status]))
+                "ok": ", ".join(str(CaseStatus(s).label) for s in sorted(TRANSITIONS[from_status]))
                 or "nothing (it reopens only on new evidence)",
             },
         )
@@ -113,12 +114,12 @@ def case_resolve(*, case: Case, by: User, reason: str, outcome: str) -> Case:
     outcome are written together or not at all. It reopens only on evidence dated after
     today."""
     if not clean_text(reason):
-        raise ValidationError("Say in a few words why the case is resolved.", code="no_reason")
+        raise ValidationError(_("Say in a few words why the case is resolved."), code="no_reason")
     if outcome not in OutcomeKind.values:
         raise ValidationError(
-            "Say what the outcome was: one of %(ok)s.",
+            _("Say what the outcome was: one of %(ok)s."),
             code="unknown_outcome",
-            params={"ok": ", ".join(OutcomeKind.values)},
+            params={"ok": _(", ").join(OutcomeKind.values)},
         )
     with transaction.atomic():
         case = case_set_status(case=case, to_status=CaseStatus.RESOLVED, by=by, text=reason)
@@ -133,7 +134,7 @@ def case_add_note(*, case: Case, by: User, text: str) -> CaseEvent:
     """Append a screened note to the case timeline (never edited afterwards)."""
     text = validate_note(text)
     if not text:
-        raise ValidationError("A note cannot be empty.", code="empty_note")
+        raise ValidationError(_("A note cannot be empty."), code="empty_note")
     with transaction.atomic():
         event = CaseEvent.objects.create(case=case, kind=EventKind.NOTE, author=by, text=text)
         audit_record(actor=by, action="case.note", obj=case, school_id=_school_id(case))
@@ -145,13 +146,13 @@ def case_record_action(*, case: Case, by: User, action_type: str, text: str = ""
     description) to the case timeline."""
     if action_type not in ActionType.values:
         raise ValidationError(
-            "Unknown action %(a)s. Choose one of: %(ok)s.",
+            _("Unknown action %(a)s. Choose one of: %(ok)s."),
             code="unknown_action",
             params={"a": action_type, "ok": ", ".join(ActionType.values)},
         )
     text = validate_note(text)
     if action_type == ActionType.OTHER and not text:
-        raise ValidationError("Describe the action in a few words.", code="no_text")
+        raise ValidationError(_("Describe the action in a few words."), code="no_text")
     with transaction.atomic():
         event = CaseEvent.objects.create(
             case=case, kind=EventKind.ACTION, author=by, action_type=action_type, text=text

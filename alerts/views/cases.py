@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.screening import SCREENING_HELP
@@ -40,7 +41,7 @@ LIST_LIMIT = 200
 @login_required
 def cases(request):
     if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     filters = case_filters(request)
     rows = list(worklist(request, filters)[:LIST_LIMIT])
     today: dict[int, dt.date] = {}
@@ -140,7 +141,7 @@ def case_acknowledge(request, pk: int):
         services.case_acknowledge(case=case, by=request.user)
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Acknowledged. The case is yours to work.")
+    return _after(request, case, _("Acknowledged. The case is yours to work."))
 
 
 @login_required
@@ -154,7 +155,7 @@ def case_note(request, pk: int):
         services.case_add_note(case=case, by=request.user, text=form.cleaned_data["text"])
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Note added to the timeline.")
+    return _after(request, case, _("Note added to the timeline."))
 
 
 @login_required
@@ -173,7 +174,7 @@ def case_action(request, pk: int):
         )
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Action recorded on the timeline.")
+    return _after(request, case, _("Action recorded on the timeline."))
 
 
 @login_required
@@ -187,7 +188,7 @@ def case_status(request, pk: int):
         services.case_set_status(case=case, by=request.user, to_status=form.cleaned_data["status"])
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Status changed.")
+    return _after(request, case, _("Status changed."))
 
 
 @login_required
@@ -206,4 +207,4 @@ def case_resolve(request, pk: int):
         )
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Resolved. New evidence after today would reopen it.")
+    return _after(request, case, _("Resolved. New evidence after today would reopen it."))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from schools import tenancy
@@ -17,7 +18,7 @@ from schools.tenancy import ADMIN_ROLES, current_school, with_school
 from .. import selectors, services
 from ..forms import RuleForm
 from ..models import RuleKind, WarningRule
-from ..rule_text import rule_describe
+from ..rule_text import rule_describe, stock_text
 
 # What a new rule starts from: the shape of the documented withdrawal rule, with no sign
 # chosen yet, and switched off until the admin has seen its preview.
@@ -61,7 +62,11 @@ def rule_edit(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Saved: {saved.name} is now version {saved.version}.")
+            messages.success(
+                request,
+                _("Saved: %(name)s is now version %(version)s.")
+                % {"name": stock_text(saved.name), "version": saved.version},
+            )
             return redirect("rule-edit", pk=saved.pk)
     return render(
         request,
@@ -76,8 +81,12 @@ def rule_toggle(request, pk: int):
     rule = get_object_or_404(selectors.rules_visible_to(request.user), pk=pk)
     rule.enabled = not rule.enabled
     rule = services.rule_update(rule=rule, by=request.user, fields=["enabled"])
-    state = "enabled" if rule.enabled else "disabled"
-    messages.success(request, f"{rule.name} is {state} (version {rule.version}).")
+    text = (
+        _("%(name)s is enabled (version %(version)s).")
+        if rule.enabled
+        else _("%(name)s is disabled (version %(version)s).")
+    )
+    messages.success(request, text % {"name": stock_text(rule.name), "version": rule.version})
     return redirect(with_school(reverse("rules"), rule.school, request))
 
 

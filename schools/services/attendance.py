@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import AttendanceRecord, RecordSource, Student
 from .evaluation_requests import evaluation_request
@@ -50,7 +51,7 @@ def attendance_upsert(
         validate_not_future(item.date, item.student.school)
     keys = {(i.student.pk, i.date, i.session) for i in items}
     if len(keys) != len(items):
-        raise ValidationError("The batch names the same student, date and session twice.")
+        raise ValidationError(_("The batch names the same student, date and session twice."))
     try:
         return _attendance_write(items, recorded_by, source)
     except IntegrityError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import User
@@ -30,14 +31,14 @@ def membership_add(*, school: School, email: str, role: str, by: User) -> tuple[
     """
     email = User.objects.normalize_email(email).lower().strip()
     if role not in Role.values:
-        raise ValidationError("Choose a role.")
+        raise ValidationError(_("Choose a role."))
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
         if user is None:
             user = User.objects.create_user(email=email, password=None)
         if Membership.objects.filter(user=user, school=school).exists():
-            raise ValidationError("%(email)s already has a role here.", params={"email": email})
+            raise ValidationError(_("%(email)s already has a role here."), params={"email": email})
         membership = Membership.objects.create(user=user, school=school, role=role)
         audit_record(
             actor=by,
@@ -52,7 +53,7 @@ def membership_add(*, school: School, email: str, role: str, by: User) -> tuple[
 def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Change a member's role at the school. The school always keeps at least one admin."""
     if role not in Role.values:
-        raise ValidationError("Choose a role.")
+        raise ValidationError(_("Choose a role."))
     with transaction.atomic():
         # Lock the school's admin rows so two admins demoting each other cannot leave none.
         list(
@@ -65,7 +66,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
             and role != Role.SCHOOL_ADMIN
             and not _admins_left(membership.school, membership)
         ):
-            raise ValidationError("The school needs at least one school admin.")
+            raise ValidationError(_("The school needs at least one school admin."))
         old = membership.role
         Membership.objects.filter(pk=membership.pk).update(role=role)
         membership.role = role
@@ -93,7 +94,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
             )
         )
         if membership.role == Role.SCHOOL_ADMIN and not _admins_left(membership.school, membership):
-            raise ValidationError("The school needs at least one school admin.")
+            raise ValidationError(_("The school needs at least one school admin."))
         audit_record(
             actor=by,
             action="membership.remove",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.exceptions import Conflict
@@ -166,7 +167,7 @@ def _observation_create_orm(
 def _existing_by_client_id(client_id: uuid.UUID, recorded_by: User) -> Observation | None:
     existing = Observation.objects.filter(client_id=client_id).first()
     if existing is not None and existing.recorded_by_id != recorded_by.pk:
-        raise ClientIdConflict("This client id belongs to another observation.")
+        raise ClientIdConflict(_("This client id belongs to another observation."))
     return existing
 
 
@@ -183,7 +184,7 @@ def observations_create_batch(
     cleaned = [(_observation_clean(item), item) for item in items]
     ids = [item.client_id for item in items if item.client_id]
     if len(ids) != len(set(ids)):
-        raise ValidationError("The batch repeats a client id.", code="repeated_client_id")
+        raise ValidationError(_("The batch repeats a client id."), code="repeated_client_id")
     try:
         return _observations_insert(cleaned, ids, recorded_by)
     except IntegrityError:
@@ -200,7 +201,7 @@ def _observations_insert(
 ) -> tuple[list[Observation], int]:
     existing = {o.client_id: o for o in Observation.objects.filter(client_id__in=ids)}
     if any(o.recorded_by_id != recorded_by.pk for o in existing.values()):
-        raise ClientIdConflict("A client id in this batch belongs to another observation.")
+        raise ClientIdConflict(_("A client id in this batch belongs to another observation."))
     result: list[Observation] = []
     new: list[tuple[Observation, list[str]]] = []
     with transaction.atomic():
@@ -254,12 +255,15 @@ def observation_can_correct(
 
 def _check_correctable(observation: Observation, by: User, now: dt.datetime | None) -> None:
     if observation.recorded_by_id != by.pk:
-        raise ValidationError("Only the person who recorded an observation can change it.")
+        raise ValidationError(_("Only the person who recorded an observation can change it."))
     if observation.withdrawn_at is not None:
-        raise ValidationError("This observation has already been withdrawn.")
+        raise ValidationError(_("This observation has already been withdrawn."))
     if not observation_can_correct(observation=observation, by=by, now=now):
         raise ValidationError(
-            "An observation can be corrected or withdrawn only within %(h)d hours of recording it.",
+            _(
+                "An observation can be corrected or withdrawn only within %(h)d hours of "
+                "recording it."
+            ),
             code="correction_window_closed",
             params={"h": observation_correction_hours()},
         )
@@ -273,7 +277,7 @@ def _withdraw(observation: Observation) -> None:
         withdrawn_at=now, updated_at=now
     )
     if not changed:
-        raise ValidationError("This observation has already been withdrawn.")
+        raise ValidationError(_("This observation has already been withdrawn."))
 
 
 def observation_withdraw_own(
@@ -320,10 +324,10 @@ def observation_correct(
     _check_correctable(observation, by, now)
     student = student or observation.student
     if student.school_id != observation.student.school_id:
-        raise ValidationError("A correction stays at the same school.", code="other_school")
+        raise ValidationError(_("A correction stays at the same school."), code="other_school")
     with transaction.atomic():
         _withdraw(observation)
-        corrected, _ = observation_create(
+        corrected, _created = observation_create(
             student=student,
             observed_on=observed_on,
             signs=signs,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.limits import validate_date_bounds
@@ -38,7 +39,13 @@ def student_create(
     except IntegrityError as e:
         # The same code was added by another request at the same moment (full_clean saw no row).
         raise ValidationError(
-            {"code": [f"{code} is already a student at {school.code}."]}, code="unique"
+            {
+                "code": [
+                    _("%(code)s is already a student at %(school)s.")
+                    % {"code": code, "school": school.code}
+                ]
+            },
+            code="unique",
         ) from e
     return student
 
@@ -109,7 +116,7 @@ def students_create_bulk(
     """
     cleaned = [c.strip().upper() for c in codes if c.strip()]
     if not cleaned:
-        raise ValidationError("Enter at least one code.")
+        raise ValidationError(_("Enter at least one code."))
     problems = []
     seen: set[str] = set()
     for code in cleaned:
@@ -118,16 +125,18 @@ def students_create_bulk(
                 exclude=["school", "assigned_counsellor"]
             )
         except ValidationError:
-            problems.append(f"{code}: not a valid code (use a pattern like S-0042)")
+            problems.append(
+                _("%(code)s: not a valid code (use a pattern like S-0042)") % {"code": code}
+            )
         if code in seen:
-            problems.append(f"{code}: listed twice")
+            problems.append(_("%(code)s: listed twice") % {"code": code})
         seen.add(code)
     taken = set(
         Student.objects.filter(school=school, code__in=cleaned).values_list("code", flat=True)
     )
-    problems += [f"{code}: already a student here" for code in sorted(taken)]
+    problems += [_("%(code)s: already a student here") % {"code": code} for code in sorted(taken)]
     if problems:
-        raise ValidationError(["Nothing was added.", *problems])
+        raise ValidationError([_("Nothing was added."), *problems])
     with transaction.atomic():
         return Student.objects.bulk_create(
             Student(school=school, code=code, year_group=year_group) for code in cleaned

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, clean_text, screen_note
@@ -31,11 +32,11 @@ def validate_not_future(day: dt.date, school: School, field: str | None = None) 
 def validate_signs(signs: Iterable[str]) -> list[str]:
     codes = list(dict.fromkeys(signs))
     if not codes:
-        raise ValidationError("Choose at least one sign.", code="no_signs")
+        raise ValidationError(_("Choose at least one sign."), code="no_signs")
     unknown = [c for c in codes if c not in Sign.values]
     if unknown:
         raise ValidationError(
-            "Unknown sign code %(codes)s. Known codes: %(known)s.",
+            _("Unknown sign code %(codes)s. Known codes: %(known)s."),
             code="unknown_sign",
             params={"codes": ", ".join(unknown), "known": ", ".join(Sign.values)},
         )
@@ -46,7 +47,7 @@ def validate_note(note: str) -> str:
     note = clean_text(note)
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
-            "A note is at most %(max)d characters (this one has %(n)d).",
+            _("A note is at most %(max)d characters (this one has %(n)d)."),
             code="note_too_long",
             params={"max": NOTE_MAX_LENGTH, "n": len(note)},
         )

@@ -11,8 +11,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.i18n import short_date
 from core.screening import SCREENING_HELP
 
 from .. import selectors, services, tenancy
@@ -43,18 +45,28 @@ def observe(request):
                     client_id=data["client_id"],
                 )
             except services.ClientIdConflict:
-                form.add_error(None, "This form was already used; please fill it in again.")
+                form.add_error(None, _("This form was already used; please fill it in again."))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                labels = ", ".join(SIGNS[c].label for c in observation.sign_codes)
-                verb = "Recorded" if created else "Already recorded"
-                messages.success(
-                    request,
-                    f"{verb}: {observation.student.code} on {observation.observed_on:%d %b} "
-                    f"({labels}). You can correct it under My observations for "
-                    f"{services.observation_correction_hours()} hours.",
-                )
+                labels = _(", ").join(str(SIGNS[c].label) for c in observation.sign_codes)
+                params = {
+                    "code": observation.student.code,
+                    "day": short_date(observation.observed_on),
+                    "signs": labels,
+                    "hours": services.observation_correction_hours(),
+                }
+                if created:
+                    text = _(
+                        "Recorded: %(code)s on %(day)s (%(signs)s). You can correct it under "
+                        "My observations for %(hours)s hours."
+                    )
+                else:
+                    text = _(
+                        "Already recorded: %(code)s on %(day)s (%(signs)s). You can correct it "
+                        "under My observations for %(hours)s hours."
+                    )
+                messages.success(request, text % params)
                 return redirect(with_school(reverse("observe"), school, request))
     else:
         form = ObservationForm(
@@ -111,7 +123,7 @@ def _own_observations(request):
 @login_required
 def my_observations(request):
     if not tenancy.school_ids(request.user, tenancy.STAFF_ROLES):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     filters = MyObservationsFilterForm(request.GET or None)
     qs = (
         _own_observations(request)
@@ -159,7 +171,7 @@ def observation_correct(request, pk: int):
     observation = get_object_or_404(_own_observations(request), pk=pk)
     school = observation.student.school
     if not services.observation_can_correct(observation=observation, by=request.user):
-        messages.error(request, "This observation can no longer be corrected.")
+        messages.error(request, _("This observation can no longer be corrected."))
         return redirect("my-observations")
     students = selectors.staff_students(user=request.user, school=school)
     if request.method == "POST":
@@ -182,11 +194,12 @@ def observation_correct(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Corrected: the observation of {observation.student.code}"
-                    + (
-                        f" is now of {data['student'].code}."
+                    (
+                        _("Corrected: the observation of %(code)s is now of %(new)s.")
+                        % {"code": observation.student.code, "new": data["student"].code}
                         if data["student"] != observation.student
-                        else "."
+                        else _("Corrected: the observation of %(code)s.")
+                        % {"code": observation.student.code}
                     ),
                 )
                 return redirect("my-observations")
@@ -220,7 +233,10 @@ def observation_withdraw(request, pk: int):
     else:
         messages.success(
             request,
-            f"Withdrawn: the observation of {observation.student.code} on "
-            f"{observation.observed_on:%d %b}. It is kept on record but no longer counts.",
+            _(
+                "Withdrawn: the observation of %(code)s on %(day)s. It is kept on record but "
+                "no longer counts."
+            )
+            % {"code": observation.student.code, "day": short_date(observation.observed_on)},
         )
     return redirect("my-observations")

@@ -8,6 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from core.i18n import short_date
 
 from .. import selectors, services, tenancy
 from ..calendar import is_school_day, last_school_days
@@ -42,7 +47,14 @@ def register(request):
         year, day, session = (pick.cleaned_data[k] for k in ("year_group", "date", "session"))
         if not is_school_day(school, day):
             # No register on a weekend, a holiday or a closure: nobody can miss that session.
-            messages.info(request, f"{day:%a %d %b %Y} is not a school day at {school.name}.")
+            messages.info(
+                request,
+                _("%(day)s is not a school day at %(school)s.")
+                % {
+                    "day": date_format(day, pgettext("message date", "D d M Y")),
+                    "school": school.name,
+                },
+            )
             return _register_page(request, school, pick, [], not_school_day=True)
         group = list(students.filter(year_group=year).order_by("code"))
         current = {
@@ -53,7 +65,11 @@ def register(request):
         if request.method == "POST":
             marks, errors = _register_changes(rows, request.POST, day, session)
             if errors:
-                messages.error(request, f"Unknown mark for {', '.join(errors)}; nothing saved.")
+                messages.error(
+                    request,
+                    _("Unknown mark for %(students)s; nothing saved.")
+                    % {"students": _(", ").join(errors)},
+                )
                 return _register_page(request, school, pick, rows)
             try:
                 services.register_save(marks=marks, recorded_by=request.user)
@@ -62,8 +78,17 @@ def register(request):
                 return _register_page(request, school, pick, rows)
             messages.success(
                 request,
-                f"Register saved for Year {year}, {day:%d %b} {session}: "
-                f"{len(group)} students, {len(marks)} change(s).",
+                _(
+                    "Register saved for Year %(year)s, %(day)s %(session)s: %(students)s "
+                    "students, %(changes)s change(s)."
+                )
+                % {
+                    "year": year,
+                    "day": short_date(day),
+                    "session": session,
+                    "students": len(group),
+                    "changes": len(marks),
+                },
             )
             query = f"?year_group={year}&date={day.isoformat()}&session={session}"
             if len(tenancy.school_ids(request.user)) > 1:

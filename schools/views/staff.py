@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services, tenancy
@@ -38,9 +39,16 @@ def staff(request):
         else:
             messages.success(
                 request,
-                f"An invitation to join {school.name} as {invitation.get_role_display().lower()} "
-                f"was sent to {invitation.email}. It is valid for {settings.INVITATION_DAYS} "
-                "days; they join when they accept it.",
+                _(
+                    "An invitation to join %(school)s as %(role)s was sent to %(email)s. It is "
+                    "valid for %(days)s days; they join when they accept it."
+                )
+                % {
+                    "school": school.name,
+                    "role": invitation.get_role_display().lower(),
+                    "email": invitation.email,
+                    "days": settings.INVITATION_DAYS,
+                },
             )
             return redirect(with_school(reverse("staff"), school, request))
     return render(
@@ -65,7 +73,9 @@ def invitation_withdraw(request, pk: int):
         pk=pk,
     )
     services.invitation_withdraw(invitation=invitation, by=request.user)
-    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    messages.success(
+        request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+    )
     return redirect(with_school(reverse("staff"), invitation.school, request))
 
 
@@ -92,10 +102,12 @@ def staff_role(request, pk: int):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(
-                request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+                request,
+                _("%(email)s is now %(role)s.")
+                % {"email": membership.user.email, "role": membership.get_role_display().lower()},
             )
     else:
-        messages.error(request, "Choose a role.")
+        messages.error(request, _("Choose a role."))
     return redirect(with_school(reverse("staff"), membership.school, request))
 
 
@@ -108,5 +120,7 @@ def staff_remove(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} no longer has a role here.")
+        messages.success(
+            request, _("%(email)s no longer has a role here.") % {"email": membership.user.email}
+        )
     return redirect(with_school(reverse("staff"), membership.school, request))

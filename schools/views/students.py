@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services, tenancy
@@ -45,7 +46,7 @@ def students(request):
                 except ValidationError as exc:
                     _form_errors(add_form, exc)
                 else:
-                    messages.success(request, f"Added {student.code}.")
+                    messages.success(request, _("Added %(code)s.") % {"code": student.code})
                     return redirect(with_school(reverse("students"), school, request))
         else:
             bulk_form = StudentBulkForm(request.POST, prefix="bulk")
@@ -55,7 +56,9 @@ def students(request):
                 except ValidationError as exc:
                     bulk_form.add_error(None, exc)
                 else:
-                    messages.success(request, f"Added {len(created)} students.")
+                    messages.success(
+                        request, _("Added %(count)s students.") % {"count": len(created)}
+                    )
                     return redirect(with_school(reverse("students"), school, request))
     page = Paginator(qs.order_by("code"), 100).get_page(request.GET.get("page"))
     year_groups = sorted(
@@ -94,7 +97,9 @@ def student_deactivate(request, pk: int):
         pk=pk,
     )
     services.student_deactivate(student=student, by=request.user)
-    messages.success(request, f"{student.code} is marked as no longer at the school.")
+    messages.success(
+        request, _("%(code)s is marked as no longer at the school.") % {"code": student.code}
+    )
     return redirect(with_school(reverse("students"), student.school, request))
 
 
@@ -186,7 +191,7 @@ def student_find(request):
     """The "Find a student by code" box: straight to the page of the one student whose code matches
     (exactly, or else as a part), otherwise a list of the matches among the user's schools."""
     if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
-        raise Http404("No such page.")
+        raise Http404(_("No such page."))
     code = request.GET.get("code", "").strip().upper()[:17]
     matches = []
     if code:

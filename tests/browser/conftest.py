@@ -57,14 +57,23 @@ def chromium(monkeypatch):
 class Browser:
     """One browser context (its own cookies) with a page, bound to the live server."""
 
-    def __init__(self, chromium, base_url: str, viewport: dict, *, phone: bool = False):
+    def __init__(
+        self,
+        chromium,
+        base_url: str,
+        viewport: dict,
+        *,
+        phone: bool = False,
+        locale: str = "en-GB",
+    ):
         self.context = chromium.new_context(
             base_url=base_url,
             viewport=viewport,
             is_mobile=phone,
             has_touch=phone,
             device_scale_factor=2 if phone else 1,
-            locale="en-GB",
+            # The browser's language, sent as Accept-Language.
+            locale=locale,
         )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
@@ -117,11 +126,14 @@ class Browser:
 
 @pytest.fixture
 def open_browser(chromium, live_server):
-    """`open_browser()` for a desktop window, `open_browser(phone=True)` for a 390px phone."""
+    """`open_browser()` for a desktop window, `open_browser(phone=True)` for a 390px phone;
+    `locale="ja-JP"` for a browser set to Japanese."""
     opened: list[Browser] = []
 
-    def make(*, phone: bool = False) -> Browser:
-        b = Browser(chromium, live_server.url, PHONE if phone else DESKTOP, phone=phone)
+    def make(*, phone: bool = False, locale: str = "en-GB") -> Browser:
+        b = Browser(
+            chromium, live_server.url, PHONE if phone else DESKTOP, phone=phone, locale=locale
+        )
         opened.append(b)
         return b
 

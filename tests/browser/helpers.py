@@ -20,7 +20,9 @@ def log_observation(page, *, code: str, day, signs, note: str = "", recent=False
         page.get_by_role("option", name=re.compile(re.escape(code))).click()
     assert page.get_by_label("Student code").input_value() == code
     for sign in signs:
-        page.get_by_role("checkbox", name=re.compile("^" + re.escape(SIGNS[sign].label))).check()
+        page.get_by_role(
+            "checkbox", name=re.compile("^" + re.escape(str(SIGNS[sign].label)))
+        ).check()
     page.get_by_label("Date", exact=True).fill(day.isoformat())
     if note:
         page.get_by_label("Note (optional)").fill(note)

@@ -77,12 +77,12 @@ def test_empty_and_missing_notes_pass():
 @pytest.mark.parametrize(
     ("written", "seen"),
     [
-        ("０９０－１２３４－５６７８", "090-1234-5678"),  # noqa: RUF001 (full-width, on purpose)
+        ("０９０－１２３４－５６７８", "090-1234-5678"),
         ("090ー1234ー5678", "090-1234-5678"),  # long vowel mark between digits
         ("アットマーク", "アットマーク"),  # ... but not inside a word
         ("⁴⁴⁷①⑧②⑨", "4471829"),  # superscript and circled
         ("447\u00ad18\u200b29", "4471829"),  # soft hyphen, zero-width space
-        ("jo＠example．org", "jo@example.org"),  # noqa: RUF001 (full-width, on purpose)
+        ("jo＠example．org", "jo@example.org"),
         ("3、4時間目。", "3,4時間目."),
         ("9:00〜10:30", "9:00~10:30"),
         ("a \u3000\n b", "a b"),
@@ -145,7 +145,7 @@ def test_stored_text_loses_its_invisible_characters(char):
 
 
 def test_stored_text_keeps_what_was_written_otherwise():
-    written = "Ｓ-0042 ２限は保健室。\tÈ rimasto solo, 3ª ora: ①"  # noqa: RUF001 (on purpose)
+    written = "Ｓ-0042 ２限は保健室。\tÈ rimasto solo, 3ª ora: ①"
     assert clean_text(written) == written
     assert clean_text(None) == "" and clean_text("\u200b \u202e") == ""
 

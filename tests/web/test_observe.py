@@ -33,7 +33,7 @@ def test_the_form_shows_signs_with_descriptions_todays_date_and_the_screening_he
 ):
     page = as_user(alice).get(reverse("observe")).content.decode()
     for info in SIGNS.values():
-        assert info.description in page
+        assert str(info.description) in page
     assert f'value="{school_a.today().isoformat()}"' in page
     assert str(SCREENING_HELP) in page
 

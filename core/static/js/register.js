@@ -5,6 +5,12 @@
   var selects = document.querySelectorAll("select[data-register-mark]");
   if (!selects.length) { return; }
   var summary = document.getElementById("register-summary");
+  // Messages come from the page, in its language: data-msg-* attributes with {name} slots.
+  function msg(el, name, values) {
+    var text = el.getAttribute("data-msg-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
 
   function update() {
     var marked = 0;
@@ -15,9 +21,7 @@
       if (row) { row.classList.toggle("marked", away); }
     });
     if (summary) {
-      summary.textContent = marked === 0
-        ? "Everyone present."
-        : marked + " marked late or absent; everyone else present.";
+      summary.textContent = msg(summary, marked === 0 ? "none" : marked === 1 ? "one" : "many", { count: marked });
     }
   }
 

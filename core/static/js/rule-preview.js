@@ -10,11 +10,17 @@
   var list = document.getElementById("preview-students");
   var status = document.getElementById("preview-status");
   var timer = null;
+  // Messages come from the page, in its language: data-msg-* attributes with {name} slots.
+  function msg(el, name, values) {
+    var text = el.getAttribute("data-msg-" + name) || "";
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
   var seq = 0;
 
   function formatDate(iso) {
     var d = new Date(iso + "T00:00:00");
-    return isNaN(d) ? iso : d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+    return isNaN(d) ? iso : d.toLocaleDateString(document.documentElement.lang || "en-GB", { day: "numeric", month: "short", year: "numeric" });
   }
 
   var description = document.getElementById("rule-description");
@@ -30,17 +36,17 @@
     list.innerHTML = "";
     data.students.forEach(function (s) {
       var li = document.createElement("li");
-      li.textContent = s.code + (s.year_group ? " (Year " + s.year_group + ")" : "") +
-        ": would first have fired on " + formatDate(s.first_fired_on);
+      li.textContent = msg(status, s.year_group ? "student-year" : "student",
+        { code: s.code, year: s.year_group, date: formatDate(s.first_fired_on) });
       list.appendChild(li);
     });
-    status.textContent = "Preview for " + formatDate(data.on) + ", with the values on this page (not saved yet).";
+    status.textContent = msg(status, "for", { date: formatDate(data.on) });
     status.className = "help";
   }
 
   function refresh() {
     var mine = ++seq;
-    status.textContent = "Updating the preview…";
+    status.textContent = msg(status, "updating");
     fetch(url, {
       method: "POST",
       body: new FormData(form),
@@ -56,11 +62,11 @@
         count.textContent = "–";
         mini("–");
         list.innerHTML = "";
-        status.textContent = "No preview: " + (text || "the values are not valid.");
+        status.textContent = msg(status, "invalid", { errors: text || msg(status, "not-valid") });
         status.className = "error";
       })
       .catch(function () {
-        if (mine === seq) { status.textContent = "The preview is not available right now."; }
+        if (mine === seq) { status.textContent = msg(status, "unavailable"); }
       });
   }
 

@@ -155,7 +155,9 @@
 
     function check() {
       var found = MESSAGES ? findIdentifiers(note.value) : [];
-      count.textContent = note.value.length + " of " + max + " characters";
+      count.textContent = MESSAGES && MESSAGES.count
+        ? format(MESSAGES.count, { count: note.value.length, max: max })
+        : note.value.length + " of " + max + " characters";
       if (found.length) {
         var msg = refusal(found);
         error.textContent = msg;

@@ -10,6 +10,12 @@
     var timer = null;
     var active = -1;
     var seq = 0;
+    // Messages come from the page, in its language: data-msg-* attributes with {name} slots.
+    function msg(el, name, values) {
+      var text = el.getAttribute("data-msg-" + name) || "";
+      Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+      return text;
+    }
 
     function options() { return list.querySelectorAll("[role=option]"); }
 
@@ -44,7 +50,7 @@
       if (!results.length) {
         var none = document.createElement("li");
         none.className = "typeahead-empty";
-        none.textContent = "No student with that code at this school.";
+        none.textContent = msg(box, "none");
         list.appendChild(none);
       }
       results.forEach(function (row, i) {
@@ -53,7 +59,7 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.setAttribute("data-code", row.code);
-        li.textContent = row.code + (row.year_group ? " · Year " + row.year_group : "");
+        li.textContent = row.code + (row.year_group ? " · " + msg(box, "year", { year: row.year_group }) : "");
         li.addEventListener("mousedown", function (e) { e.preventDefault(); });
         li.addEventListener("click", function () { choose(li); });
         list.appendChild(li);
