@@ -37,6 +37,21 @@ def _no_horizontal_scroll(page) -> tuple[int, int]:
     )
 
 
+def _overflowing(page) -> list[str]:
+    """The innermost elements that reach past the viewport's right edge (tag.class and width),
+    to say in a failure what breaks the layout."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
+                && ![...e.children].some(c => c.getBoundingClientRect().right
+                    > document.documentElement.clientWidth))
+            .slice(0, 5)
+            .map(e => e.tagName.toLowerCase() + '.' + e.className + ' '
+                + Math.round(e.getBoundingClientRect().width) + ': '
+                + (e.textContent || '').trim().slice(0, 40))"""
+    )
+
+
 def test_1_observations_become_a_case_the_counsellor_works(
     open_browser, school_a, alice, tom, carol, student_a
 ):
@@ -291,7 +306,7 @@ def test_5_pages_fit_a_390_pixel_phone(open_browser, school_a, alice, carol, ada
             assert response.status == 200, url
             phone.page.wait_for_load_state("networkidle")
             width, client = _no_horizontal_scroll(phone.page)
-            assert client == 390 and width <= client, (url, width)
+            assert client == 390 and width <= client, (url, width, _overflowing(phone.page))
             phone.shot(f"phone-{role}-{name}")
 
 
