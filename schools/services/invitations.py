@@ -20,9 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.audit import audit_record
+from core.i18n import supported
 from core.models import User
 
 from ..models import Invitation, Membership, Role, School
@@ -82,6 +83,13 @@ def invitation_create(*, school: School, email: str, role: str, by: User) -> Inv
 
 
 def _send(invitation: Invitation, token: str) -> None:
+    # The invitee has no language of their own here yet: the e-mail is in the school's.
+    language = supported(invitation.school.default_language) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        _send_mail(invitation, token)
+
+
+def _send_mail(invitation: Invitation, token: str) -> None:
     context = {
         "school": invitation.school,
         "role": invitation.get_role_display().lower(),

@@ -117,7 +117,7 @@ def test_an_italian_counsellor_works_a_case(open_browser, school_a, alice, tom, 
     why = page.get_by_test_id("why-flagged")
     assert "Perché è stato segnalato" in why.inner_text()
     assert "Ritiro persistente" in why.inner_text()
-    assert "Deve verificarsi in ciascuno di 3 periodi consecutivi." in why.inner_text()
+    assert "Scatta quando, in ciascuna di 3 settimane di scuola consecutive" in why.inner_text()
     assert page.get_by_test_id("case-status").inner_text() == "Nuovo"
     chart = page.get_by_test_id("evidence-chart")
     assert chart.is_visible()
