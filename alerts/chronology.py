@@ -23,7 +23,7 @@ from schools.signs import SIGNS
 
 from .charts import chart_geometry, weekly_series
 from .models import Case, CaseEvent, CaseStatus, EventKind, Severity, Stage
-from .selectors import case_why_flagged
+from .case_dates import case_why_flagged_dated
 
 # The chart reaches back this far before the first evidence, and at most this far overall.
 CHART_LEAD = dt.timedelta(weeks=3)
@@ -173,7 +173,7 @@ def case_chronology(*, case: Case, by: User) -> Chronology:
         produced_by=by,
         produced_at=timezone.localtime(timezone.now(), school.tz),
         entries=case_timeline(case=case),
-        rules=case_why_flagged(case=case),
+        rules=case_why_flagged_dated(case=case),
         chart=chart_geometry(weeks),
         context_signs=[str(SIGNS[c].label) for c in case.context_signs or () if c in SIGNS],
     )

@@ -131,7 +131,9 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
         .prefetch_related("observation__signs")
         .order_by("rule_id", "window_start", "on_date")
     )
-    fired = list(case.fired_rules.order_by("first_fired_on", "rule_name"))
+    fired = list(
+        case.fired_rules.select_related("rule__school").order_by("first_fired_on", "rule_name")
+    )
     by_rule: dict[int | None, dict[str, Any]] = {}
     for cr in fired:
         by_rule.setdefault(
@@ -143,6 +145,8 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
                 "last": cr.last_fired_on,
                 # What the rule checks now, in the reader's language (alerts.rule_text).
                 "description": cr.rule.plain_description if cr.rule else "",
+                # The rule as it stands now (None once deleted): alerts.case_dates reads it.
+                "rule": cr.rule,
                 "windows": defaultdict(list),
             },
         )
@@ -160,6 +164,7 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
                 "last": None,
                 "description": "",
                 "summary": "",
+                "rule": ev.rule,
                 "windows": defaultdict(list),
             },
         )
@@ -178,6 +183,7 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
                 "date": ev.on_date,
                 "session": mark.get_session_display(),
                 "status": mark.get_status_display(),
+                "status_code": mark.status,
                 "code": mark.original_code,
             }
         else:  # not possible: a check constraint requires one of the two

@@ -21,6 +21,7 @@ from schools import tenancy
 from schools.signs import SIGNS
 
 from .. import selectors, services
+from ..case_dates import case_why_flagged_dated
 from ..charts import chart_geometry, weekly_series
 from ..chronology import CHART_LEAD, CHART_SPAN, case_timeline
 from ..forms import (
@@ -99,7 +100,7 @@ def case_detail(request, pk: int):
         {
             "case": case,
             "student": case.student,
-            "rules": selectors.case_why_flagged(case=case),
+            "rules": case_why_flagged_dated(case=case),
             "context_signs": [SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
             "chart": chart_geometry(weeks),
             "entries": case_timeline(case=case, newest_first=True),
