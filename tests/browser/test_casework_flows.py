@@ -323,3 +323,42 @@ def test_on_a_phone_the_rule_preview_count_rides_with_the_fields(
     box, height = mini.bounding_box(), page.viewport_size["height"]
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
     assert field.bounding_box()["y"] < height, "the field being changed is on the same screen"
+
+
+def _summary_in_view_with_focus(page) -> str:
+    summary = page.get_by_test_id("error-summary").first
+    summary.wait_for()
+    assert page.evaluate("() => document.activeElement.dataset.testid") == "error-summary"
+    box = summary.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"], box
+    return summary.inner_text()
+
+
+def test_a_refused_form_says_so_at_the_top_with_the_focus_there(
+    open_browser, school_a, carol, student_a
+):
+    case = FlaggedCaseFactory(student=student_a, status=CaseStatus.IN_PROGRESS, owner=carol)
+    b = open_browser(phone=True)
+    b.login(carol)
+    page = b.page
+    # A concern for a code that is no student: the summary links to the field in error,
+    # which still shows its own error beside it.
+    page.goto("/cases/new/")
+    page.get_by_label("Student code").fill("S-9999")
+    page.get_by_label("What is the concern?").fill("Says she cannot face the canteen.")
+    page.get_by_role("button", name="Open the case").click()
+    page.wait_for_load_state()
+    text = _summary_in_view_with_focus(page)
+    assert "The case was not opened" in text
+    page.get_by_test_id("error-summary").get_by_role("link").first.click()
+    assert page.evaluate("() => document.activeElement.id") == "id_code"
+    b.shot("phone-concern-error-summary")
+    # A case-page form sends the reader back to the top of a long page: the refusal is there.
+    page.goto(f"/cases/{case.pk}/")
+    page.get_by_text("Owner and review date").click()
+    page.get_by_label("Review on").fill("2000-01-01")
+    page.get_by_role("button", name="Set the review date").click()
+    page.wait_for_load_state()
+    assert "Nothing was saved" in _summary_in_view_with_focus(page)
+    case.refresh_from_db()
+    assert case.review_on is None
