@@ -67,19 +67,20 @@ def _weekday(day: dt.date) -> str:
 
 def week_parts(days: Sequence[dt.date]) -> list[dict[str, Any]]:
     """`days` (school days, in order) as the school weeks they fall in: per Monday-based
-    week, its Monday and the school days of the window in it ("Wed–Fri")."""
+    week, its Monday and the school days of the window in it ("Wed-Fri")."""
     weeks: dict[dt.date, list[dt.date]] = {}
     for day in days:
         weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(day)
     parts = []
     for monday, in_week in weeks.items():
         first, last = in_week[0], in_week[-1]
-        span = _weekday(first) if first == last else f"{_weekday(first)}–{_weekday(last)}"
+        span = _weekday(first) if first == last else f"{_weekday(first)}\N{EN DASH}{_weekday(last)}"
         parts.append(
             {
                 "monday": monday,
                 "days": len(in_week),
-                "label": _("week of %(monday)s (%(days)s)") % {"monday": _day(monday), "days": span},
+                "label": _("week of %(monday)s (%(days)s)")
+                % {"monday": _day(monday), "days": span},
             }
         )
     return parts
@@ -113,7 +114,7 @@ def window_tally(items: Iterable[dict[str, Any]]) -> str:
 def windows_as_weeks(*, school: School, rules: list[dict[str, Any]]) -> None:
     """Give each evidence window of `rules` (alerts.selectors.case_why_flagged) the school
     weeks it covers, its number of school days and what its evidence adds up to:
-    "week of Mon 9 Nov (Wed–Fri) + week of Mon 16 Nov (Mon–Tue): 5 school days, 3 sessions
+    "week of Mon 9 Nov (Wed-Fri) + week of Mon 16 Nov (Mon-Tue): 5 school days, 3 sessions
     absent". The windows themselves are the rule's rolling windows (docs/RULES.md); this
     only describes them. Two queries (the calendar), however many windows."""
     windows = [w for rule in rules for w in rule["windows"]]

@@ -21,9 +21,9 @@ from core.models import User
 from schools.models import School, Student
 from schools.signs import SIGNS
 
+from .case_dates import case_why_flagged_dated
 from .charts import chart_geometry, weekly_series
 from .models import Case, CaseEvent, CaseStatus, EventKind, Severity, Stage
-from .case_dates import case_why_flagged_dated
 
 # The chart reaches back this far before the first evidence, and at most this far overall.
 CHART_LEAD = dt.timedelta(weeks=3)

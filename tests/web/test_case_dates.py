@@ -69,7 +69,9 @@ def test_conditions_first_held_is_the_previews_would_first_have_fired(
     # The three dates are different things, in the order they happen.
     assert case.persisted_since < would_first < case.opened_at.date()
     assert would_first in days
-    assert "Rule&#x27;s conditions first held on" in page or "Rule's conditions first held on" in page
+    assert (
+        "Rule&#x27;s conditions first held on" in page or "Rule's conditions first held on" in page
+    )
     assert "Pattern visible since" in page and "Case opened on" in page
     assert _text(page, "opened-on") == [formats.date_format(case.opened_at, "DATE_FORMAT")]
     # The PDF chronology reads the same dates.
@@ -98,7 +100,7 @@ def test_a_window_reads_as_the_school_weeks_it_covers(as_user, school_a, carol, 
 
 
 def test_week_parts_names_the_weekdays_of_each_week():
-    # Wed 11 Nov 2026 to Tue 17 Nov: Wed–Fri, then Mon–Tue.
+    # Wed 11 Nov 2026 to Tue 17 Nov: Wednesday to Friday, then Monday and Tuesday.
     days = [dt.date(2026, 11, d) for d in (11, 12, 13, 16, 17)]
     parts = week_parts(days)
     assert [(p["monday"], p["days"]) for p in parts] == [

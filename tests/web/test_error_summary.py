@@ -47,7 +47,9 @@ def test_every_form_template_includes_the_summary():
 
 
 def _summary(html: str) -> str:
-    match = re.search(r'<div class="error error-summary"[^>]*data-form-errors[^>]*>(.*?)</div>', html, re.S)
+    match = re.search(
+        r'<div class="error error-summary"[^>]*data-form-errors[^>]*>(.*?)</div>', html, re.S
+    )
     assert match, "no error summary on the page"
     assert 'tabindex="-1"' in html[match.start() : match.start() + 200]
     return match.group(1)
@@ -70,25 +72,85 @@ def test_each_page_refusing_its_form_shows_the_summary(
     teacher, counsellor, admin = as_user(alice), as_user(carol), as_user(adam)
     # (who, method, url, data, the fields the summary links to)
     cases = [
-        (teacher, "post", reverse("observe"), {"student": "", "observed_on": "2100-01-01"}, ["id_student"]),
+        (
+            teacher,
+            "post",
+            reverse("observe"),
+            {"student": "", "observed_on": "2100-01-01"},
+            ["id_student"],
+        ),
         (teacher, "get", reverse("my-observations"), {"start": "not a date"}, ["id_start"]),
-        (teacher, "post", reverse("observation-correct", args=[obs.pk]), {"student": "S-9999", "observed_on": ""}, ["id_observed_on"]),
-        (teacher, "get", reverse("register"), {"year_group": "1", "date": "not a date", "session": "AM"}, ["id_date"]),
-        (teacher, "post", reverse("profile"), {"display_name": "x", "language": "xx"}, ["id_language"]),
+        (
+            teacher,
+            "post",
+            reverse("observation-correct", args=[obs.pk]),
+            {"student": "S-9999", "observed_on": ""},
+            ["id_observed_on"],
+        ),
+        (
+            teacher,
+            "get",
+            reverse("register"),
+            {"year_group": "1", "date": "not a date", "session": "AM"},
+            ["id_date"],
+        ),
+        (
+            teacher,
+            "post",
+            reverse("profile"),
+            {"display_name": "x", "language": "xx"},
+            ["id_language"],
+        ),
         (teacher, "post", reverse("tokens"), {"name": "", "days": "0"}, ["id_name"]),
         (counsellor, "get", reverse("cases"), {"stage": "nonsense"}, ["id_stage"]),
-        (counsellor, "post", reverse("concern-new"), {"code": "S-9999", "reason": "", "severity": "low"}, ["id_reason"]),
-        (counsellor, "get", reverse("student-detail", args=[student_a.pk]), {"weeks": "99"}, ["id_weeks"]),
+        (
+            counsellor,
+            "post",
+            reverse("concern-new"),
+            {"code": "S-9999", "reason": "", "severity": "low"},
+            ["id_reason"],
+        ),
+        (
+            counsellor,
+            "get",
+            reverse("student-detail", args=[student_a.pk]),
+            {"weeks": "99"},
+            ["id_weeks"],
+        ),
         (admin, "post", reverse("students"), {"one-code": "not a code"}, ["id_one-code"]),
         (admin, "post", reverse("students"), {"bulk-codes": "S-7001\nnot a code"}, []),
-        (admin, "post", reverse("staff"), {"email": "not an address", "role": "teacher"}, ["id_email"]),
+        (
+            admin,
+            "post",
+            reverse("staff"),
+            {"email": "not an address", "role": "teacher"},
+            ["id_email"],
+        ),
         (admin, "get", reverse("audit"), {"date_from": "not a date"}, ["id_date_from"]),
         (admin, "post", reverse("integrations"), {"do": "account", "name": ""}, ["id_name"]),
         (admin, "post", reverse("rule-new"), {"name": "", "kind": "sign_pattern"}, ["id_name"]),
         (admin, "post", reverse("rule-edit", args=[rule.pk]), {"name": ""}, ["id_name"]),
-        (admin, "get", reverse("rule-lab", args=[rule.pk]), {"start": "not a date", "end": "x"}, ["id_start"]),
-        (admin, "post", reverse("outcomes-import") + f"?school={school_a.code}", {"school": school_a.code}, ["id_file"]),
-        (client, "post", reverse("login"), {"username": "nobody@north.test", "password": "wrong"}, []),
+        (
+            admin,
+            "get",
+            reverse("rule-lab", args=[rule.pk]),
+            {"start": "not a date", "end": "x"},
+            ["id_start"],
+        ),
+        (
+            admin,
+            "post",
+            reverse("outcomes-import") + f"?school={school_a.code}",
+            {"school": school_a.code},
+            ["id_file"],
+        ),
+        (
+            client,
+            "post",
+            reverse("login"),
+            {"username": "nobody@north.test", "password": "wrong"},
+            [],
+        ),
         (client, "post", reverse("password_reset"), {"email": "not an address"}, ["id_email"]),
     ]
     for who, method, url, data, fields in cases:
