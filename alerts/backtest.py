@@ -2,7 +2,7 @@
 really happened to the students.
 
 The evaluation is replayed as the nightly job would have run it, day by day over the period
-(alerts.engine.preview: each student's first firing date, one pass over the rows), and joined
+(alerts.firing.preview: each student's first firing date, one pass over the rows), and joined
 with the students' outcomes (alerts.outcomes). A student with a positive outcome (concern
 confirmed, referral to a mental-health professional, left the school) flagged at least
 `min_lead_weeks` school weeks before its date is a true positive; flagged later, or not at
@@ -40,7 +40,7 @@ from core.broker import publish_quickly
 from schools.calendar import school_days_between
 from schools.models import School, Student
 
-from . import engine
+from . import engine, firing
 from .models import (
     NEGATIVE_OUTCOMES,
     POSITIVE_OUTCOMES,
@@ -255,7 +255,7 @@ def _measure(
     first_fired: dict[int, dt.date] | None = None,
 ) -> dict:
     if first_fired is None:
-        days, rows = engine.preview(
+        days, rows = firing.preview(
             school=rule.school,
             rule=rule,
             on_date=ctx.period.end,
@@ -304,7 +304,7 @@ def first_firings_by_persistence(
     first_end = max(len(days) - n, 0)
     single = copy.copy(rule)
     single.consecutive_windows = 1
-    holds = engine.firing_days(
+    holds = firing.firing_days(
         school=rule.school,
         rule=single,
         days=days,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from schools.models import Student
 
-from .. import engine
+from .. import firing
 from ..models import WarningRule
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def rule_preview(
             code="future_date",
         )
     on_date = on_date or today
-    days, rows = engine.preview(
+    days, rows = firing.preview(
         school=school, rule=rule, on_date=on_date, history_school_days=history_school_days
     )
     codes = dict(Student.objects.filter(pk__in=list(rows)).values_list("pk", "code"))

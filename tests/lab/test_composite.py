@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from alerts.backtest import Period, backtest_compute
-from alerts.engine import firing_days, preview, school_days_until
+from alerts.engine import school_days_until
+from alerts.firing import firing_days, preview
 from alerts.models import Case, CaseRule, WarningRule
 from alerts.services import evaluation_run
 from schools.calendar import school_days_between
