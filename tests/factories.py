@@ -281,3 +281,21 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     text = factory.LazyAttribute(lambda o: f"A case was opened: {o.case.student.code}")
     read_at = factory.LazyAttribute(lambda o: timezone.now() if o.read else None)
+
+
+def rule_edit_form(rule) -> dict:
+    """The rule edit form's fields as the page posts them for `rule`, unchanged."""
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enabled": "on",
+        "kind": rule.kind,
+        "signs": rule.signs,
+        "count_unit": rule.count_unit,
+        "window_days": rule.window_days,
+        "min_events_per_window": rule.min_events_per_window,
+        "min_distinct_signs": rule.min_distinct_signs,
+        "min_distinct_observers": rule.min_distinct_observers,
+        "consecutive_windows": rule.consecutive_windows,
+        "severity": rule.severity,
+    }

@@ -20,7 +20,7 @@ from django.test import Client
 from alerts.models import WarningRule
 from core.audit import audit_record
 from core.models import AuditEvent
-from tests.factories import ObservationFactory, StudentFactory
+from tests.factories import ObservationFactory, StudentFactory, rule_edit_form
 from tests.tokens import token_client
 
 pytestmark = pytest.mark.django_db
@@ -139,20 +139,7 @@ def test_rule_preview_results_are_recorded(adam, school_a, as_user):
     assert api_rows.count() == 1 and api_rows.get().actor == adam  # no student flagged: one row
     page = as_user(adam).post(
         f"/rules/{rule.pk}/preview/",
-        {
-            "name": rule.name,
-            "description": rule.description,
-            "enabled": "on",
-            "kind": rule.kind,
-            "signs": rule.signs,
-            "count_unit": rule.count_unit,
-            "window_days": rule.window_days,
-            "min_events_per_window": rule.min_events_per_window,
-            "min_distinct_signs": rule.min_distinct_signs,
-            "min_distinct_observers": rule.min_distinct_observers,
-            "consecutive_windows": rule.consecutive_windows,
-            "severity": rule.severity,
-        },
+        rule_edit_form(rule),
     )
     assert page.status_code == 200, page.content
     assert _rows("rule.preview", object_id=rule.pk).count() == 2

@@ -14,7 +14,7 @@ from alerts.case_dates import week_parts
 from alerts.models import Case, WarningRule
 from alerts.services.evaluation import evaluation_run
 from schools.calendar import school_days_between
-from tests.factories import ObservationFactory, StudentFactory
+from tests.factories import ObservationFactory, StudentFactory, rule_edit_form
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +48,7 @@ def test_conditions_first_held_is_the_previews_would_first_have_fired(
     rule = WarningRule.objects.get(school=school_a, key="persistent_withdrawal")
 
     page = as_user(carol).get(reverse("case-detail", args=[case.pk])).content.decode()
-    data = {
-        "name": rule.name,
-        "enabled": "on",
-        "kind": rule.kind,
-        "signs": rule.signs,
-        "count_unit": rule.count_unit,
-        "window_days": rule.window_days,
-        "min_events_per_window": rule.min_events_per_window,
-        "min_distinct_signs": rule.min_distinct_signs,
-        "min_distinct_observers": rule.min_distinct_observers,
-        "consecutive_windows": rule.consecutive_windows,
-        "severity": rule.severity,
-    }
+    data = rule_edit_form(rule)
     answer = as_user(adam).post(reverse("rule-preview", args=[rule.pk]), data).json()
     (previewed,) = [s for s in answer["students"] if s["code"] == "S-0777"]
     would_first = dt.date.fromisoformat(previewed["first_fired_on"])
