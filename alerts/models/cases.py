@@ -116,38 +116,38 @@ class Case(models.Model):
                 fields=["student"],
                 condition=~Q(status=CaseStatus.RESOLVED),
                 name="one_open_case_per_student",
-                violation_error_message="This student already has an open case.",
+                violation_error_message=_("This student already has an open case."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=CaseStatus.values),
                 name="case_status_is_known",
-                violation_error_message="Unknown case status.",
+                violation_error_message=_("Unknown case status."),
             ),
             models.CheckConstraint(
                 condition=Q(stage__in=Stage.values),
                 name="case_stage_is_known",
-                violation_error_message="Unknown case stage.",
+                violation_error_message=_("Unknown case stage."),
             ),
             models.CheckConstraint(
                 condition=Q(severity__in=Severity.values),
                 name="case_severity_is_known",
-                violation_error_message="Unknown severity.",
+                violation_error_message=_("Unknown severity."),
             ),
             models.CheckConstraint(
                 condition=Q(status=CaseStatus.RESOLVED, resolved_at__isnull=False)
                 | (~Q(status=CaseStatus.RESOLVED) & Q(resolved_at__isnull=True)),
                 name="case_resolved_iff_resolved_at",
-                violation_error_message="A resolved case, and only one, has a resolution time.",
+                violation_error_message=_("A resolved case, and only one, has a resolution time."),
             ),
             models.CheckConstraint(
                 condition=Q(last_evidence_on__gte=models.F("first_evidence_on")),
                 name="case_evidence_dates_ordered",
-                violation_error_message="The last evidence date cannot be before the first.",
+                violation_error_message=_("The last evidence date cannot be before the first."),
             ),
             models.CheckConstraint(
                 condition=Q(origin__in=CaseOrigin.values),
                 name="case_origin_is_known",
-                violation_error_message="Unknown origin of a case.",
+                violation_error_message=_("Unknown origin of a case."),
             ),
         ]
         indexes = [
@@ -183,7 +183,7 @@ class CaseRule(models.Model):
             models.UniqueConstraint(
                 fields=["case", "rule", "rule_version"],
                 name="case_rule_version_once",
-                violation_error_message="This rule version is already on the case.",
+                violation_error_message=_("This rule version is already on the case."),
             ),
         ]
 
@@ -221,19 +221,21 @@ class CaseEvidence(models.Model):
                 condition=Q(observation__isnull=False, attendance__isnull=True)
                 | Q(observation__isnull=True, attendance__isnull=False),
                 name="evidence_is_one_record",
-                violation_error_message="An evidence row is one observation or one register mark.",
+                violation_error_message=_(
+                    "An evidence row is one observation or one register mark."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["case", "observation"],
                 condition=Q(observation__isnull=False),
                 name="observation_evidence_once",
-                violation_error_message="This observation is already evidence on the case.",
+                violation_error_message=_("This observation is already evidence on the case."),
             ),
             models.UniqueConstraint(
                 fields=["case", "attendance"],
                 condition=Q(attendance__isnull=False),
                 name="attendance_evidence_once",
-                violation_error_message="This register mark is already evidence on the case.",
+                violation_error_message=_("This register mark is already evidence on the case."),
             ),
         ]
 
@@ -293,18 +295,18 @@ class CaseEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=EventKind.values),
                 name="case_event_kind_is_known",
-                violation_error_message="Unknown kind of timeline entry.",
+                violation_error_message=_("Unknown kind of timeline entry."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.ACTION) | Q(action_type__in=ActionType.values),
                 name="action_event_has_action_type",
-                violation_error_message="An action names one of the documented responses.",
+                violation_error_message=_("An action names one of the documented responses."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=EventKind.STATUS_CHANGE)
                 | (~Q(from_status="") & ~Q(to_status="")),
                 name="status_event_has_statuses",
-                violation_error_message="A status change names the status before and after.",
+                violation_error_message=_("A status change names the status before and after."),
             ),
         ]
 

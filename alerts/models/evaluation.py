@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from schools.models import School
 
@@ -12,7 +13,7 @@ class EvaluationState(models.Model):
     re-evaluates only the students whose records changed since (alerts/incremental.py)."""
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
-    on_date = models.DateField(help_text="The date the school was last evaluated as on.")
+    on_date = models.DateField(help_text=_("The date the school was last evaluated as on."))
     # When that run began reading (before it took its snapshot of the records).
     started_at = models.DateTimeField()
     # A digest of the rules, the calendar and the active students it evaluated with: any

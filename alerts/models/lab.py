@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from schools.models import School, Student
 
@@ -61,19 +62,19 @@ class Outcome(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=OutcomeKind.values),
                 name="outcome_kind_is_known",
-                violation_error_message="Unknown outcome.",
+                violation_error_message=_("Unknown outcome."),
             ),
             models.CheckConstraint(
                 condition=Q(source__in=OutcomeSource.values),
                 name="outcome_source_is_known",
-                violation_error_message="Unknown source of an outcome.",
+                violation_error_message=_("Unknown source of an outcome."),
             ),
             # A second import of the same file adds nothing.
             models.UniqueConstraint(
                 fields=["student", "kind", "on_date"],
                 condition=Q(source="import"),
                 name="imported_outcome_once",
-                violation_error_message="This outcome is already recorded for the student.",
+                violation_error_message=_("This outcome is already recorded for the student."),
             ),
         ]
         indexes = [models.Index(fields=["student", "on_date"])]
@@ -124,12 +125,12 @@ class BacktestRun(models.Model):
             models.UniqueConstraint(
                 fields=["school", "key"],
                 name="backtest_once_per_key",
-                violation_error_message="This backtest is already kept.",
+                violation_error_message=_("This backtest is already kept."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=BacktestStatus.values),
                 name="backtest_status_is_known",
-                violation_error_message="Unknown backtest status.",
+                violation_error_message=_("Unknown backtest status."),
             ),
         ]
 

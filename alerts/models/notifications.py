@@ -62,17 +62,17 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["case", "recipient", "kind", "change_key"],
                 name="one_notification_per_change_and_recipient",
-                violation_error_message="This change was already notified to this person.",
+                violation_error_message=_("This change was already notified to this person."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=NotificationStatus.values),
                 name="notification_status_is_known",
-                violation_error_message="Unknown notification status.",
+                violation_error_message=_("Unknown notification status."),
             ),
             models.CheckConstraint(
                 condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
                 name="sent_notification_has_sent_at",
-                violation_error_message="A sent notification has the time it was sent.",
+                violation_error_message=_("A sent notification has the time it was sent."),
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]

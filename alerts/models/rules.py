@@ -110,7 +110,7 @@ class WarningRule(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Composite rules: fires when at least this many of them fire (empty: all).",
+        help_text=_("Composite rules: fires when at least this many of them fire (empty: all)."),
     )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     version = models.PositiveIntegerField(default=1)
@@ -129,33 +129,33 @@ class WarningRule(models.Model):
                 fields=["school", "key"],
                 condition=~Q(key=""),
                 name="default_rule_once_per_school",
-                violation_error_message="This school already has that default rule.",
+                violation_error_message=_("This school already has that default rule."),
             ),
             models.UniqueConstraint(
                 fields=["school", "name"],
                 name="rule_name_unique_in_school",
-                violation_error_message="This school already has a rule of that name.",
+                violation_error_message=_("This school already has a rule of that name."),
             ),
             models.CheckConstraint(
                 condition=Q(window_days__gte=1, window_days__lte=30),
                 name="rule_window_days_range",
-                violation_error_message="A window is 1 to 30 school days.",
+                violation_error_message=_("A window is 1 to 30 school days."),
             ),
             models.CheckConstraint(
                 condition=Q(consecutive_windows__gte=1, consecutive_windows__lte=26),
                 name="rule_consecutive_windows_range",
-                violation_error_message="A rule looks at 1 to 26 windows in a row.",
+                violation_error_message=_("A rule looks at 1 to 26 windows in a row."),
             ),
             models.CheckConstraint(
                 condition=Q(min_events_per_window__gte=1),
                 name="rule_min_events_positive",
-                violation_error_message="Each window needs at least 1 event.",
+                violation_error_message=_("Each window needs at least 1 event."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=RuleKind.ATTENDANCE_RATE)
                 | Q(attendance_threshold__gt=0, attendance_threshold__lte=100),
                 name="attendance_rule_has_threshold",
-                violation_error_message=(
+                violation_error_message=_(
                     "An attendance rule fires below a percentage of possible sessions: give a "
                     "threshold above 0 and at most 100 (e.g. 90)."
                 ),
@@ -163,17 +163,19 @@ class WarningRule(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=RuleKind.values),
                 name="rule_kind_is_known",
-                violation_error_message="Unknown kind of rule.",
+                violation_error_message=_("Unknown kind of rule."),
             ),
             models.CheckConstraint(
                 condition=Q(severity__in=Severity.values),
                 name="rule_severity_is_known",
-                violation_error_message="Unknown severity.",
+                violation_error_message=_("Unknown severity."),
             ),
             models.CheckConstraint(
                 condition=Q(min_components__isnull=True) | Q(min_components__gte=1),
                 name="rule_min_components_positive",
-                violation_error_message="A composite rule needs at least 1 of its rules to fire.",
+                violation_error_message=_(
+                    "A composite rule needs at least 1 of its rules to fire."
+                ),
             ),
         ]
 
