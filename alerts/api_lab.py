@@ -23,7 +23,7 @@ from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
-from . import backtest, services
+from . import backtest, backtest_runs, services
 from .models import BacktestRun, BacktestStatus, Outcome, OutcomeKind, WarningRule
 from .serializers import RULE_FIELDS, RuleSerializer
 
@@ -228,7 +228,7 @@ def backtest_rules(
     runs = []
     for each in rules:
         runs.append(
-            backtest.backtest_request(
+            backtest_runs.backtest_request(
                 rule=each,
                 start=data["start"],
                 end=data["end"],

@@ -144,8 +144,8 @@ def purge_expired_records() -> dict:
 
 @shared_task(name="alerts.tasks.run_backtest", ignore_result=True)
 def run_backtest(run_id: int) -> str | None:
-    """Compute one queued backtest (alerts.backtest.backtest_run: claimed once)."""
-    from .backtest import backtest_run
+    """Compute one queued backtest (alerts.backtest_runs.backtest_run: claimed once)."""
+    from .backtest_runs import backtest_run
     from .models import BacktestRun
 
     run = BacktestRun.objects.filter(pk=run_id).first()

@@ -133,7 +133,8 @@ def _child() -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from alerts.backtest import Period, backtest_compute, backtest_request
+    from alerts.backtest import Period, backtest_compute
+    from alerts.backtest_runs import backtest_request
     from alerts.models import WarningRule
     from core.models import User
 

@@ -17,7 +17,7 @@ from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
-from .. import backtest, services
+from .. import backtest, backtest_runs, services
 from ..lab_chart import frontier_geometry
 from ..models import BacktestStatus, OutcomeKind, WarningRule
 
@@ -88,7 +88,7 @@ def rule_lab(request, pk: int):
         try:
             for each in chosen:
                 runs.append(
-                    backtest.backtest_request(
+                    backtest_runs.backtest_request(
                         rule=each,
                         start=data["start"],
                         end=data["end"],
