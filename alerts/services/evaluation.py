@@ -25,7 +25,8 @@ from ..models import (
     WarningRule,
 )
 from ..notifications import Recipients
-from .case_changes import CaseWrites, case_reopen, case_update, cases_open
+from .case_changes import case_reopen, cases_open
+from .case_updates import CaseWrites, case_update
 from .grading import Assessment, assess
 
 SCHOOL_WEEK_DAYS = 5
