@@ -1,7 +1,7 @@
 """Telling people about cases: the outbox rows (outbox), their delivery by e-mail and in-app
-notice with retries (delivery), the escalation of a case nobody acknowledged (escalation),
-the review reminders of case owners (reminders), the in-app inbox API (api) and the outbox
-page of the admin (admin).
+notice with retries (delivery), the nudge that asks a worker to deliver after a change
+(nudge), the escalation of a case nobody acknowledged (escalation), the review reminders of
+case owners (reminders), the in-app inbox API (api) and the outbox page of the admin (admin).
 
 The names other modules use are importable from `alerts.notifications`; `api` and `admin`
 are loaded by the router and the admin site, not from here.
@@ -13,7 +13,6 @@ from .delivery import (
     DELIVER_TASK,
     DeliveryReport,
     case_link,
-    deliver_soon,
     notification_deliver,
     notification_retry,
     notifications_deliver_due,
@@ -26,6 +25,7 @@ from .escalation import (
     escalation_due_at,
     escalation_recipients,
 )
+from .nudge import deliver_soon
 from .outbox import Recipients, case_changed, cases_changed, change_key, recipients_for
 from .reminders import case_remind_review, reviews_remind_due
 

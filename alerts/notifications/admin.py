@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from schools.admin import SchoolScopedAdmin
 
 from ..models import DeliveryAttempt, Notification, NotificationStatus
-from .delivery import deliver_soon, notification_retry
+from .delivery import notification_retry
+from .nudge import deliver_soon
 
 
 class DeliveryAttemptInline(admin.TabularInline):

@@ -20,7 +20,7 @@ from core.models import User
 from schools.models import Membership, Role, School, Student
 
 from ..models import Case, Notification, NotificationKind
-from .delivery import deliver_soon
+from .nudge import deliver_soon
 
 CHANGE_KINDS = {
     "opened": NotificationKind.OPENED,

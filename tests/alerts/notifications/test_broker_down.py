@@ -13,7 +13,7 @@ import re
 import pytest
 
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
-from alerts.notifications import delivery
+from alerts.notifications import nudge
 from alerts.services import evaluation_run
 from alerts.tasks import deliver_notifications
 from core.celery import app
@@ -36,8 +36,8 @@ def private_broker(monkeypatch, settings):
     monkeypatch.setenv("CELERY_BROKER_URL", server.url)
     monkeypatch.setattr(app.conf, "broker_url", server.url)
     settings.CELERY_BROKER_URL = server.url
-    monkeypatch.setattr(delivery, "_broker_down_until", 0.0)
-    monkeypatch.setattr(delivery, "_last_nudge_at", float("-inf"))
+    monkeypatch.setattr(nudge, "_broker_down_until", 0.0)
+    monkeypatch.setattr(nudge, "_last_nudge_at", float("-inf"))
     yield server
     server.stop()
 
@@ -80,8 +80,8 @@ def test_a_save_and_a_case_change_with_the_broker_down_then_one_delivery(
     assert len(nudges) == 1  # one attempt, then the known outage is not paid for again
 
     # A single nudge on its own costs one attempt bounded by the connection timeout.
-    delivery._broker_down_until = 0.0
-    delivery._nudge()
+    nudge._broker_down_until = 0.0
+    nudge._nudge()
     assert attempts.count == 2
     assert attempts.timeouts()[-1] == settings.CELERY_BROKER_CONNECTION_TIMEOUT
 

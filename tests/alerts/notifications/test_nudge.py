@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.db import transaction
 
-from alerts.notifications import delivery
+from alerts.notifications import nudge
 from core.celery import app
 from tests.broker_calls import connection_attempts
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _broker_not_known_down(monkeypatch):
-    monkeypatch.setattr(delivery, "_broker_down_until", 0.0)
-    monkeypatch.setattr(delivery, "_last_nudge_at", float("-inf"))
+    monkeypatch.setattr(nudge, "_broker_down_until", 0.0)
+    monkeypatch.setattr(nudge, "_last_nudge_at", float("-inf"))
 
 
 @pytest.fixture
@@ -53,10 +53,10 @@ def _tasks(queue) -> list[str]:
 
 def test_after_commit_one_delivery_task_is_queued(queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        delivery.deliver_soon()
+        nudge.deliver_soon()
         assert _tasks(queue) == []  # nothing before the commit
 
-    assert _tasks(queue) == [delivery.DELIVER_TASK]
+    assert _tasks(queue) == [nudge.DELIVER_TASK]
 
 
 def test_many_changes_committed_together_queue_one_task(queue, django_capture_on_commit_callbacks):
@@ -64,9 +64,9 @@ def test_many_changes_committed_together_queue_one_task(queue, django_capture_on
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for _ in range(20):
             with transaction.atomic():  # each case in its own savepoint, as evaluation does
-                delivery.deliver_soon()
+                nudge.deliver_soon()
 
-    assert _tasks(queue) == [delivery.DELIVER_TASK]
+    assert _tasks(queue) == [nudge.DELIVER_TASK]
 
 
 def test_a_rolled_back_change_queues_nothing(queue, django_capture_on_commit_callbacks):
@@ -75,7 +75,7 @@ def test_a_rolled_back_change_queues_nothing(queue, django_capture_on_commit_cal
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        delivery.deliver_soon()
+        nudge.deliver_soon()
         raise RuntimeError("the case change failed")
 
     assert _tasks(queue) == []
@@ -86,12 +86,12 @@ def test_a_hung_broker_costs_one_timeout_once(settings, monkeypatch, silent_brok
     settings.CELERY_BROKER_CONNECTION_TIMEOUT = 0.5  # the bound this test sets
     attempts = connection_attempts(monkeypatch, silent_broker)
 
-    delivery._nudge()
+    nudge._nudge()
     assert attempts.count == 1  # one attempt, no publish retries
     # The broker accepted and never answered: the wait was bounded by the test's timeout.
     assert attempts.timeouts() == [0.5]
 
-    delivery._nudge()
+    nudge._nudge()
     assert attempts.count == 1  # the outage is known: beat will deliver, no second wait
     warnings = [
         r
