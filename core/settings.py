@@ -254,7 +254,6 @@ TEMPLATES[0]["OPTIONS"]["context_processors"] += [
 # How long a teacher may correct or withdraw their own observation.
 OBSERVATION_CORRECTION_HOURS = env.int("OBSERVATION_CORRECTION_HOURS", default=24)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
-# --- end web pages -------------------------------------------------------------------------
 
 # --- Warning-sign rules and cases: when evaluation runs, resolution suggestions -----------
 # Beat evaluates every school once a day at this time (CELERY_TIMEZONE, i.e. TIME_ZONE), one
@@ -313,7 +312,6 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
         "socket_connect_timeout", CELERY_BROKER_CONNECTION_TIMEOUT
     )
-# --- end notification delivery and escalation ----------------------------------------------
 
 # --- Record imports: size limit, upload folder, the importing account ----------------------
 # A file larger than this is refused before it is read (command and API).
@@ -323,7 +321,6 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 IMPORT_DIR = env.path("IMPORT_DIR", default=VAR_DIR / "imports")
 # The inactive account imported records are recorded by (created on first import).
 IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@system.invalid")
-# --- end imports ---------------------------------------------------------------------------
 
 # --- Safeguards: error-page filtering, no-store, session lifetime, request limits ---------
 # The development error page and error e-mails hide the password of every URL with
@@ -360,7 +357,6 @@ try:
     )
 except ValueError as exc:
     raise ImproperlyConfigured("RECORDS_EARLIEST_DATE must be a date: YYYY-MM-DD.") from exc
-# --- end safeguards ------------------------------------------------------------------------
 
 # --- Accounts: lockout after failed sign-ins, rate limits, API tokens, second factor -------
 # Before core, whose admin module replaces their admin pages with superuser-only ones.
@@ -423,4 +419,3 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 MIDDLEWARE.append("schools.middleware.SchoolChoiceMiddleware")
 # A school admin's invitation to join the school is valid this many days.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
-# --- end accounts --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import translation
 from alerts.charts import chart_geometry, weekly_series
 from alerts.models import Case, Stage
 from alerts.services import evaluation_run
-from schools.demo import japanese_calendar
+from schools.demo_calendars import japanese_calendar
 from schools.models import ClosureDay, Role, Term
 from tests.factories import MembershipFactory, SchoolFactory, StudentFactory, UserFactory
 
