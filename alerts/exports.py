@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from schools.models import School
 
@@ -23,6 +24,8 @@ from .models import Case, CaseStatus, Stage
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+# Machine-readable column names, the same in every language (docs/I18N.md); the cells of
+# status, stage, severity and origin are the labels in the reader's language.
 CASE_COLUMNS = [
     "student",
     "year_group",
@@ -103,18 +106,23 @@ def overview_csv(*, school: School, cases, weeks: int = 12) -> str:
     stages = list(Stage)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([f"cases by status and stage at {school.code} on {school.today()}"])
-    writer.writerow(["status", *(s.label for s in stages), "all stages"])
+    writer.writerow(
+        [
+            _("cases by status and stage at %(school)s on %(day)s")
+            % {"school": school.code, "day": school.today().isoformat()}
+        ]
+    )
+    writer.writerow([_("status"), *(s.label for s in stages), _("all stages")])
     for status in CaseStatus:
         cells = [counts[(s.value, status.value)] for s in stages]
         writer.writerow([status.label, *cells, sum(cells)])
     totals = [sum(counts[(s.value, st.value)] for st in CaseStatus) for s in stages]
-    writer.writerow(["all statuses", *totals, sum(totals)])
+    writer.writerow([_("all statuses"), *totals, sum(totals)])
     writer.writerow([])
     today = school.today()
     series = weekly_series(school=school, start=today - dt.timedelta(weeks=weeks), end=today)
-    signs = [f"{c.label} signs" for c in CATEGORY_ORDER]
-    writer.writerow(["school week starting", "school days", *signs, "attendance %"])
+    signs = [_("%(label)s signs") % {"label": c.label} for c in CATEGORY_ORDER]
+    writer.writerow([_("school week starting"), _("school days"), *signs, _("attendance %")])
     for week in series:
         writer.writerow(
             [

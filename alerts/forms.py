@@ -75,7 +75,7 @@ class _CounsellorField(forms.ModelChoiceField):
 
 
 class OwnerForm(forms.Form):
-    owner = _CounsellorField(label="Owner", queryset=None, empty_label=None)
+    owner = _CounsellorField(label=_("Owner"), queryset=None, empty_label=None)
 
     def __init__(self, *args, counsellors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,10 +84,10 @@ class OwnerForm(forms.Form):
 
 class ReviewForm(forms.Form):
     review_on = forms.DateField(
-        label="Review on",
+        label=_("Review on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The owner is reminded on that school day. Leave empty to clear it.",
+        help_text=_("The owner is reminded on that school day. Leave empty to clear it."),
     )
 
 
@@ -98,9 +98,9 @@ class ReopenForm(forms.Form):
 class ConcernForm(forms.Form):
     """A concern raised by hand: which student (by code), why, and how severe."""
 
-    code = forms.CharField(label="Student code", max_length=17)
+    code = forms.CharField(label=_("Student code"), max_length=17)
     reason = _note_field("What is the concern?")
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices, initial="medium")
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial="medium")
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
@@ -131,11 +131,11 @@ class CaseFilterForm(forms.Form):
         label=_("Year group"), required=False, coerce=int, empty_value=None
     )
     owner = forms.ChoiceField(
-        label="Owner",
+        label=_("Owner"),
         required=False,
         choices=[("", "Anyone"), ("mine", "Mine"), ("none", "Nobody yet")],
     )
-    code = forms.CharField(label="Student code contains", required=False, max_length=17)
+    code = forms.CharField(label=_("Student code contains"), required=False, max_length=17)
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,11 +167,11 @@ class RuleForm(SignsByCategoryMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     components = forms.TypedMultipleChoiceField(
-        label="Composite: the rules that must fire together",
+        label=_("Composite: the rules that must fire together"),
         required=False,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Other rules of the school (switched on or not), for a composite rule.",
+        help_text=_("Other rules of the school (switched on or not), for a composite rule."),
     )
 
     class Meta:

@@ -4,6 +4,24 @@ swept parameter, joined in the order of the values. No script, no outside servic
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# The swept parameters in the reader's language, by the keys of alerts.backtest.SWEEPS (whose
+# labels are the English copy kept in a backtest's result).
+SWEEP_LABELS = {
+    "consecutive_windows": _("Persistence: windows in a row"),
+    "min_events_per_window": _("Minimum events per window"),
+    "attendance_threshold": _("Attendance threshold (%)"),
+}
+
+
+def sweep_label(sweep: dict | None) -> str:
+    """The label of a backtest's sweep in the reader's language (the stored one if unknown)."""
+    sweep = sweep or {}
+    return str(SWEEP_LABELS.get(sweep.get("parameter", ""), sweep.get("label", "")))
+
+
 WIDTH, HEIGHT = 420, 316
 LEFT, RIGHT, TOP, BOTTOM = 46, 16, 30, 40
 
@@ -19,17 +37,24 @@ def frontier_geometry(sweep: dict | None) -> dict:
     def y(precision: float) -> float:
         return round(TOP + plot_h - plot_h * precision, 1)
 
+    label = sweep_label(sweep)
     dots = [
         {
             "x": x(p["recall"] or 0.0),
             "y": y(p["precision"]),
             "label": p["value"],
             "current": p.get("current", False),
-            "title": (
-                f"{(sweep or {}).get('label', '')} {p['value']}: precision "
-                f"{p['precision']:.0%}, recall {(p['recall'] or 0):.0%}, "
-                f"{p['flagged']} flagged"
-            ),
+            "title": gettext(
+                "%(label)s %(value)s: precision %(precision)s, recall %(recall)s, "
+                "%(flagged)s flagged"
+            )
+            % {
+                "label": label,
+                "value": p["value"],
+                "precision": f"{p['precision']:.0%}",
+                "recall": f"{(p['recall'] or 0):.0%}",
+                "flagged": p["flagged"],
+            },
         }
         for p in points
     ]
@@ -48,10 +73,10 @@ def frontier_geometry(sweep: dict | None) -> dict:
         "bottom": TOP + plot_h,
         "line": " ".join(f"{d['x']},{d['y']}" for d in dots),
         "dots": dots,
-        "labels": [(x, y, ", ".join(values)) for (x, y), values in labels.items()],
+        "labels": [(x, y, gettext(", ").join(values)) for (x, y), values in labels.items()],
         "x_ticks": [(x(t), f"{t:.0%}") for t in ticks],
         "y_ticks": [(y(t), f"{t:.0%}") for t in ticks],
         "x_label_y": TOP + plot_h + 32,
-        "label": (sweep or {}).get("label", ""),
+        "label": label,
         "points": (sweep or {}).get("points", []),
     }

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -22,25 +24,25 @@ from . import credentials, second_factor
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
-        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
     )
 
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=credentials.TOKEN_NAME_MAX, help_text="Where it is used."
+        label=_("Name"), max_length=credentials.TOKEN_NAME_MAX, help_text=_("Where it is used.")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read when the form is made, so the limits follow the settings.
         self.fields["days"] = forms.IntegerField(
-            label="Valid for (days)",
+            label=_("Valid for (days)"),
             min_value=1,
             max_value=settings.API_TOKEN_MAX_DAYS,
             initial=settings.API_TOKEN_DAYS,
@@ -73,8 +75,14 @@ def login_code(request):
                 left = device.token_set.count()
                 messages.warning(
                     request,
-                    f"You used a recovery code; {left} left. Make new ones on your "
-                    "second-factor page if you are running out.",
+                    ngettext(
+                        "You used a recovery code; %(n)d left. Make new ones on your "
+                        "second-factor page if you are running out.",
+                        "You used a recovery code; %(n)d left. Make new ones on your "
+                        "second-factor page if you are running out.",
+                        left,
+                    )
+                    % {"n": left},
                 )
             return redirect(_next(request))
     return render(request, "registration/login_code.html", {"form": form, "next": _next(request)})
@@ -101,7 +109,9 @@ def second_factor_page(request):
             request=request, device=device, code=form.cleaned_data["code"]
         )
         if codes is None:
-            form.add_error("code", "That code is not right. Enter the code your app shows now.")
+            form.add_error(
+                "code", gettext("That code is not right. Enter the code your app shows now.")
+            )
         else:
             return render(
                 request,
@@ -136,11 +146,15 @@ def recovery_codes_new(request):
 def second_factor_remove(request):
     user = request.user
     if second_factor.required_for(user):
-        messages.error(request, "Your school requires a second factor: it cannot be removed.")
+        messages.error(
+            request, gettext("Your school requires a second factor: it cannot be removed.")
+        )
     elif second_factor.enrolled(user) and user.is_verified():
         second_factor.second_factor_remove(user=user, by=user)
         request.session[second_factor.SESSION_KEY] = "not-needed"
-        messages.success(request, "The second factor is removed; sign-ins ask for a password only.")
+        messages.success(
+            request, gettext("The second factor is removed; sign-ins ask for a password only.")
+        )
     return redirect("second-factor")
 
 
@@ -176,5 +190,5 @@ def tokens(request):
 def token_revoke(request, public_id):
     token = get_object_or_404(credentials.ApiToken, public_id=public_id, user=request.user)
     credentials.token_revoke(token=token, by=request.user)
-    messages.success(request, f"The token “{token.name}” is revoked.")
+    messages.success(request, gettext("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("tokens")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
@@ -90,14 +91,16 @@ class ObtainTokenView(APIView):
         )
         if user is None:
             raise serializers.ValidationError(
-                {"non_field_errors": ["That e-mail address and password do not match."]}
+                {"non_field_errors": [_("That e-mail address and password do not match.")]}
             )
         if second_factor.needed(user):
             if not second_factor.enrolled(user):
                 return Response(
                     {
-                        "detail": "Your school requires a second factor: enrol it on the pages "
-                        "(your account, Second factor) before asking for a token."
+                        "detail": _(
+                            "Your school requires a second factor: enrol it on the pages "
+                            "(your account, Second factor) before asking for a token."
+                        )
                     },
                     status=status.HTTP_403_FORBIDDEN,
                 )
@@ -132,7 +135,7 @@ class RevokeTokenView(APIView):
     def post(self, request):
         if not isinstance(request.auth, credentials.ApiToken):
             return Response(
-                {"detail": "Send the token to revoke as Authorization: Token …"},
+                {"detail": _("Send the token to revoke as Authorization: Token …")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         credentials.token_revoke(token=request.auth, by=request.user)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .models import ApiToken, User
@@ -30,13 +31,13 @@ def token_create(
     the clear. The creation is audited (who made it, for whom; never the token)."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Name the token after where it is used."})
+        raise ValidationError({"name": _("Name the token after where it is used.")})
     if len(name) > TOKEN_NAME_MAX:
-        raise ValidationError({"name": f"At most {TOKEN_NAME_MAX} characters."})
+        raise ValidationError({"name": _("At most %(n)d characters.") % {"n": TOKEN_NAME_MAX}})
     days = settings.API_TOKEN_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError(
-            {"days": f"A token lasts from 1 to {settings.API_TOKEN_MAX_DAYS} days."}
+            {"days": _("A token lasts from 1 to %(n)d days.") % {"n": settings.API_TOKEN_MAX_DAYS}}
         )
     with transaction.atomic():
         token, secret = ApiToken.objects.create(
@@ -75,7 +76,7 @@ def credentials_end(*, user: User) -> int:
     """End every API token and every session of `user`: tokens are deleted; sessions end at
     their next request, since each is checked against a hash that includes the account's
     session epoch, raised here. Returns how many tokens ended."""
-    count, _ = ApiToken.objects.filter(user=user).delete()
+    count, _rows = ApiToken.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
     return count

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -62,11 +63,13 @@ def retry_at(now: dt.datetime | None = None) -> dt.datetime:
 def lockout_message(when: dt.datetime, now: dt.datetime | None = None) -> str:
     minutes = max(1, math.ceil((when - (now or timezone.now())).total_seconds() / 60))
     local = timezone.localtime(when)
-    return (
-        f"Too many failed sign-ins for this account from this address. Try again after "
-        f"{local:%H:%M} ({settings.TIME_ZONE}), in {minutes} minute{'s' if minutes != 1 else ''}, "
-        "or ask your school admin to unlock your account."
-    )
+    return ngettext(
+        "Too many failed sign-ins for this account from this address. Try again after "
+        "%(time)s (%(zone)s), in %(n)d minute, or ask your school admin to unlock your account.",
+        "Too many failed sign-ins for this account from this address. Try again after "
+        "%(time)s (%(zone)s), in %(n)d minutes, or ask your school admin to unlock your account.",
+        minutes,
+    ) % {"time": f"{local:%H:%M}", "zone": settings.TIME_ZONE, "n": minutes}
 
 
 def lockout_response(
@@ -105,10 +108,11 @@ class _PageThrottle(SimpleRateThrottle):
 
     def retry_message(self) -> str:
         minutes = max(1, math.ceil((self.wait() or 60) / 60))
-        return (
-            f"Too many password-reset requests. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}."
-        )
+        return ngettext(
+            "Too many password-reset requests. Try again in %(n)d minute.",
+            "Too many password-reset requests. Try again in %(n)d minutes.",
+            minutes,
+        ) % {"n": minutes}
 
 
 class PasswordResetAddressThrottle(_PageThrottle):

@@ -24,6 +24,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -140,15 +141,15 @@ def code_check(*, user: User, code: str):
     else:
         devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
-        allowed, _ = device.verify_is_allowed()
+        allowed, _why = device.verify_is_allowed()
         if not allowed:
             raise CodeRefused(
-                "Too many wrong codes: wait a minute, then enter the code your app shows now."
+                _("Too many wrong codes: wait a minute, then enter the code your app shows now.")
             )
         with transaction.atomic():
             if device.verify_token(code):
                 return device
-    raise CodeRefused("That code is not right. Enter the code your app shows now.")
+    raise CodeRefused(_("That code is not right. Enter the code your app shows now."))
 
 
 # --- the session that still owes its code -------------------------------------------------
@@ -187,7 +188,7 @@ class SecondFactorMiddleware:
     def _refuse(request, user):
         if request.path.startswith("/api/"):
             return JsonResponse(
-                {"detail": "This sign-in needs its second-factor code: enter it on the page."},
+                {"detail": _("This sign-in needs its second-factor code: enter it on the page.")},
                 status=403,
             )
         target = "login-code" if enrolled(user) else "second-factor"

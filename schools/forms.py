@@ -112,12 +112,12 @@ def new_client_id() -> str:
 
 
 class MyObservationsFilterForm(forms.Form):
-    code = forms.CharField(label="Student code contains", required=False, max_length=17)
+    code = forms.CharField(label=_("Student code contains"), required=False, max_length=17)
     start = forms.DateField(
-        label="Observed from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Observed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        label="Observed until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Observed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean_code(self) -> str:
@@ -234,7 +234,9 @@ class StudentAddForm(forms.Form):
 
 
 class StudentYearForm(forms.Form):
-    year_group = forms.IntegerField(label="Year group", min_value=1, max_value=14, required=False)
+    year_group = forms.IntegerField(
+        label=_("Year group"), min_value=1, max_value=14, required=False
+    )
 
 
 class StudentBulkForm(forms.Form):
@@ -255,14 +257,14 @@ class StudentSpanForm(forms.Form):
     """Which school weeks the student page shows: the `weeks` school weeks up to `until`."""
 
     until = forms.DateField(
-        label="Up to",
+        label=_("Up to"),
         required=False,
-        help_text="Empty: today.",
+        help_text=_("Empty: today."),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         validators=[validate_date_bounds],
     )
     weeks = forms.IntegerField(
-        label="School weeks",
+        label=_("School weeks"),
         required=False,
         min_value=1,
         max_value=selectors.MAX_WEEKS,

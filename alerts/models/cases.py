@@ -45,8 +45,8 @@ def stage_rank(value: str) -> int:
 
 
 class CaseOrigin(models.TextChoices):
-    RULE = "rule", "Flagged by a rule"
-    PERSON = "person", "Raised by a person"
+    RULE = "rule", _("Flagged by a rule")
+    PERSON = "person", _("Raised by a person")
 
 
 class Case(models.Model):

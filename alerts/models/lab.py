@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.models import School, Student
 
@@ -19,11 +20,11 @@ class OutcomeKind(models.TextChoices):
     """What turned out to be true of a student (recorded when a case is resolved, or imported
     for past students). docs/RULES.md says how a backtest reads each one."""
 
-    CONCERN_CONFIRMED = "concern_confirmed", "Concern confirmed and supported"
-    MENTAL_HEALTH_REFERRAL = "mental_health_referral", "Referred to a mental-health professional"
-    NO_CONCERN = "no_concern", "No concern found"
-    LEFT_SCHOOL = "left_school", "Student left the school"
-    OTHER = "other", "Other"
+    CONCERN_CONFIRMED = "concern_confirmed", _("Concern confirmed and supported")
+    MENTAL_HEALTH_REFERRAL = "mental_health_referral", _("Referred to a mental-health professional")
+    NO_CONCERN = "no_concern", _("No concern found")
+    LEFT_SCHOOL = "left_school", _("Student left the school")
+    OTHER = "other", _("Other")
 
 
 # A backtest counts a flag as right when the student's outcome is positive and wrong when it
@@ -35,8 +36,8 @@ NEGATIVE_OUTCOMES = frozenset({OutcomeKind.NO_CONCERN})
 
 
 class OutcomeSource(models.TextChoices):
-    CASE = "case", "Case resolution"
-    IMPORT = "import", "Import"
+    CASE = "case", _("Case resolution")
+    IMPORT = "import", pgettext_lazy("source of a record", "Import")
 
 
 class Outcome(models.Model):
@@ -84,10 +85,10 @@ class Outcome(models.Model):
 
 
 class BacktestStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", pgettext_lazy("backtest status", "Queued")
+    RUNNING = "running", pgettext_lazy("backtest status", "Running")
+    DONE = "done", pgettext_lazy("backtest status", "Done")
+    FAILED = "failed", pgettext_lazy("backtest status", "Failed")
 
 
 class BacktestRun(models.Model):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.limits import validate_date_bounds
@@ -41,14 +42,14 @@ COLUMNS = {
 def _check(*, student: Student, kind: str, on_date: dt.date) -> None:
     if kind not in OutcomeKind.values:
         raise ValidationError(
-            "Unknown outcome %(k)s. Choose one of: %(ok)s.",
+            _("Unknown outcome %(k)s. Choose one of: %(ok)s."),
             code="unknown_outcome",
             params={"k": kind, "ok": ", ".join(OutcomeKind.values)},
         )
     validate_date_bounds(on_date)
     if on_date > student.school.today():
         raise ValidationError(
-            "%(d)s is in the future at the school; an outcome is what has happened.",
+            _("%(d)s is in the future at the school; an outcome is what has happened."),
             code="future_date",
             params={"d": on_date.isoformat()},
         )
@@ -116,8 +117,11 @@ def _header(row: list[str]) -> dict[str, int]:
     missing = [c for c in COLUMNS if c not in index]
     if missing:
         raise ImportRefused(
-            "This is not an outcomes CSV, so nothing was written: line 1 must be a header "
-            f"naming the columns student_ref, outcome and date (missing: {', '.join(missing)})."
+            _(
+                "This is not an outcomes CSV, so nothing was written: line 1 must be a header "
+                "naming the columns student_ref, outcome and date (missing: %(missing)s)."
+            )
+            % {"missing": ", ".join(missing)}
         )
     return index
 
@@ -147,11 +151,11 @@ def outcomes_import(
     rows = csv.reader(io.StringIO(text))
     header = next(rows, None)
     if header is None:
-        raise ImportRefused("The file is empty, so nothing was written.")
+        raise ImportRefused(_("The file is empty, so nothing was written."))
     index = _header(header)
     pseudonyms = Pseudonymiser()
     today = school.today()
-    problems: list[Problem] = []
+    problems: list[tuple[int, Problem]] = []
     total_problems = 0
     wanted: dict[tuple[str, str, dt.date], int] = {}
 
@@ -159,7 +163,7 @@ def outcomes_import(
         nonlocal total_problems
         total_problems += 1
         if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(f"line {line}", reason))
+            problems.append((line, Problem(_("line %(n)d") % {"n": line}, reason)))
 
     report = OutcomeImport(dry_run=dry_run)
     for number, row in enumerate(rows, start=2):
@@ -168,40 +172,47 @@ def outcomes_import(
         report.read += 1
         if report.read > MAX_OUTCOME_ROWS:
             raise ImportRefused(
-                f"The file has more than {MAX_OUTCOME_ROWS:,} rows; split it, nothing was written."
+                _("The file has more than %(n)s rows; split it, nothing was written.")
+                % {"n": f"{MAX_OUTCOME_ROWS:,}"}
             )
         if len(row) <= max(index.values()):
-            problem(number, "the row has fewer columns than the header")
+            problem(number, _("the row has fewer columns than the header"))
             continue
         reference = row[index["student_ref"]].strip()
         kind = row[index["outcome"]].strip().lower()
         on_date = _date(row[index["date"]])
         if not reference:
-            problem(number, "no student reference")
+            problem(number, _("no student reference"))
             continue
         if kind not in OutcomeKind.values:
-            problem(number, f"unknown outcome (use one of: {', '.join(OutcomeKind.values)})")
+            problem(
+                number,
+                _("unknown outcome (use one of: %(ok)s)") % {"ok": ", ".join(OutcomeKind.values)},
+            )
             continue
         if on_date is None:
-            problem(number, "the date is not a date (use YYYY-MM-DD)")
+            problem(number, _("the date is not a date (use YYYY-MM-DD)"))
             continue
         if on_date > today:
-            problem(number, "the date is in the future at the school")
+            problem(number, _("the date is in the future at the school"))
             continue
         key = (pseudonyms.code(school.code, reference), kind, on_date)
         if key in wanted:
-            problem(number, f"the same student, outcome and date as line {wanted[key]}")
+            problem(
+                number, _("the same student, outcome and date as line %(n)d") % {"n": wanted[key]}
+            )
             continue
         wanted[key] = number
     codes = {code for code, _kind, _date in wanted}
     students = dict(Student.objects.filter(school=school, code__in=codes).values_list("code", "pk"))
     for (code, _kind, _day), number in sorted(wanted.items(), key=lambda item: item[1]):
         if code not in students:
-            problem(number, "no student of this school has this reference")
+            problem(number, _("no student of this school has this reference"))
     if total_problems:
         raise ImportRefused(
-            f"The outcomes file was refused and nothing was written: {total_problems} problem(s).",
-            sorted(problems, key=lambda p: int(p.where.split()[1])),
+            _("The outcomes file was refused and nothing was written: %(n)d problem(s).")
+            % {"n": total_problems},
+            [problem for _line, problem in sorted(problems, key=lambda item: item[0])],
             total_problems,
         )
     existing = set(

@@ -12,23 +12,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
 from .. import backtest, backtest_runs, services
-from ..lab_chart import frontier_geometry
+from ..lab_chart import SWEEP_LABELS, frontier_geometry
 from ..models import BacktestStatus, OutcomeKind, WarningRule
 
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 VERDICT_LABELS = {
-    backtest.TRUE_POSITIVE: "Caught in time (true positives)",
-    backtest.FALSE_POSITIVE: "Flagged, no concern found (false positives)",
-    backtest.MISSED: "Missed (not flagged, or flagged too late)",
-    backtest.FLAGGED_NO_OUTCOME: "Flagged, outcome not known",
-    backtest.TRUE_NEGATIVE: "Not flagged, no concern found",
+    backtest.TRUE_POSITIVE: _("Caught in time (true positives)"),
+    backtest.FALSE_POSITIVE: _("Flagged, no concern found (false positives)"),
+    backtest.MISSED: _("Missed (not flagged, or flagged too late)"),
+    backtest.FLAGGED_NO_OUTCOME: _("Flagged, outcome not known"),
+    backtest.TRUE_NEGATIVE: _("Not flagged, no concern found"),
 }
 
 
@@ -39,27 +41,30 @@ def _rules(request):
 
 
 class LabForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     min_lead_weeks = forms.IntegerField(
-        label="Caught in time: at least this many school weeks before the outcome",
+        label=_("Caught in time: at least this many school weeks before the outcome"),
         min_value=0,
         max_value=52,
         initial=2,
     )
     sweep = forms.ChoiceField(
-        label="Sweep one parameter",
+        label=_("Sweep one parameter"),
         required=False,
-        choices=[("", "No sweep"), *((k, label) for k, (label, _v) in backtest.SWEEPS.items())],
+        choices=[
+            ("", _("No sweep")),
+            *((k, SWEEP_LABELS.get(k, v[0])) for k, v in backtest.SWEEPS.items()),
+        ],
     )
     compare = forms.TypedChoiceField(
-        label="Compare with", required=False, coerce=int, empty_value=None
+        label=_("Compare with"), required=False, coerce=int, empty_value=None
     )
 
     def __init__(self, *args, rule: WarningRule, others, **kwargs):
         super().__init__(*args, **kwargs)
         compare = cast(forms.TypedChoiceField, self.fields["compare"])
-        compare.choices = [("", "No other rule")] + [(r.pk, r.name) for r in others]
+        compare.choices = [("", gettext("No other rule"))] + [(r.pk, r.name) for r in others]
 
 
 def _default_period(school) -> tuple[dt.date, dt.date]:
@@ -143,8 +148,8 @@ def rule_lab(request, pk: int):
 
 
 class OutcomeImportForm(forms.Form):
-    file = forms.FileField(label="Outcomes CSV (student_ref, outcome, date)")
-    dry_run = forms.BooleanField(label="Check only, write nothing", required=False)
+    file = forms.FileField(label=_("Outcomes CSV (student_ref, outcome, date)"))
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
 
 
 @login_required
@@ -153,14 +158,16 @@ def outcomes_import_page(request):
     code = request.POST.get("school") or request.GET.get("school")
     school = next((s for s in schools if s.code == code), schools[0] if schools else None)
     if school is None:
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     form = OutcomeImportForm(request.POST or None, request.FILES or None)
     report, refused = None, None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             if upload.size > 5 * 1024 * 1024:
-                raise ImportRefused("An outcomes file is at most 5 MB; nothing was written.")
+                raise ImportRefused(
+                    gettext("An outcomes file is at most 5 MB; nothing was written.")
+                )
             report = services.outcomes_import(
                 school=school,
                 data=upload.read(),

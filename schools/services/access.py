@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import User
@@ -29,7 +30,7 @@ def integration_create(*, school: School, name: str, by: User) -> User:
     sync"). Its address is made up and undeliverable; it has no password."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Name the integration (for example: MIS nightly sync)."})
+        raise ValidationError({"name": _("Name the integration (for example: MIS nightly sync).")})
     with transaction.atomic():
         user = User.objects.create_user(
             email=f"integration-{uuid.uuid4().hex[:12]}@{school.code}.invalid",
@@ -59,7 +60,7 @@ def school_second_factor_set(*, school: School, required: bool, by: User) -> int
 
     if required and not second_factor.enrolled(by):
         raise ValidationError(
-            "Set up your own second factor first (Account, Second factor), then turn this on."
+            _("Set up your own second factor first (Account, Second factor), then turn this on.")
         )
     ended = 0
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.i18n import supported
@@ -48,12 +49,12 @@ def invitation_create(*, school: School, email: str, role: str, by: User) -> Inv
 
     email = User.objects.normalize_email(email or "").strip().lower()
     if role not in INVITABLE_ROLES:
-        raise ValidationError("Choose a role: teacher, counsellor or school admin.")
+        raise ValidationError(_("Choose a role: teacher, counsellor or school admin."))
     if not email:
-        raise ValidationError("Enter an e-mail address.")
+        raise ValidationError(_("Enter an e-mail address."))
     # The admin sees their own staff list, so this tells them nothing new.
     if Membership.objects.filter(school=school, user__email__iexact=email).exists():
-        raise ValidationError("%(email)s already has a role here.", params={"email": email})
+        raise ValidationError(_("%(email)s already has a role here."), params={"email": email})
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -119,7 +120,7 @@ def _join(invitation: Invitation, user: User) -> Membership:
                 pk=invitation.pk, accepted_at__isnull=True, withdrawn_at__isnull=True
             ).update(accepted_at=timezone.now(), accepted_by=user)
             if claimed != 1:
-                raise ValidationError("This invitation has already been used.")
+                raise ValidationError(_("This invitation has already been used."))
             membership = Membership.objects.create(
                 user=user, school=invitation.school, role=invitation.role
             )
@@ -131,7 +132,7 @@ def _join(invitation: Invitation, user: User) -> Membership:
                 detail={"role": invitation.role, "invitation": invitation.pk},
             )
     except IntegrityError:
-        raise ValidationError("You already have a role at this school.") from None
+        raise ValidationError(_("You already have a role at this school.")) from None
     return membership
 
 
@@ -139,10 +140,10 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """`user`, signed in, accepts: they join the school in the invited role. Only the account
     of the invited address may accept."""
     if not invitation.is_open:
-        raise ValidationError("This invitation is no longer valid: ask your school admin.")
+        raise ValidationError(_("This invitation is no longer valid: ask your school admin."))
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(
-            "This invitation was sent to another address: sign in as that account to accept."
+            _("This invitation was sent to another address: sign in as that account to accept.")
         )
     return _join(invitation, user)
 
@@ -151,10 +152,10 @@ def invitation_accept_new(*, invitation: Invitation, password: str) -> User:
     """The invited address has no account: make it, with `password` (already validated),
     and join. Returns the new user."""
     if not invitation.is_open:
-        raise ValidationError("This invitation is no longer valid: ask your school admin.")
+        raise ValidationError(_("This invitation is no longer valid: ask your school admin."))
     with transaction.atomic():
         if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError("An account with this address exists: sign in to accept.")
+            raise ValidationError(_("An account with this address exists: sign in to accept."))
         user = User.objects.create_user(email=invitation.email, password=password)
         _join(invitation, user)
     return user

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.credentials import token_create, token_revoke, tokens_of
@@ -25,17 +27,17 @@ from ..tenancy import ADMIN_ROLES
 
 
 class IntegrationForm(forms.Form):
-    name = forms.CharField(label="What it is", max_length=80)
+    name = forms.CharField(label=_("What it is"), max_length=80)
 
 
 class IntegrationTokenForm(forms.Form):
     account = forms.IntegerField(widget=forms.HiddenInput)
-    name = forms.CharField(label="Token name", max_length=80)
+    name = forms.CharField(label=_("Token name"), max_length=80)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["days"] = forms.IntegerField(
-            label="Valid for (days)",
+            label=_("Valid for (days)"),
             min_value=1,
             max_value=settings.API_TOKEN_MAX_DAYS,
             initial=settings.API_TOKEN_DAYS,
@@ -120,7 +122,11 @@ def integration_token_revoke(request, public_id):
     if token.user not in selectors.integrations_of(school):
         raise Http404("No such token.")
     token_revoke(token=token, by=request.user)
-    messages.success(request, f"The token “{token.name}” of {token.user} is revoked.")
+    messages.success(
+        request,
+        gettext("The token “%(name)s” of %(account)s is revoked.")
+        % {"name": token.name, "account": token.user},
+    )
     return redirect(tenancy.with_school(reverse("integrations"), school, request))
 
 
@@ -138,18 +144,22 @@ def security(request):
                 )
                 messages.success(
                     request,
-                    (
-                        f"A second factor is now required; {ended} account(s) signed out to "
-                        "set theirs up."
+                    ngettext(
+                        "A second factor is now required; %(n)d account signed out to set "
+                        "theirs up.",
+                        "A second factor is now required; %(n)d accounts signed out to set "
+                        "theirs up.",
+                        ended,
                     )
+                    % {"n": ended}
                     if required
-                    else "A second factor is no longer required.",
+                    else gettext("A second factor is no longer required."),
                 )
             elif request.POST.get("do") == "unlock":
                 count = services.sign_in_unlock(
                     school=school, email=request.POST.get("email", ""), by=request.user
                 )
-                messages.success(request, f"Unlocked ({count}).")
+                messages.success(request, gettext("Unlocked (%(n)d).") % {"n": count})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect(tenancy.with_school(reverse("school-security"), school, request))

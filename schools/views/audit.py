@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_record
 from core.limits import validate_date_bounds
@@ -21,24 +23,25 @@ from core.models import AuditEvent
 from ..tenancy import ADMIN_ROLES, current_school
 from .common import school_choices
 
+# Machine-readable column names, the same in every language (docs/I18N.md).
 CSV_COLUMNS = ["at", "person", "action", "object", "object_id", "student_code", "detail"]
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.CharField(label="Person (e-mail)", required=False, max_length=254)
-    student = forms.CharField(label="Student code", required=False, max_length=17)
-    action = forms.ChoiceField(label="Action", required=False)
+    person = forms.CharField(label=_("Person (e-mail)"), required=False, max_length=254)
+    student = forms.CharField(label=_("Student code"), required=False, max_length=17)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         action = cast(forms.ChoiceField, self.fields["action"])
-        action.choices = [("", "Any"), *[(a, a) for a in actions]]
+        action.choices = [("", gettext("Any")), *[(a, a) for a in actions]]
 
     def clean_student(self):
         return self.cleaned_data["student"].strip().upper()
@@ -52,7 +55,7 @@ class AuditFilterForm(forms.Form):
                 except forms.ValidationError as exc:
                     self.add_error(name, exc)
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("The first date is after the last.")
+            raise forms.ValidationError(gettext("The first date is after the last."))
         return data
 
 
