@@ -25,9 +25,14 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from schools.calendar import school_days_between
 from schools.models import School, Student
@@ -41,6 +46,9 @@ from .models import (
     WarningRule,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 log = logging.getLogger(__name__)
 
 SCHOOL_WEEK = 5
@@ -48,11 +56,11 @@ SCHOOL_WEEK = 5
 MAX_PERIOD_SCHOOL_DAYS = 400
 
 # The parameters a sweep can move, with the values it tries unless told (10 points each).
-SWEEPS: dict[str, tuple[str, tuple]] = {
-    "consecutive_windows": ("Persistence: windows in a row", tuple(range(1, 11))),
-    "min_events_per_window": ("Minimum events per window", tuple(range(1, 11))),
+SWEEPS: dict[str, tuple[StrOrPromise, tuple]] = {
+    "consecutive_windows": (gettext_lazy("Persistence: windows in a row"), tuple(range(1, 11))),
+    "min_events_per_window": (gettext_lazy("Minimum events per window"), tuple(range(1, 11))),
     "attendance_threshold": (
-        "Attendance threshold (%)",
+        gettext_lazy("Attendance threshold (%)"),
         tuple(Decimal(v) for v in range(50, 100, 5)),
     ),
 }
@@ -92,17 +100,23 @@ def period_check(*, school: School, start: dt.date, end: dt.date) -> Period:
     """A past period of the school's calendar: `start` on or before `end`, `end` not after
     today at the school, at most MAX_PERIOD_SCHOOL_DAYS school days, and at least one."""
     if start > end:
-        raise ValidationError({"start": "The period starts after it ends."})
+        raise ValidationError({"start": _("The period starts after it ends.")})
     if end > school.today():
         raise ValidationError(
-            {"end": f"{end.isoformat()} is in the future at the school: a backtest looks back."}
+            {
+                "end": _("%(day)s is in the future at the school: a backtest looks back.")
+                % {"day": end.isoformat()}
+            }
         )
     days = school_days_between(school, start, end)
     if not days:
-        raise ValidationError({"start": "There is no school day in this period."})
+        raise ValidationError({"start": _("There is no school day in this period.")})
     if len(days) > MAX_PERIOD_SCHOOL_DAYS:
         raise ValidationError(
-            {"start": f"At most {MAX_PERIOD_SCHOOL_DAYS} school days (two school years)."}
+            {
+                "start": _("At most %(n)s school days (two school years).")
+                % {"n": MAX_PERIOD_SCHOOL_DAYS}
+            }
         )
     return Period(start, end)
 
@@ -315,11 +329,16 @@ def first_firings_by_persistence(
 def sweep_values(*, parameter: str, values: Sequence | None) -> list:
     if parameter not in SWEEPS:
         raise ValidationError(
-            {"sweep": f"Sweep one of: {', '.join(SWEEPS)} (threshold, persistence, events)."}
+            {
+                "sweep": _("Sweep one of: %(names)s (threshold, persistence, events).")
+                % {"names": ", ".join(SWEEPS)}
+            }
         )
     chosen = list(values) if values else list(SWEEPS[parameter][1])
     if not chosen or len(chosen) > MAX_SWEEP_POINTS:
-        raise ValidationError({"values": f"Between 1 and {MAX_SWEEP_POINTS} values."})
+        raise ValidationError(
+            {"values": _("Between 1 and %(n)s values.") % {"n": MAX_SWEEP_POINTS}}
+        )
     return sorted(set(chosen))
 
 
@@ -386,5 +405,8 @@ def backtest_compute(
             )
             if progress:
                 progress(i, total)
-        out["sweep"] = {"parameter": sweep, "label": SWEEPS[sweep][0], "points": frontier}
+        # The English copy is kept with the result; pages show it in the reader's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(SWEEPS[sweep][0])
+        out["sweep"] = {"parameter": sweep, "label": label, "points": frontier}
     return out

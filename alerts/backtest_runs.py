@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.audit import audit_record
 from core.broker import publish_quickly
@@ -78,9 +80,9 @@ def backtest_request(
     school = rule.school
     if sweep and rule.kind == RuleKind.COMPOSITE:
         # A composite's windows are its components': sweep them one by one.
-        raise ValidationError({"sweep": "Sweep a composite rule's components one by one."})
+        raise ValidationError({"sweep": _("Sweep a composite rule's components one by one.")})
     if sweep == "attendance_threshold" and rule.kind != RuleKind.ATTENDANCE_RATE:
-        raise ValidationError({"sweep": "Only an attendance-rate rule has a threshold."})
+        raise ValidationError({"sweep": _("Only an attendance-rate rule has a threshold.")})
     period = period_check(school=school, start=start, end=end)
     if sweep:
         values = sweep_values(parameter=sweep, values=values)
@@ -186,7 +188,7 @@ def backtest_run(*, run: BacktestRun, rule: WarningRule | None = None) -> Backte
 
     try:
         if rule is None:
-            raise ValidationError("The rule no longer exists.")
+            raise ValidationError(_("The rule no longer exists."))
         result = backtest_compute(
             rule=rule,
             period=Period(
@@ -201,7 +203,7 @@ def backtest_run(*, run: BacktestRun, rule: WarningRule | None = None) -> Backte
         log.exception("backtest %s failed", run.pk)
         BacktestRun.objects.filter(pk=run.pk).update(
             status=BacktestStatus.FAILED,
-            error="The backtest failed unexpectedly.",
+            error=gettext_noop("The backtest failed unexpectedly."),
             finished_at=timezone.now(),
         )
     else:

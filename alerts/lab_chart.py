@@ -5,15 +5,12 @@ swept parameter, joined in the order of the values. No script, no outside servic
 from __future__ import annotations
 
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-# The swept parameters in the reader's language, by the keys of alerts.backtest.SWEEPS (whose
-# labels are the English copy kept in a backtest's result).
-SWEEP_LABELS = {
-    "consecutive_windows": _("Persistence: windows in a row"),
-    "min_events_per_window": _("Minimum events per window"),
-    "attendance_threshold": _("Attendance threshold (%)"),
-}
+from .backtest import SWEEPS
+
+# The swept parameters in the reader's language, by the keys of alerts.backtest.SWEEPS (a
+# backtest's result keeps the English copy).
+SWEEP_LABELS = {name: label for name, (label, _values) in SWEEPS.items()}
 
 
 def sweep_label(sweep: dict | None) -> str:

@@ -20,7 +20,7 @@ from schools.importers.report import ImportRefused
 from schools.models import Role
 
 from .. import backtest, backtest_runs, services
-from ..lab_chart import SWEEP_LABELS, frontier_geometry
+from ..lab_chart import frontier_geometry
 from ..models import BacktestStatus, OutcomeKind, WarningRule
 
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
@@ -54,7 +54,7 @@ class LabForm(forms.Form):
         required=False,
         choices=[
             ("", _("No sweep")),
-            *((k, SWEEP_LABELS.get(k, v[0])) for k, v in backtest.SWEEPS.items()),
+            *((k, label) for k, (label, _values) in backtest.SWEEPS.items()),
         ],
     )
     compare = forms.TypedChoiceField(
