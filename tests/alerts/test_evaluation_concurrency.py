@@ -16,6 +16,7 @@ from alerts.models import (
 from alerts.services import evaluation_run
 from tests.clock import fixed_dates
 from tests.factories import CaseFactory, StudentFactory
+from tests.threads import at_once
 
 from .conftest import ON, pattern
 
@@ -25,23 +26,7 @@ pytestmark = fixed_dates
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_make_one_case_and_one_notification(north, student, alice, tom):
     pattern(student, north, first=alice, second=tom)
-    barrier = threading.Barrier(2)
-    summaries, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            summaries.append(evaluation_run(school=north, on_date=ON))
-        except Exception as e:  # reported by the assertion below
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    summaries, errors = at_once(lambda: evaluation_run(school=north, on_date=ON))
     assert errors == []
     assert sorted(len(s.opened) for s in summaries) == [0, 1]
     assert Case.objects.count() == 1
