@@ -9,6 +9,8 @@ day the suite runs, and the factories derive terms and default dates from it.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import time_machine
 from django.db import connection
@@ -132,3 +134,18 @@ def api():
 
     client.as_ = as_
     return client
+
+
+@pytest.fixture
+def worker_for(tmp_path):
+    """`worker_for(task, ..., env={...})` starts a real Celery worker (tests/processes.py)
+    that alone takes the named tasks, and stops it after the test. The test needs
+    `django_db(transaction=True)`, so the worker sees what it wrote."""
+    from .processes import own_queue_worker
+
+    with contextlib.ExitStack() as stack:
+
+        def start(*tasks: str, env: dict[str, str] | None = None):
+            return stack.enter_context(own_queue_worker(tasks, directory=tmp_path, env=env))
+
+        yield start

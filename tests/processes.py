@@ -5,6 +5,12 @@ same PostgreSQL test database as the test (pytest-django's test_<name>; the test
 transaction=True so what it writes is committed and visible to the worker). It sends e-mail
 with Django's file-based backend, which works across processes: each message is a file the
 test reads back.
+
+`own_queue_worker(tasks, ...)` starts one on a queue of its own and routes the named tasks
+there, so no other worker on the shared broker takes them (the `worker_for` fixture in
+tests/conftest.py starts one for a test). A test waits for what the worker did with
+`wait_until` or `wait_while_pending`, each bounded by a timeout the test sets: a limit on
+how long to wait, never an assertion on how long it took.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +45,22 @@ def wait_until(check: Callable[[], object], *, timeout: float, what: str, interv
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def wait_while_pending(
+    fetch: Callable[[], dict], *, timeout: float, what: str, pending=("queued", "running")
+) -> dict:
+    """Poll `fetch()` (an answer with a "status") until its status leaves `pending`; return
+    that answer, for the test to assert on."""
+    answer: dict = {}
+
+    def settled() -> bool:
+        nonlocal answer
+        answer = fetch()
+        return answer["status"] not in pending
+
+    wait_until(settled, timeout=timeout, what=what, interval=0.3)
+    return answer
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -55,23 +77,36 @@ class CeleryWorker:
     """A `celery worker` subprocess; use as a context manager. Its output goes to a log file
     the test can read (`log()`), e.g. to see which tasks it ran."""
 
-    def __init__(self, *, broker_url: str, mail_dir: Path, log_path: Path, queue="celery"):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        mail_dir: Path,
+        log_path: Path,
+        queue="celery",
+        env: dict[str, str] | None = None,
+    ):
         self.broker_url = broker_url
         self.mail_dir = mail_dir
         self.log_path = log_path
         self.queue = queue
+        self.extra_env = env or {}
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> CeleryWorker:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        env = os.environ | {
-            "DATABASE_URL": worker_database_url(),
-            "CELERY_BROKER_URL": self.broker_url,
-            # django-environ drops the first slash of the path: four of them keep it absolute.
-            "EMAIL_URL": f"filemail:///{self.mail_dir.resolve()}",
-            "SITE_URL": settings.SITE_URL,
-            "DJANGO_SETTINGS_MODULE": "core.settings",
-        }
+        env = (
+            os.environ
+            | {
+                "DATABASE_URL": worker_database_url(),
+                "CELERY_BROKER_URL": self.broker_url,
+                # django-environ drops the first slash of the path: four of them keep it absolute.
+                "EMAIL_URL": f"filemail:///{self.mail_dir.resolve()}",
+                "SITE_URL": settings.SITE_URL,
+                "DJANGO_SETTINGS_MODULE": "core.settings",
+            }
+            | self.extra_env
+        )
         cmd = [
             str(CELERY),
             "-A",
@@ -120,6 +155,43 @@ class CeleryWorker:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self._log.close()
+
+
+@contextlib.contextmanager
+def routed_to(queue: str, tasks: Iterable[str]) -> Iterator[None]:
+    """Send the named tasks to `queue` from this process while inside the block."""
+    from core.celery import app
+
+    def route(routes) -> None:
+        # Celery caches its routing table and router at the first task sent in the process.
+        app.conf.task_routes = routes
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)
+
+    previous = app.conf.task_routes
+    route({task: {"queue": queue} for task in tasks})
+    try:
+        yield
+    finally:
+        route(previous)
+
+
+@contextlib.contextmanager
+def own_queue_worker(
+    tasks: Iterable[str], *, directory: Path, env: dict[str, str] | None = None
+) -> Iterator[CeleryWorker]:
+    """A worker on the test broker (CELERY_BROKER_URL) that alone listens on a queue of its
+    own, with `tasks` routed there; its log and mail go under `directory`."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = CeleryWorker(
+        broker_url=os.environ["CELERY_BROKER_URL"],
+        mail_dir=directory / "mail",
+        log_path=directory / "worker.log",
+        queue=queue,
+        env=env,
+    )
+    with worker, routed_to(queue, tasks):
+        yield worker
 
 
 class RedisServer:

@@ -60,6 +60,12 @@ def withdrawal_week(student, week, first, second) -> None:
     observe(student, week[2], ["DISTRESS"], second)
 
 
+def pattern(student, school, on=ON, count=3, first=None, second=None) -> None:
+    """`count` school weeks of the withdrawal pattern, the last ending on `on`."""
+    for week in weeks(school, on=on, count=count):
+        withdrawal_week(student, week, first, second)
+
+
 def rule(school, key: str) -> WarningRule:
     return WarningRule.objects.get(school=school, key=key)
 

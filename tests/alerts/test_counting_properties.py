@@ -10,65 +10,17 @@ from hypothesis import strategies as st
 from alerts import counting
 from alerts.counting import Mark, SignEvent, Spec
 
-SIGNS = ["ISOLATION", "DISTRESS", "FATIGUE", "LATE"]
+from . import strategies
+
 N_DAYS = 40
+SIGNS = strategies.SIGNS
 
-count_specs = st.builds(
-    Spec,
-    kind=st.just(counting.SIGN_PATTERN),
-    signs=st.frozensets(st.sampled_from(SIGNS), min_size=1),
-    count_unit=st.sampled_from([counting.COUNT_OBSERVATIONS, counting.COUNT_DAYS]),
-    window_days=st.integers(1, 6),
-    min_events=st.integers(1, 3),
-    min_signs=st.integers(0, 3),
-    min_observers=st.integers(0, 3),
-    consecutive=st.integers(1, 4),
+count_specs = strategies.sign_specs(SIGNS, max_observers=3)
+attendance_specs = strategies.attendance_specs(
+    [Fraction(50), Fraction(80), Fraction(90), Fraction(95)]
 )
-
-attendance_specs = st.builds(
-    Spec,
-    kind=st.just(counting.ATTENDANCE_RATE),
-    window_days=st.integers(1, 6),
-    consecutive=st.integers(1, 4),
-    threshold=st.sampled_from([Fraction(50), Fraction(80), Fraction(90), Fraction(95)]),
-)
-
-
-@st.composite
-def events(draw, n_days=N_DAYS, max_size=60):
-    """Sign events of up to 3 students from up to 40 observations; an observation keeps one
-    student, day and observer for all its signs, as in the database."""
-    observations = draw(
-        st.lists(
-            st.tuples(
-                st.integers(1, 3),  # student
-                st.integers(0, n_days - 1),  # day
-                st.sampled_from(["alice", "tom", "carol", counting.REGISTER]),
-                st.frozensets(st.sampled_from(SIGNS), min_size=1, max_size=2),
-            ),
-            max_size=max_size // 2,
-        )
-    )
-    return [
-        SignEvent(student, day, sign, observer, ("observation", i))
-        for i, (student, day, observer, signs) in enumerate(observations)
-        for sign in sorted(signs)
-    ]
-
-
-@st.composite
-def marks(draw, n_days=N_DAYS):
-    sessions = draw(
-        st.dictionaries(
-            st.tuples(st.integers(1, 3), st.integers(0, n_days - 1), st.sampled_from("AP")),
-            st.sampled_from(["absent", "not_required"]),
-            max_size=60,
-        )
-    )
-    return [
-        Mark(student, day, kind == "absent", kind == "not_required", i)
-        for i, ((student, day, _session), kind) in enumerate(sorted(sessions.items()))
-    ]
+events = strategies.sign_events(n_days=N_DAYS)
+marks = strategies.register_marks(n_days=N_DAYS)
 
 
 def _moved_back(after: dict, by: int, span: int) -> dict:
@@ -88,7 +40,7 @@ def _shift_marks(rows, by):
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=count_specs, base=events(), extra=events())
+@given(spec=count_specs, base=events, extra=events)
 def test_adding_events_never_removes_a_match(spec, base, extra):
     # Extra observations get their own ids, so they are new observations, not new signs of old.
     extra = [SignEvent(e.student, e.day, e.sign, e.observer, ("extra", e.ref[1])) for e in extra]
@@ -99,7 +51,7 @@ def test_adding_events_never_removes_a_match(spec, base, extra):
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=count_specs, rows=events(), weeks=st.integers(1, 4))
+@given(spec=count_specs, rows=events, weeks=st.integers(1, 4))
 def test_moving_all_events_by_whole_windows_moves_the_matches(spec, rows, weeks):
     by = weeks * spec.window_days
     before = counting.firing_ends(spec, events=rows, n_days=N_DAYS)
@@ -108,7 +60,7 @@ def test_moving_all_events_by_whole_windows_moves_the_matches(spec, rows, weeks)
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=count_specs, rows=events(), weeks=st.integers(1, 4))
+@given(spec=count_specs, rows=events, weeks=st.integers(1, 4))
 def test_moving_all_events_by_whole_school_weeks_moves_the_matches(spec, rows, weeks):
     """The issue's wording: by whole school weeks (5 school days), whatever the rule's window
     length, since windows are counted back from each evaluation day."""
@@ -119,7 +71,7 @@ def test_moving_all_events_by_whole_school_weeks_moves_the_matches(spec, rows, w
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=attendance_specs, rows=marks(), weeks=st.integers(1, 4))
+@given(spec=attendance_specs, rows=marks, weeks=st.integers(1, 4))
 def test_moving_all_register_marks_by_whole_windows_moves_the_matches(spec, rows, weeks):
     by = weeks * spec.window_days
     before = counting.firing_ends(spec, marks=rows, n_days=N_DAYS)
@@ -128,7 +80,7 @@ def test_moving_all_register_marks_by_whole_windows_moves_the_matches(spec, rows
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=attendance_specs, rows=marks(), extra=marks())
+@given(spec=attendance_specs, rows=marks, extra=marks)
 def test_another_absence_never_removes_an_attendance_match(spec, rows, extra):
     taken = {(m.student, m.day) for m in rows}
     # Only absences on days with no mark yet (a session has one mark).
@@ -145,7 +97,7 @@ def test_another_absence_never_removes_an_attendance_match(spec, rows, extra):
 
 
 @settings(max_examples=200, deadline=None)
-@given(spec=count_specs, rows=events())
+@given(spec=count_specs, rows=events)
 def test_a_match_needs_every_window_to_hold(spec, rows):
     """Against a direct re-count: each firing end has `consecutive` windows that each hold
     at least `min_events` events, and the span meets the distinct-sign and observer floors."""

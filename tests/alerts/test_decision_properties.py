@@ -21,63 +21,24 @@ from alerts.counting import Mark, SignEvent, Spec
 from schools.models import AttendanceRecord, Observation, ObservationSign
 from tests.factories import StudentFactory, UserFactory
 
+from . import strategies
+
 pytestmark = pytest.mark.django_db
 
-SIGNS = ["ISOLATION", "DISTRESS", "FATIGUE", "LATE", "ABSENCE"]
+SIGNS = [*strategies.SIGNS, "ABSENCE"]
 N_DAYS = 30
 # School days: weekdays from a Monday; the weekend between them is not a school day.
 FIRST = dt.date(2026, 1, 5)
 ALL_DATES = [FIRST + dt.timedelta(days=i) for i in range(N_DAYS * 7 // 5 + 2)]
 DAYS = [d for d in ALL_DATES if d.weekday() < 5][:N_DAYS]
 OFF_DAYS = [d for d in ALL_DATES if d.weekday() >= 5 and d < DAYS[-1]]
-STATUSES = ["present", "late", "authorised_absence", "unauthorised_absence", "not_required"]
 
-sign_specs = st.builds(
-    Spec,
-    kind=st.just(counting.SIGN_PATTERN),
-    signs=st.frozensets(st.sampled_from(SIGNS), min_size=1),
-    count_unit=st.sampled_from([counting.COUNT_OBSERVATIONS, counting.COUNT_DAYS]),
-    window_days=st.integers(1, 6),
-    min_events=st.integers(1, 3),
-    min_signs=st.integers(0, 3),
-    min_observers=st.integers(0, 4),
-    consecutive=st.integers(1, 4),
+sign_specs = strategies.sign_specs(SIGNS, max_observers=4)
+attendance_specs = strategies.attendance_specs(
+    [Fraction(50), Fraction(80), Fraction(90), Fraction("92.5"), Fraction(100)]
 )
-
-attendance_specs = st.builds(
-    Spec,
-    kind=st.just(counting.ATTENDANCE_RATE),
-    window_days=st.integers(1, 6),
-    consecutive=st.integers(1, 4),
-    threshold=st.sampled_from(
-        [Fraction(50), Fraction(80), Fraction(90), Fraction("92.5"), Fraction(100)]
-    ),
-)
-
-# (student, day or an off day, observer, signs, withdrawn)
-observations = st.lists(
-    st.tuples(
-        st.integers(0, 2),
-        st.one_of(st.integers(0, N_DAYS - 1), st.integers(-len(OFF_DAYS), -1)),
-        st.integers(0, 2),
-        st.frozensets(st.sampled_from(SIGNS), min_size=1, max_size=3),
-        st.booleans(),
-    ),
-    min_size=10,
-    max_size=80,
-)
-
-# (student, day, session) -> status; negative days are off days.
-marks = st.dictionaries(
-    st.tuples(
-        st.integers(0, 2),
-        st.one_of(st.integers(0, N_DAYS - 1), st.integers(-len(OFF_DAYS), -1)),
-        st.sampled_from(["AM", "PM"]),
-    ),
-    st.sampled_from(STATUSES),
-    min_size=20,
-    max_size=120,
-)
+observations = strategies.observation_rows(SIGNS, n_days=N_DAYS, n_off_days=len(OFF_DAYS))
+marks = strategies.register_rows(n_days=N_DAYS, n_off_days=len(OFF_DAYS))
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
-"""evaluation_run: rules -> cases. One case per student, idempotent, safe when two runs meet,
-stage and severity from persistence and context, reopening only on newer evidence, and a
-resolution suggested after clean school weeks."""
+"""evaluation_run: rules -> cases. One case per student, idempotent, reopening only on newer
+evidence, and a resolution suggested after clean school weeks. Stage and severity are in
+test_evaluation_grading.py, two runs meeting in test_evaluation_concurrency.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import zoneinfo
 
 import pytest
-from django.db import connection, connections
 
 from alerts.models import (
     Case,
@@ -21,23 +19,17 @@ from alerts.models import (
     Notification,
     NotificationKind,
     Severity,
-    Stage,
 )
 from alerts.services import case_resolve, evaluation_run, rule_update
 from core.models import AuditEvent
 from tests.clock import fixed_dates
-from tests.factories import CaseFactory, ClosureDayFactory, StudentFactory, UserFactory
+from tests.factories import StudentFactory, UserFactory
 
-from .conftest import ON, observe, rule, weeks, withdrawal_week
+from .conftest import ON, observe, pattern, rule, weeks, withdrawal_week
 
 pytestmark = fixed_dates
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-def pattern(student, school, on=ON, count=3, first=None, second=None):
-    for week in weeks(school, on=on, count=count):
-        withdrawal_week(student, week, first, second)
 
 
 @pytest.mark.django_db
@@ -139,116 +131,6 @@ def test_the_next_day_updates_the_same_case_with_new_evidence(north, student, al
 
 
 @pytest.mark.django_db
-def test_a_context_sign_in_the_last_eight_weeks_raises_severity_one_step(
-    north, student, alice, tom
-):
-    pattern(student, north, first=alice, second=tom)
-    observe(student, ON - dt.timedelta(weeks=5), ["BULLYING"], alice)
-    evaluation_run(school=north, on_date=ON)
-    case = Case.objects.get()
-    assert case.severity == Severity.HIGH
-    assert case.context_signs == ["BULLYING"]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "context_day",
-    [ON - dt.timedelta(days=13), dt.date(2026, 3, 18)],
-    ids=["a-saturday", "a-closure-day"],
-)
-def test_a_context_sign_dated_on_a_day_without_school_still_counts(
-    north, student, alice, tom, context_day
-):
-    """Bullying or strain at home is reported on the day it happened, school or not: unlike
-    the signs a rule counts in its windows, context is not about a school day."""
-
-    ClosureDayFactory(school=north, date=dt.date(2026, 3, 18), reason="INSET")
-    pattern(student, north, first=alice, second=tom)
-    observe(student, context_day, ["FAMILY_STRAIN"], alice)
-    evaluation_run(school=north, on_date=ON)
-    case = Case.objects.get()
-    assert (case.severity, case.context_signs) == (Severity.HIGH, ["FAMILY_STRAIN"])
-
-
-@pytest.mark.django_db
-def test_a_context_sign_older_than_eight_school_weeks_does_not(north, student, alice, tom):
-    pattern(student, north, first=alice, second=tom)
-    observe(student, weeks(north, count=9)[0][0], ["FAMILY_STRAIN"], alice)
-    evaluation_run(school=north, on_date=ON)
-    assert Case.objects.get().severity == Severity.MEDIUM
-
-
-@pytest.mark.django_db
-def test_stage_rises_with_persistence_and_the_counsellor_is_told_once(
-    north, student, alice, tom, carol
-):
-    # Fourteen school weeks of the pattern up to ON.
-    pattern(student, north, count=14, first=alice, second=tom)
-    early = weeks(north, count=14)[3][-1]  # after four weeks: watch
-    evaluation_run(school=north, on_date=early)
-    case = Case.objects.get()
-    assert case.stage == Stage.WATCH
-    evaluation_run(school=north, on_date=ON)
-    case.refresh_from_db()
-    # More than three months since the first week of the pattern: pre-withdrawal, and the
-    # severity is at least high (WARNING_SIGNS.md, "Prolonged pattern").
-    assert case.persisted_since == weeks(north, count=14)[0][0]
-    assert case.stage == Stage.PRE_WITHDRAWAL
-    assert case.severity == Severity.HIGH
-    kinds = list(Notification.objects.order_by("created_at").values_list("kind", "change_key"))
-    assert kinds == [("opened", "opened:1"), ("stage_raised", "stage:pre_withdrawal:1")]
-    assert case.events.filter(kind=EventKind.STAGE_CHANGE).count() == 1
-    # Again the same day: no second message.
-    evaluation_run(school=north, on_date=ON)
-    assert Notification.objects.count() == 2
-
-
-@pytest.mark.django_db
-def test_at_six_months_the_case_is_persistent_critical_and_the_counsellor_is_told_again(
-    north, student, alice, tom, carol
-):
-    """WARNING_SIGNS.md, "Prolonged pattern": 3 months -> high, 6 months -> critical, and the
-    counsellor is told again. Twenty-seven school weeks of the pattern up to ON (no holiday
-    in school_a's calendar), evaluated as the weeks go by."""
-    w = weeks(north, count=27)
-    pattern(student, north, count=27, first=alice, second=tom)
-    seen = []
-    for on in (w[3][-1], w[14][-1], w[20][-1], ON):
-        evaluation_run(school=north, on_date=on)
-        case = Case.objects.get()
-        seen.append((case.stage, case.severity))
-    assert seen == [
-        (Stage.WATCH, Severity.MEDIUM),
-        (Stage.PRE_WITHDRAWAL, Severity.HIGH),
-        (Stage.PRE_WITHDRAWAL, Severity.HIGH),
-        (Stage.PERSISTENT, Severity.CRITICAL),
-    ]
-    assert case.persisted_since == w[0][0]
-    told = list(
-        Notification.objects.order_by("created_at").values_list("recipient", "kind", "change_key")
-    )
-    assert told == [
-        (carol.pk, "opened", "opened:1"),
-        (carol.pk, "stage_raised", "stage:pre_withdrawal:1"),
-        (carol.pk, "stage_raised", "stage:persistent:1"),
-    ]
-    assert Notification.objects.get(change_key="stage:persistent:1").severity == "critical"
-    # Evaluating again, the same day and the next school day, tells nobody again.
-    evaluation_run(school=north, on_date=ON)
-    evaluation_run(school=north, on_date=ON + dt.timedelta(days=3))
-    assert Notification.objects.count() == 3
-
-
-@pytest.mark.django_db
-def test_a_case_opened_late_on_a_long_pattern_starts_at_its_stage(north, student, alice, tom):
-    pattern(student, north, count=14, first=alice, second=tom)
-    evaluation_run(school=north, on_date=ON)
-    case = Case.objects.get()
-    assert case.stage == Stage.PRE_WITHDRAWAL
-    assert list(Notification.objects.values_list("kind", flat=True)) == ["opened"]
-
-
-@pytest.mark.django_db
 def test_a_resolved_case_is_reopened_by_newer_evidence_not_by_the_old(
     north, student, alice, tom, carol
 ):
@@ -331,87 +213,6 @@ def test_a_case_records_each_rule_version_it_fired_on(north, student, alice, tom
     assert sorted(Case.objects.get().fired_rules.values_list("rule_version", flat=True)) == [1, 2]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_make_one_case_and_one_notification(north, student, alice, tom):
-    pattern(student, north, first=alice, second=tom)
-    barrier = threading.Barrier(2)
-    summaries, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            summaries.append(evaluation_run(school=north, on_date=ON))
-        except Exception as e:  # reported by the assertion below
-            errors.append(e)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
-    assert sorted(len(s.opened) for s in summaries) == [0, 1]
-    assert Case.objects.count() == 1
-    assert Notification.objects.count() == 1
-    connection.close()
-
-
-@pytest.mark.django_db
-def test_the_database_refuses_a_second_open_case(north, student):
-    from django.db import IntegrityError, transaction
-
-    CaseFactory(student=student, evidence_on=ON)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        CaseFactory(student=student, evidence_on=ON, status=CaseStatus.MONITORING)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_run_waits_while_another_holds_the_schools_lock(north, student, alice, tom):
-    """The lock itself, not only the constraint behind it: while one run's transaction holds
-    the school row, a second run of the same school does not act."""
-    from django.db import transaction
-
-    from schools.models import School
-
-    pattern(student, north, first=alice, second=tom)
-    done = threading.Event()
-
-    def second_run():
-        try:
-            evaluation_run(school=north, on_date=ON)
-        finally:
-            done.set()
-            connections.close_all()
-
-    with transaction.atomic():
-        School.objects.select_for_update().get(pk=north.pk)
-        thread = threading.Thread(target=second_run)
-        thread.start()
-        assert not done.wait(timeout=1.5), "the second run went ahead despite the lock"
-        assert not Case.objects.exists()
-    assert done.wait(timeout=30)
-    thread.join()
-    assert Case.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_a_context_sign_recorded_later_raises_severity_and_tells_once(north, student, alice, tom):
-    pattern(student, north, first=alice, second=tom)
-    evaluation_run(school=north, on_date=ON)
-    monday = ON + dt.timedelta(days=3)
-    observe(student, monday, ["SETBACK"], alice)
-    observe(student, monday, ["SELF_CARE"], tom)
-    for day in (monday, monday + dt.timedelta(days=1)):
-        evaluation_run(school=north, on_date=day)
-    case = Case.objects.get()
-    assert case.severity == Severity.HIGH
-    keys = list(Notification.objects.order_by("created_at").values_list("kind", "change_key"))
-    assert keys == [("opened", "opened:1"), ("severity_raised", "severity:high:1")]
-    assert case.events.filter(kind=EventKind.SEVERITY_CHANGE).count() == 1
-
-
 @pytest.mark.django_db
 def test_a_second_rule_firing_on_an_open_case_joins_it_on_the_timeline(north, student, alice, tom):
     pattern(student, north, first=alice, second=tom)
@@ -429,58 +230,3 @@ def test_a_second_rule_firing_on_an_open_case_joins_it_on_the_timeline(north, st
     (added,) = case.events.filter(kind=EventKind.EVIDENCE)
     assert added.detail["new_rules"] == [{"rule": rule(north, "irregular_sleep").pk, "version": 1}]
     assert Case.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_persistence_is_measured_afresh_after_a_break(north, student, alice, tom):
-    pattern(student, north, first=alice, second=tom)
-    evaluation_run(school=north, on_date=ON)
-    first_since = Case.objects.get().persisted_since
-    # Two quiet school weeks, then the pattern again for three weeks.
-    later = ON + dt.timedelta(weeks=5)
-    resumed = weeks(north, on=later, count=3)
-    assert resumed[0][0] > ON + dt.timedelta(weeks=2)
-    for week in resumed:
-        withdrawal_week(student, week, alice, tom)
-    evaluation_run(school=north, on_date=later)
-    case = Case.objects.get()
-    assert first_since < ON < case.persisted_since == resumed[0][0]
-    assert case.last_fired_on == later
-
-
-@pytest.mark.django_db
-def test_persistence_continues_while_the_pattern_does(north, student, alice, tom):
-    pattern(student, north, count=4, first=alice, second=tom)
-    three_weeks_in = weeks(north, count=4)[2][-1]
-    evaluation_run(school=north, on_date=three_weeks_in)
-    since = Case.objects.get().persisted_since
-    evaluation_run(school=north, on_date=ON)
-    assert Case.objects.get().persisted_since == since == weeks(north, count=4)[0][0]
-
-
-@pytest.mark.django_db
-def test_the_constraint_is_the_last_line_when_a_case_appears_mid_run(
-    north, student, alice, tom, monkeypatch
-):
-    """A case opened for one student by something outside the run's lock, between the run
-    reading the cases and writing its own: the other student's case still opens, and the
-    first student keeps the one case."""
-    from alerts import engine
-
-    other = StudentFactory(school=north, code="S-0102")
-    for who in (student, other):
-        pattern(who, north, first=alice, second=tom)
-    real = engine.evaluate
-
-    def evaluate_then_someone_opens(**kwargs):
-        result = real(**kwargs)
-        CaseFactory(student=student, evidence_on=ON)
-        return result
-
-    monkeypatch.setattr(engine, "evaluate", evaluate_then_someone_opens)
-    summary = evaluation_run(school=north, on_date=ON)
-    assert summary.opened == ["S-0102"] and summary.unchanged == ["S-0101"]
-    assert Case.objects.filter(student=student).count() == 1
-    assert Case.objects.filter(student=other).count() == 1
-    assert Notification.objects.filter(case__student=other).count() == 1
-    assert not Notification.objects.filter(case__student=student).exists()

@@ -4,7 +4,6 @@ and sends it. Integration accounts, which have no password, never get a link."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -90,22 +89,17 @@ def test_integration_accounts_get_no_link(
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_reset_e_mail(client, alice, tmp_path):
-    from tests.processes import CeleryWorker, read_mail, wait_until
+def test_a_real_worker_sends_the_reset_e_mail(client, alice, worker_for):
+    from tests.processes import read_mail, wait_until
 
-    broker = broker_queue()  # leftovers of earlier runs would be work for this worker
-    mail_dir = tmp_path / "mail"
-    with CeleryWorker(
-        broker_url=os.environ["CELERY_BROKER_URL"], mail_dir=mail_dir, log_path=tmp_path / "w.log"
-    ) as worker:
-        for address in ("nobody@north.test", "alice@north.test"):
-            assert client.post(reverse("password_reset"), {"email": address}).status_code == 302
-        wait_until(
-            lambda: worker.count(f"Task {RESET_TASK}[") >= 2 and worker.count("succeeded") >= 2,
-            timeout=60,
-            what="the worker to run both reset tasks",
-        )
-    broker.delete("celery")
-    messages = read_mail(mail_dir)
+    worker = worker_for(RESET_TASK)  # alone on its own queue: no leftovers of earlier runs
+    for address in ("nobody@north.test", "alice@north.test"):
+        assert client.post(reverse("password_reset"), {"email": address}).status_code == 302
+    wait_until(
+        lambda: worker.count(f"Task {RESET_TASK}[") >= 2 and worker.count("succeeded") >= 2,
+        timeout=60,
+        what="the worker to run both reset tasks",
+    )
+    messages = read_mail(worker.mail_dir)
     assert [m["To"] for m in messages] == ["alice@north.test"]
     assert "/password-reset/" in messages[0].get_payload()

@@ -3,78 +3,24 @@ the request answers 202 at once, the run's progress moves, and the result lands 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.db import connection
 
 from alerts.backtest import Period, backtest_compute
 from alerts.models import BacktestRun, WarningRule
 from benchmarks.synthetic import generate_school
 from schools.models import Membership, Role, School, Term
 from tests.factories import UserFactory
+from tests.processes import wait_while_pending
 
 from .conftest import END, START
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "alerts.tasks.run_backtest"
 
 
-@pytest.fixture
-def worker(tmp_path):
-    """A Celery worker process on this test's database, alone on its own queue."""
-    db = connection.settings_dict
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    )
-    queue = f"lab-test-{os.getpid()}"
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "core",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "worker.log", "w"),  # noqa: SIM115
-    )
-    from core.celery import app
-
-    def route(routes):
-        app.conf.task_routes = routes
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-
-    previous = app.conf.task_routes
-    route({TASK: {"queue": queue}})
-    try:
-        yield queue
-    finally:
-        route(previous)
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def test_a_large_schools_backtest_runs_on_the_worker(api, worker, settings):
+def test_a_large_schools_backtest_runs_on_the_worker(api, worker_for, settings):
+    worker_for(TASK)
     settings.BACKTEST_INLINE_MAX_STUDENTS = 10
     school = School.objects.create(code="north", name="North")
     Term.objects.create(school=school, name="Year", starts_on="2025-09-01", ends_on="2027-07-31")
@@ -103,12 +49,11 @@ def test_a_large_schools_backtest_runs_on_the_worker(api, worker, settings):
     (run,) = response.json()["runs"]
     assert run["status"] in ("queued", "running")
 
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        run = client.get(f"/api/backtests/{run['id']}/").json()
-        if run["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.3)
+    run = wait_while_pending(
+        lambda: client.get(f"/api/backtests/{run['id']}/").json(),
+        timeout=90,
+        what="the worker to finish the backtest",
+    )
     assert run["status"] == "done", run
     assert run["progress"] == 1.0
     stored = BacktestRun.objects.get(pk=run["id"])

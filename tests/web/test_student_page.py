@@ -1,66 +1,34 @@
-"""The student page (/students/<id>/): who may open it, the attendance per school week counted
-against the school calendar, the marks and observations of the span, a fixed number of queries,
-the audit entry, the "find a student" box, and the Ed-Fi sample seen through it end to end."""
+"""The student page (/students/<id>/): who may open it, the audit entry, the "find a student"
+box, the marks and observations of the span, and a fixed number of queries. Its attendance
+per school week is in test_student_attendance.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent, User
+from core.models import AuditEvent
 from schools.models import (
-    AttendanceRecord,
     AttendanceStatus,
-    ClosureDay,
-    RecordSource,
-    Student,
-    Term,
 )
-from schools.selectors import AttendanceWeek, attendance_weeks_from, last_school_weeks
 from tests.factories import (
     AttendanceRecordFactory,
     FlaggedCaseFactory,
-    MembershipFactory,
     ObservationFactory,
-    SchoolFactory,
     StudentFactory,
 )
-from tests.samples import edfi
 
+from .pages import student_page
 from .test_csp import _check
 
 D = dt.date
-A, U = AttendanceStatus.AUTHORISED_ABSENCE, AttendanceStatus.UNAUTHORISED_ABSENCE
-LATE, PRESENT, NOT_REQ = (
-    AttendanceStatus.LATE,
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.NOT_REQUIRED,
-)
-
-
-def _page(client, student, **params):
-    return client.get(reverse("student-detail", args=[student.pk]), params)
-
-
-def _cells(html: str, testid: str) -> list[list[str]]:
-    """The text of each cell of the table rows marked data-testid=`testid`."""
-    rows = re.findall(rf'<tr data-testid="{testid}"[^>]*>(.*?)</tr>', html, re.S)
-    return [
-        [
-            re.sub(r"<[^>]+>", "", c).strip()
-            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)
-        ]
-        for r in rows
-    ]
+U, LATE = AttendanceStatus.UNAUTHORISED_ABSENCE, AttendanceStatus.LATE
 
 
 # --- who may open it ------------------------------------------------------------------------
@@ -70,22 +38,22 @@ def _cells(html: str, testid: str) -> list[list[str]]:
 def test_counsellor_and_admin_of_the_school_see_the_page_teacher_and_other_school_do_not(
     as_user, alice, carol, adam, cora, bella, student_a, student_b
 ):
-    assert _page(as_user(carol), student_a).status_code == 200
-    assert _page(as_user(adam), student_a).status_code == 200
-    assert _page(as_user(bella), student_b).status_code == 200
+    assert student_page(as_user(carol), student_a).status_code == 200
+    assert student_page(as_user(adam), student_a).status_code == 200
+    assert student_page(as_user(bella), student_b).status_code == 200
     # A teacher of the student's school: no casework role, no page.
-    assert _page(as_user(alice), student_a).status_code == 404
+    assert student_page(as_user(alice), student_a).status_code == 404
     # The same code at another school is another student, out of reach.
     assert student_b.code == student_a.code
-    assert _page(as_user(carol), student_b).status_code == 404
-    assert _page(as_user(cora), student_a).status_code == 404
-    assert _page(as_user(bella), student_a).status_code == 404
+    assert student_page(as_user(carol), student_b).status_code == 404
+    assert student_page(as_user(cora), student_a).status_code == 404
+    assert student_page(as_user(bella), student_a).status_code == 404
 
 
 @pytest.mark.django_db
 def test_reading_the_page_is_audited(as_user, carol, student_a):
     before = AuditEvent.objects.filter(action="student.read").count()
-    _page(as_user(carol), student_a, until="2026-03-02", weeks=4)
+    student_page(as_user(carol), student_a, until="2026-03-02", weeks=4)
     event = AuditEvent.objects.filter(action="student.read").latest("at")
     assert AuditEvent.objects.filter(action="student.read").count() == before + 1
     assert (event.actor_id, event.object_id, event.school_id) == (
@@ -99,8 +67,8 @@ def test_reading_the_page_is_audited(as_user, carol, student_a):
 
 @pytest.mark.django_db
 def test_a_refused_read_is_not_audited(as_user, alice, carol, student_b):
-    _page(as_user(alice), student_b)
-    _page(as_user(carol), student_b)
+    student_page(as_user(alice), student_b)
+    student_page(as_user(carol), student_b)
     assert not AuditEvent.objects.filter(action="student.read").exists()
 
 
@@ -159,163 +127,17 @@ def test_the_page_is_csp_clean_and_every_field_labelled(as_user, carol, student_
             assert field_id and field_id.group(1) in labelled, (url, tag)
 
 
-# --- the counting, without the database -----------------------------------------------------
-
-
-def test_last_school_weeks_skips_weeks_without_school_days():
-    days = [D(2025, 10, 20), D(2025, 10, 24), D(2025, 11, 3), D(2025, 11, 4), D(2025, 10, 13)]
-    assert last_school_weeks(days, 2) == [
-        D(2025, 10, 20),
-        D(2025, 10, 24),
-        D(2025, 11, 3),
-        D(2025, 11, 4),
-    ]
-    assert last_school_weeks(days, 1) == [D(2025, 11, 3), D(2025, 11, 4)]
-    assert last_school_weeks(days, 0) == []
-    assert last_school_weeks([], 12) == []
-
-
-def test_counting_a_week_by_hand():
-    # Mon 6 to Wed 8 Oct 2025 are school days (Thu and Fri are not, say a closure and a holiday).
-    days = [D(2025, 10, 6), D(2025, 10, 7), D(2025, 10, 8)]
-    marks = [
-        (D(2025, 10, 6), "AM", U),
-        (D(2025, 10, 6), "PM", A),
-        (D(2025, 10, 7), "AM", LATE),
-        (D(2025, 10, 7), "PM", PRESENT),  # an explicit present changes nothing
-        (D(2025, 10, 8), "AM", NOT_REQ),
-        (D(2025, 10, 9), "AM", U),  # not a school day: not counted
-        (D(2025, 10, 11), "PM", A),  # a Saturday: not counted
-    ]
-    [week] = attendance_weeks_from(school_days=days, marks=marks)
-    # 3 days x 2 sessions, less one not required = 5; of those 1 U, 1 A, 1 late, 2 present.
-    assert week == AttendanceWeek(
-        starts_on=D(2025, 10, 6),
-        school_days=3,
-        possible=5,
-        present=2,
-        late=1,
-        authorised=1,
-        unauthorised=1,
-    )
-    assert week.attended == 3
-    assert week.rate == 60.0
-
-
-def test_a_week_with_no_marks_is_all_present_and_a_later_mark_for_a_session_replaces():
-    days = [D(2025, 10, 13) + dt.timedelta(days=i) for i in range(5)]
-    [week] = attendance_weeks_from(school_days=days, marks=[])
-    assert (week.possible, week.present, week.rate) == (10, 10, 100.0)
-    [week] = attendance_weeks_from(
-        school_days=days, marks=[(days[0], "AM", U), (days[0], "AM", LATE)]
-    )
-    assert (week.late, week.unauthorised, week.present) == (1, 0, 9)
-    # Every session not required: nothing possible, no rate rather than a division by zero.
-    [week] = attendance_weeks_from(
-        school_days=days[:1], marks=[(days[0], "AM", NOT_REQ), (days[0], "PM", NOT_REQ)]
-    )
-    assert (week.possible, week.rate) == (0, None)
-
-
-# --- the page against a hand-made calendar --------------------------------------------------
-
-
-@pytest.fixture
-def east(db):
-    """A school with an autumn half-term holiday (27-31 Oct 2025) and a closure day on
-    Wednesday 15 Oct 2025, its counsellor, and one student."""
-    school = SchoolFactory(code="east", name="East College")
-    Term.objects.create(
-        school=school, name="Autumn 1", starts_on=D(2025, 9, 1), ends_on=D(2025, 10, 24)
-    )
-    Term.objects.create(
-        school=school, name="Autumn 2", starts_on=D(2025, 11, 3), ends_on=D(2025, 12, 19)
-    )
-    ClosureDay.objects.create(school=school, date=D(2025, 10, 15), reason="Training day")
-    counsellor = MembershipFactory(school=school, role="counsellor").user
-    student = StudentFactory(school=school, code="E-0001")
-    return school, counsellor, student
-
-
-def _mark(student, day, session, status, **extra):
-    return AttendanceRecordFactory(
-        student=student, date=day, session=session, status=status, **extra
-    )
-
-
-@pytest.mark.django_db
-def test_the_week_summary_skips_the_holiday_and_the_closure(as_user, east):
-    _, counsellor, student = east
-    _mark(student, D(2025, 10, 10), "AM", U)  # before the span: neither counted nor listed
-    _mark(student, D(2025, 10, 13), "AM", U, original_code="O")
-    _mark(student, D(2025, 10, 13), "PM", A, original_code="I")
-    _mark(student, D(2025, 10, 14), "AM", LATE, original_code="L")
-    _mark(student, D(2025, 10, 15), "AM", U)  # the closure day
-    _mark(student, D(2025, 10, 16), "PM", NOT_REQ, original_code="X")
-    _mark(student, D(2025, 10, 21), "AM", PRESENT)
-    _mark(student, D(2025, 10, 28), "AM", U)  # the half-term holiday
-    _mark(student, D(2025, 11, 4), "AM", LATE, source=RecordSource.IMPORT_CSV, original_code="L")
-    _mark(
-        student,
-        D(2025, 11, 4),
-        "PM",
-        U,
-        source=RecordSource.IMPORT_EDFI,
-        original_code="Unexcused Absence",
-    )
-    _mark(student, D(2025, 11, 10), "AM", U)  # after `until`
-    response = _page(as_user(counsellor), student, until="2025-11-07", weeks=3)
-    assert response.status_code == 200
-    html = response.content.decode()
-
-    # Three school weeks: 13 Oct (four days, the Wednesday closed), 20 Oct, then the holiday
-    # week is skipped and 3 Nov is the third.
-    # week of:      possible present late  A  U   rate
-    expected = [
-        ["13 Oct", "7", "4", "1", "1", "1", "71.4 %"],  # 8 sessions, 1 not required
-        ["20 Oct", "10", "10", "0", "0", "0", "100.0 %"],
-        ["3 Nov", "10", "8", "1", "0", "1", "90.0 %"],
-    ]
-    assert _cells(html, "week-row") == expected
-    assert _cells(html, "totals-row") == [["All", "27", "22", "2", "1", "2", "88.9 %"]]
-    assert response.context["attendance"].start == D(2025, 10, 13)
-
-    # Every stored mark from Monday 13 Oct to 7 Nov, newest first, with code and source, the
-    # ones the week summary leaves out (closure, holiday) included.
-    marks = _cells(html, "mark-row")
-    assert [m[0] for m in marks] == [
-        "Tue 4 Nov 2025",
-        "Tue 4 Nov 2025",
-        "Tue 28 Oct 2025",
-        "Tue 21 Oct 2025",
-        "Thu 16 Oct 2025",
-        "Wed 15 Oct 2025",
-        "Tue 14 Oct 2025",
-        "Mon 13 Oct 2025",
-        "Mon 13 Oct 2025",
-    ]
-    assert marks[0] == ["Tue 4 Nov 2025", "Morning", "Late", "L", "CSV import"]
-    assert marks[1] == [
-        "Tue 4 Nov 2025",
-        "Afternoon",
-        "Unauthorised absence",
-        "Unexcused Absence",
-        "Ed-Fi import",
-    ]
-    assert marks[-1] == ["Mon 13 Oct 2025", "Afternoon", "Authorised absence", "I", "Register"]
-
-
 @pytest.mark.django_db
 def test_the_span_defaults_to_twelve_school_weeks_up_to_today(as_user, carol, student_a):
     # school_a's one term runs from Sep 2025 to Jul 2027 without holidays: twelve whole weeks.
     today = student_a.school.today()
-    response = _page(as_user(carol), student_a)
+    response = student_page(as_user(carol), student_a)
     attendance = response.context["attendance"]
     assert len(attendance.weeks) == 12
     assert attendance.end == today
     assert attendance.start == today - dt.timedelta(days=today.weekday(), weeks=11)
     # A bad value is reported beside its field and the defaults are used.
-    response = _page(as_user(carol), student_a, until="2025-13-45", weeks="0")
+    response = student_page(as_user(carol), student_a, until="2025-13-45", weeks="0")
     assert response.status_code == 200
     assert response.context["form"].errors.keys() == {"until", "weeks"}
     assert len(response.context["attendance"].weeks) == 12
@@ -335,7 +157,7 @@ def test_observations_of_the_span_with_signs_observer_and_withdrawn_marked(
     gone.withdrawn_at = timezone.now()
     gone.save(update_fields=["withdrawn_at"])
     ObservationFactory(student=student_a, observed_on=D(2025, 12, 1), recorded_by=alice)  # before
-    html = _page(as_user(carol), student_a, until="2026-02-27", weeks=2).content.decode()
+    html = student_page(as_user(carol), student_a, until="2026-02-27", weeks=2).content.decode()
     items = re.findall(
         r'<li class="(obs[^"]*)" data-testid="observation">(.*?)(?=<li class="obs|</section>)',
         html,
@@ -360,11 +182,11 @@ def test_query_count_does_not_grow_with_the_marks_and_observations(as_user, caro
         for i in range(60)
         if (D(2026, 1, 5) + dt.timedelta(days=i)).weekday() < 5
     ]
-    _mark(few, days[0], "AM", U)
+    AttendanceRecordFactory(student=few, date=days[0], session="AM", status=U)
     ObservationFactory(student=few, observed_on=days[0], recorded_by=alice)
     for day in days:
-        _mark(many, day, "AM", U)
-        _mark(many, day, "PM", LATE)
+        AttendanceRecordFactory(student=many, date=day, session="AM", status=U)
+        AttendanceRecordFactory(student=many, date=day, session="PM", status=LATE)
     for day in days[:15]:
         ObservationFactory(
             student=many, observed_on=day, recorded_by=alice, signs=["ISOLATION", "REFUSES_CONTACT"]
@@ -373,101 +195,9 @@ def test_query_count_does_not_grow_with_the_marks_and_observations(as_user, caro
     counts = []
     for student in (few, many):
         with CaptureQueriesContext(connection) as ctx:
-            response = _page(client, student, until="2026-03-27", weeks=12)
+            response = student_page(client, student, until="2026-03-27", weeks=12)
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert len(response.context["attendance"].marks) == 2 * len(days)
     assert len(response.context["observations"]) == 15
     assert counts[0] == counts[1], counts
-
-
-# --- end to end: the Ed-Fi sample imported into the demo school -----------------------------
-
-
-def _school_days(school, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Counted here from the Term and ClosureDay rows, apart from schools.calendar."""
-    terms = list(Term.objects.filter(school=school).values_list("starts_on", "ends_on"))
-    closed = set(ClosureDay.objects.filter(school=school).values_list("date", flat=True))
-    days, day = [], start
-    while day <= end:
-        if day.weekday() < 5 and day not in closed and any(s <= day <= e for s, e in terms):
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
-
-
-@pytest.mark.django_db
-def test_the_imported_ed_fi_attendance_shows_on_the_demo_students_page(as_user, settings):
-    from schools.demo import seed_demo
-
-    calendar, attendance = (
-        edfi("EducationOrgCalendar.xml"),
-        edfi("StudentSchoolAttendance.xml"),
-    )
-    settings.PSEUDONYM_KEY = settings.PSEUDONYM_KEY or "test-pseudonym-key"
-    demo = seed_demo().school
-    assert demo.edfi_school_id == 255901107
-    out = io.StringIO()
-    call_command(
-        "import_records",
-        str(calendar),
-        "--school",
-        "demo",
-        "--create-students",
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    call_command(
-        "import_records",
-        str(attendance),
-        "--school",
-        "demo",
-        "--create-students",
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-
-    imported = AttendanceRecord.objects.filter(
-        student__school=demo, source=RecordSource.IMPORT_EDFI
-    )
-    assert imported.exists()
-    # The imported student with the most marks; look at the year up to its last one.
-    top = Counter(imported.values_list("student_id", flat=True)).most_common(1)[0][0]
-    student = Student.objects.get(pk=top)
-    rows = list(AttendanceRecord.objects.filter(student=student))
-    until = max(r.date for r in rows)
-    assert until.year in (2021, 2022)
-
-    counsellor = User.objects.get(email="counsellor@demo.school")
-    response = _page(as_user(counsellor), student, until=until.isoformat(), weeks=52)
-    assert response.status_code == 200
-    html = response.content.decode()
-    start = response.context["attendance"].start
-    assert start.weekday() == 0
-
-    days = set(_school_days(demo, start, until))
-    assert days, "the sample's calendar gives the demo school days in 2021-22"
-    in_span = [r for r in rows if start <= r.date <= until]
-    counted = Counter(r.status for r in in_span if r.date in days)
-    possible = 2 * len(days) - counted[NOT_REQ]
-    absent = counted[A] + counted[U]
-    assert absent > 0
-    rate = f"{round(100.0 * (possible - absent) / possible, 1)} %"
-    [totals] = _cells(html, "totals-row")
-    assert totals[1:] == [
-        str(possible),
-        str(possible - counted[LATE] - absent),
-        str(counted[LATE]),
-        str(counted[A]),
-        str(counted[U]),
-        rate,
-    ]
-    # Every imported mark of the span is listed with the Ed-Fi category it came with.
-    marks = _cells(html, "mark-row")
-    assert len(marks) == len(in_span)
-    assert {m[3] for m in marks} == {r.original_code for r in in_span}
-    assert {m[4] for m in marks} == {"Ed-Fi import"}
-    categories = {r.original_code for r in in_span}
-    assert categories & {"Excused Absence", "Unexcused Absence"}
-    for category in categories:
-        assert category in html

@@ -6,15 +6,13 @@ is between two Celery workers.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection
 
 from alerts.models import DeliveryAttempt, Notification, NotificationStatus
 from alerts.notifications import notifications_deliver_due
 from tests.factories import CaseFactory, NotificationFactory
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,23 +28,7 @@ def test_two_senders_at_once_send_each_notification_exactly_once(
     total = Notification.objects.count()
     assert total == 30
 
-    start = threading.Barrier(2)
-    reports, errors = [], []
-
-    def sender():
-        try:
-            start.wait(timeout=10)
-            reports.append(notifications_deliver_due())
-        except Exception as exc:  # surfaced below: a thread cannot fail the test itself
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports, errors = at_once(notifications_deliver_due)
 
     assert errors == []
     assert sum(r.sent for r in reports) == total
