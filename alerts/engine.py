@@ -343,12 +343,13 @@ def evaluate(
     days = list(days)
     signs = {s for r in rules for s in (r.signs or ())}
     register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
-    matched: set[int] = set()
+    # The students each rule matched (by position in `rules`), and all of them.
+    matched_by_rule: list[set[int]] = [set() for _ in rules]
     if days and rules and (students is None or students):
         # The decision, in SQL (alerts/decision.py): one query per rule over the rules' own
         # span, every student of the school at once; only who matched comes back.
-        for rule in rules:
-            matched.update(
+        for i, rule in enumerate(rules):
+            matched_by_rule[i].update(
                 firing.rule_firing(
                     school,
                     rule,
@@ -358,6 +359,7 @@ def evaluate(
                     students=students,
                 )
             )
+    matched: set[int] = set().union(*matched_by_rule)
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
     all_rows = load_rows(
@@ -371,11 +373,14 @@ def evaluate(
     matches: list[RuleMatch] = []
     if matched:
         last = len(days) - 1
-        for rule in rules:
+        for rule, its_students in zip(rules, matched_by_rule, strict=True):
+            # Each rule is counted again only for the students it matched in SQL: the same
+            # windows give the same answer (tests/alerts/test_decision_properties.py), and
+            # the count adds how far back the pattern runs and the records of each window.
             hits = counting.rule_hits(
                 spec_of(rule),
-                events=events_for(rule, rows),
-                marks=rows.marks,
+                events=[e for e in events_for(rule, rows) if e.student in its_students],
+                marks=[m for m in rows.marks if m.student in its_students],
                 ends=[last],
                 extend=True,
             )
