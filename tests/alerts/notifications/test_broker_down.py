@@ -21,25 +21,11 @@ from core.models import User
 from schools.demo import PATTERNS, seed_demo
 from schools.models import Observation
 from tests.broker_calls import connection_attempts
-from tests.processes import CeleryWorker, RedisServer, free_port, read_mail, wait_until
+from tests.processes import CeleryWorker, read_mail, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 DELIVERED = re.compile(r"Task alerts\.tasks\.deliver_notifications\[[^\]]+\] succeeded")
-
-
-@pytest.fixture
-def private_broker(monkeypatch, settings):
-    server = RedisServer(free_port())
-    server.start()
-    # Celery reads CELERY_BROKER_URL from the environment before its own setting.
-    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
-    monkeypatch.setattr(app.conf, "broker_url", server.url)
-    settings.CELERY_BROKER_URL = server.url
-    monkeypatch.setattr(nudge, "_broker_down_until", 0.0)
-    monkeypatch.setattr(nudge, "_last_nudge_at", float("-inf"))
-    yield server
-    server.stop()
 
 
 def test_a_save_and_a_case_change_with_the_broker_down_then_one_delivery(
