@@ -25,6 +25,7 @@ from ..models import (
     EventKind,
 )
 from ..notifications import Recipients, case_changed, cases_changed, escalation_due_at
+from .evidence import evidence_insert, evidence_rows
 from .followup import default_owner_ids
 from .grading import Assessment
 
@@ -33,35 +34,12 @@ if TYPE_CHECKING:
 
 # The rules a case has fired, by (case id, rule id, rule version).
 FiredRules = dict[tuple[int, int | None, int], CaseRule]
-# The evidence a case already holds: (case id, "observation" or "attendance", record id).
-KnownEvidence = set[tuple[int, str, int]]
 # When a case opens and when it escalates unless acknowledged.
 Opened = tuple[dt.datetime, dt.datetime | None]
 
 
 def _rules_payload(assessment: Assessment) -> list[dict[str, int]]:
     return [{"rule": m.rule.pk, "version": m.rule.version} for m in assessment.matches]
-
-
-def new_evidence_rows(
-    case: Case, assessment: Assessment, known: KnownEvidence
-) -> list[CaseEvidence]:
-    rows = []
-    for (kind, record_id), (match, window) in assessment.refs().items():
-        if (case.pk, kind, record_id) in known:
-            continue
-        rows.append(
-            CaseEvidence(
-                case=case,
-                rule=match.rule,
-                observation_id=record_id if kind == "observation" else None,
-                attendance_id=record_id if kind == "attendance" else None,
-                on_date=assessment.ref_dates[(kind, record_id)],
-                window_start=window.start,
-                window_end=window.end,
-            )
-        )
-    return rows
 
 
 def _write_fired_rules(
@@ -156,8 +134,8 @@ def cases_open(
             CaseRule.objects.bulk_create(
                 row for case, assessment in pairs for row in _rule_rows(case, assessment, ev)
             )
-            CaseEvidence.objects.bulk_create(
-                row for case, a in pairs for row in new_evidence_rows(case, a, set())
+            evidence_insert(
+                [row for case, a in pairs for row in evidence_rows(case, a)], new_cases=True
             )
             CaseEvent.objects.bulk_create(_opened_event(c, a, ev.on_date) for c, a in pairs)
             audit_record_many(
@@ -211,7 +189,7 @@ def _case_open(
             case = _new_case(student, assessment, ev.on_date, opened, owner_id)
             case.save()
             CaseRule.objects.bulk_create(_rule_rows(case, assessment, ev))
-            CaseEvidence.objects.bulk_create(new_evidence_rows(case, assessment, set()))
+            evidence_insert(evidence_rows(case, assessment), new_cases=True)
             _opened_event(case, assessment, ev.on_date).save()
             audit_record(
                 actor=None,
@@ -279,7 +257,7 @@ def case_reopen(
                     "observation_id", "attendance_id"
                 )
             }
-            CaseEvidence.objects.bulk_create(new_evidence_rows(case, assessment, known))
+            evidence_insert(evidence_rows(case, assessment, known))
             CaseEvent.objects.create(
                 case=case,
                 kind=EventKind.REOPENED,

@@ -19,14 +19,14 @@ from .. import engine
 from ..models import (
     Case,
     CaseEvent,
-    CaseEvidence,
     CaseRule,
     EventKind,
     severity_rank,
     stage_rank,
 )
 from ..notifications import Recipients, cases_changed
-from .case_changes import FiredRules, KnownEvidence, new_evidence_rows
+from .case_changes import FiredRules
+from .evidence import EvidenceRow, KnownEvidence, evidence_insert, evidence_rows
 from .grading import Assessment, higher, severity_for, stage_for
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class CaseWrites:
     cases: dict[int, Case] = field(default_factory=dict)
     rules_refired: list[int] = field(default_factory=list)
     new_rules: list[CaseRule] = field(default_factory=list)
-    evidence: list[CaseEvidence] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     audits: list[AuditEvent] = field(default_factory=list)
     changes: list[tuple[Case, str]] = field(default_factory=list)
@@ -106,7 +106,7 @@ class CaseWrites:
         if self.new_rules:
             CaseRule.objects.bulk_create(self.new_rules)
         if self.evidence:
-            CaseEvidence.objects.bulk_create(self.evidence, ignore_conflicts=True)
+            evidence_insert(self.evidence)
         if self.events:
             CaseEvent.objects.bulk_create(self.events)
         if self.audits:
@@ -162,7 +162,7 @@ def case_update(
         "severity": higher(case.severity, severity, severity_rank),
     }
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
-    new_evidence = new_evidence_rows(case, assessment, known_evidence)
+    new_evidence = evidence_rows(case, assessment, known_evidence)
     rules_changed = any(
         (case.pk, m.rule.pk, m.rule.version) not in fired
         or fired[(case.pk, m.rule.pk, m.rule.version)].last_fired_on < ev.on_date
