@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from schools.calendar import school_days_between
 from schools.models import School, Student
 
-from . import engine, firing
+from . import firing
 from .models import (
     NEGATIVE_OUTCOMES,
     POSITIVE_OUTCOMES,
@@ -45,6 +45,7 @@ from .models import (
     RuleKind,
     WarningRule,
 )
+from .records import school_days_until
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -303,7 +304,7 @@ def first_firings_by_persistence(
     ):
         return None
     width, top, n = rule.window_days, max(values), ctx.period_days
-    days = engine.school_days_until(rule.school, ctx.period.end, n + top * width)
+    days = school_days_until(rule.school, ctx.period.end, n + top * width)
     first_end = max(len(days) - n, 0)
     single = copy.copy(rule)
     single.consecutive_windows = 1

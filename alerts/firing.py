@@ -19,6 +19,7 @@ from schools.models import School
 
 from . import composite, counting, decision, engine
 from .models import RuleKind, WarningRule
+from .records import events_for, load_rows, school_days_until
 
 
 def rule_firing(
@@ -45,7 +46,7 @@ def rule_firing(
         )
     first_end = max(first_end, spec.span - 1)
     lo = max(first_end - spec.span + 1, 0)
-    rows = engine.load_rows(
+    rows = load_rows(
         school,
         days,
         signs=rule.signs or (),
@@ -58,7 +59,7 @@ def rule_firing(
         spec,
         events=[
             counting.SignEvent(e.student, e.day - lo, e.sign, e.observer, e.ref)
-            for e in engine.events_for(rule, rows)
+            for e in events_for(rule, rows)
         ],
         marks=[
             counting.Mark(m.student, m.day - lo, m.absent, m.not_required, m.ref)
@@ -106,7 +107,7 @@ def preview(
     school days up to `on_date`, per student: one pass over the rows, not one evaluation
     per day. Returns the school days looked at and a row per student that fired."""
     parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else ()
-    days = engine.school_days_until(school, on_date, history_school_days + rule_span(rule, parts))
+    days = school_days_until(school, on_date, history_school_days + rule_span(rule, parts))
     first_end = max(len(days) - history_school_days, 0)
     fired_by_student = firing_days(school=school, rule=rule, days=days, first_end=first_end)
     result: dict[int, PreviewRow] = {}

@@ -25,6 +25,7 @@ from ..models import (
     WarningRule,
 )
 from ..notifications import Recipients
+from ..records import school_days_until
 from .case_changes import case_reopen, cases_open
 from .case_updates import CaseWrites, case_update
 from .grading import Assessment, assess
@@ -90,7 +91,7 @@ def evaluation_run(
         # waits here and then reads the cases this run opened.
         School.objects.select_for_update().filter(pk=school.pk).values_list("pk").get()
         rules = list(WarningRule.objects.filter(school=school, enabled=True))
-        days = engine.school_days_until(school, on_date, engine.days_needed(rules))
+        days = school_days_until(school, on_date, engine.days_needed(rules))
         digest = incremental.fingerprint(school=school, rules=rules, days=days)
         state = EvaluationState.objects.filter(school=school).first()
         since = None if full else incremental.changed_since(state, on_date=on_date, digest=digest)

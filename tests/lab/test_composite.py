@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from alerts.backtest import Period, backtest_compute
-from alerts.engine import school_days_until
 from alerts.firing import firing_days, preview
 from alerts.models import Case, CaseRule, WarningRule
+from alerts.records import school_days_until
 from alerts.services import evaluation_run
 from schools.calendar import school_days_between
 from schools.models import AttendanceRecord, Observation, ObservationSign, Student
