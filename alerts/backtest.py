@@ -9,7 +9,8 @@ confirmed, referral to a mental-health professional, left the school) flagged at
 all, missed. A flagged student whose outcome is negative (no concern found) is a false
 positive; one with no outcome (or "other") is counted apart and in neither. Precision is
 TP / (TP + FP), recall TP / (TP + missed), the lead is counted in school weeks on the
-school's calendar. docs/RULES.md explains how to read the figures and choose a rule.
+school's calendar (the figures: alerts.backtest_score). docs/RULES.md explains how to read
+them and choose a rule.
 
 Kept runs (a result per rule version, period and settings, queued for the worker for a large
 school) are alerts.backtest_runs.
@@ -21,8 +22,7 @@ import bisect
 import copy
 import datetime as dt
 import logging
-import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -38,6 +38,7 @@ from schools.calendar import school_days_between
 from schools.models import School, Student
 
 from . import firing
+from .backtest_score import FALSE_POSITIVE, MISSED, TRUE_POSITIVE, score
 from .models import (
     NEGATIVE_OUTCOMES,
     POSITIVE_OUTCOMES,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHOOL_WEEK = 5
 # The longest period one backtest replays: two school years.
 MAX_PERIOD_SCHOOL_DAYS = 400
 
@@ -67,12 +67,6 @@ SWEEPS: dict[str, tuple[StrOrPromise, tuple]] = {
 }
 MAX_SWEEP_POINTS = 12
 
-TRUE_POSITIVE = "true_positive"
-FALSE_POSITIVE = "false_positive"
-MISSED = "missed"
-FLAGGED_NO_OUTCOME = "flagged_no_outcome"
-TRUE_NEGATIVE = "true_negative"
-VERDICTS = (TRUE_POSITIVE, FALSE_POSITIVE, MISSED, FLAGGED_NO_OUTCOME, TRUE_NEGATIVE)
 
 # The rule's fields that decide what it matches: what a backtest measured.
 MEASURED_FIELDS = (
@@ -148,74 +142,6 @@ def students_on_roll(*, school: School, start: dt.date) -> dict[int, str]:
         .filter(Q(left_on__isnull=True, is_active=True) | Q(left_on__gte=start))
         .values_list("pk", "code")
     )
-
-
-def school_days_from(days: Sequence[dt.date], earlier: dt.date, later: dt.date) -> int:
-    """School days in `days` after `earlier` up to and including `later` (negative when
-    `later` comes first): the lead of a flag on `earlier` for an outcome on `later`."""
-    if later >= earlier:
-        return bisect.bisect_right(days, later) - bisect.bisect_right(days, earlier)
-    return -school_days_from(days, later, earlier)
-
-
-def score(
-    *,
-    first_fired: Mapping[int, dt.date],
-    outcomes: Mapping[int, tuple[str, dt.date]],
-    students: Mapping[int, str],
-    calendar: Sequence[dt.date],
-    min_lead_weeks: int,
-) -> dict:
-    """The backtest's figures from each student's first firing date and outcome: pure, so a
-    test can check it against a direct count. Only students in `students` (on roll) count."""
-    rows = []
-    counts = dict.fromkeys(VERDICTS, 0)
-    counts["late"] = 0
-    leads: list[float] = []
-    needed = min_lead_weeks * SCHOOL_WEEK
-    for student_id, code in students.items():
-        fired = first_fired.get(student_id)
-        kind, on_date = outcomes.get(student_id, (None, None))
-        lead_days = school_days_from(calendar, fired, on_date) if fired and on_date else None
-        late = False
-        if kind in POSITIVE_OUTCOMES:
-            if lead_days is not None and lead_days >= needed:
-                verdict = TRUE_POSITIVE
-                leads.append(lead_days / SCHOOL_WEEK)
-            else:
-                verdict = MISSED
-                late = fired is not None
-        elif kind in NEGATIVE_OUTCOMES:
-            verdict = FALSE_POSITIVE if fired is not None else TRUE_NEGATIVE
-        elif fired is not None:
-            verdict = FLAGGED_NO_OUTCOME
-        else:
-            continue  # neither flagged nor known: nothing to say
-        counts[verdict] += 1
-        counts["late"] += late
-        rows.append(
-            {
-                "student": code,
-                "verdict": verdict,
-                "late": late,
-                "first_fired_on": fired.isoformat() if fired else None,
-                "outcome": kind,
-                "outcome_on": on_date.isoformat() if on_date else None,
-                "lead_weeks": round(lead_days / SCHOOL_WEEK, 1) if lead_days is not None else None,
-            }
-        )
-    tp, fp, missed = counts[TRUE_POSITIVE], counts[FALSE_POSITIVE], counts[MISSED]
-    flagged = tp + fp + counts[FLAGGED_NO_OUTCOME] + counts["late"]
-    rows.sort(key=lambda r: (VERDICTS.index(r["verdict"]), r["first_fired_on"] or "", r["student"]))
-    return {
-        "students_on_roll": len(students),
-        "flagged": flagged,
-        "counts": counts,
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + missed), 4) if tp + missed else None,
-        "median_lead_weeks": round(statistics.median(leads), 1) if leads else None,
-        "students": rows,
-    }
 
 
 def rule_as_measured(rule: WarningRule) -> dict:

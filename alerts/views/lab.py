@@ -19,18 +19,18 @@ from schools import tenancy
 from schools.importers.report import ImportRefused
 from schools.models import Role
 
-from .. import backtest, backtest_runs, services
+from .. import backtest, backtest_runs, backtest_score, services
 from ..lab_chart import frontier_geometry
 from ..models import BacktestStatus, OutcomeKind, WarningRule
 
 ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 VERDICT_LABELS = {
-    backtest.TRUE_POSITIVE: _("Caught in time (true positives)"),
-    backtest.FALSE_POSITIVE: _("Flagged, no concern found (false positives)"),
-    backtest.MISSED: _("Missed (not flagged, or flagged too late)"),
-    backtest.FLAGGED_NO_OUTCOME: _("Flagged, outcome not known"),
-    backtest.TRUE_NEGATIVE: _("Not flagged, no concern found"),
+    backtest_score.TRUE_POSITIVE: _("Caught in time (true positives)"),
+    backtest_score.FALSE_POSITIVE: _("Flagged, no concern found (false positives)"),
+    backtest_score.MISSED: _("Missed (not flagged, or flagged too late)"),
+    backtest_score.FLAGGED_NO_OUTCOME: _("Flagged, outcome not known"),
+    backtest_score.TRUE_NEGATIVE: _("Not flagged, no concern found"),
 }
 
 
