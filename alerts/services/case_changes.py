@@ -42,6 +42,18 @@ def _rules_payload(assessment: Assessment) -> list[dict[str, int]]:
     return [{"rule": m.rule.pk, "version": m.rule.version} for m in assessment.matches]
 
 
+def fired_rule_row(case: Case, match: engine.RuleMatch, on_date: dt.date) -> CaseRule:
+    """A rule (at its current version) that fired for `case` for the first time on `on_date`."""
+    return CaseRule(
+        case=case,
+        rule=match.rule,
+        rule_name=match.rule.name,
+        rule_version=match.rule.version,
+        first_fired_on=on_date,
+        last_fired_on=on_date,
+    )
+
+
 def _write_fired_rules(
     case: Case, assessment: Assessment, on_date: dt.date, fired: FiredRules
 ) -> bool:
@@ -52,16 +64,7 @@ def _write_fired_rules(
         key = (case.pk, match.rule.pk, match.rule.version)
         existing = fired.get(key)
         if existing is None:
-            new.append(
-                CaseRule(
-                    case=case,
-                    rule=match.rule,
-                    rule_name=match.rule.name,
-                    rule_version=match.rule.version,
-                    first_fired_on=on_date,
-                    last_fired_on=on_date,
-                )
-            )
+            new.append(fired_rule_row(case, match, on_date))
         elif existing.last_fired_on < on_date:
             CaseRule.objects.filter(pk=existing.pk).update(last_fired_on=on_date)
             changed = True
@@ -160,17 +163,7 @@ def cases_open(
 
 
 def _rule_rows(case: Case, assessment: Assessment, ev: engine.Evaluation) -> list[CaseRule]:
-    return [
-        CaseRule(
-            case=case,
-            rule=match.rule,
-            rule_name=match.rule.name,
-            rule_version=match.rule.version,
-            first_fired_on=ev.on_date,
-            last_fired_on=ev.on_date,
-        )
-        for match in assessment.matches
-    ]
+    return [fired_rule_row(case, match, ev.on_date) for match in assessment.matches]
 
 
 def _case_open(

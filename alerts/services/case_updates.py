@@ -25,7 +25,7 @@ from ..models import (
     stage_rank,
 )
 from ..notifications import Recipients, cases_changed
-from .case_changes import FiredRules
+from .case_changes import FiredRules, fired_rule_row
 from .evidence import EvidenceRow, KnownEvidence, evidence_insert, evidence_rows
 from .grading import Assessment, higher, severity_for, stage_for
 
@@ -183,16 +183,7 @@ def case_update(
         existing = fired.get(key)
         if existing is None:
             new_rules.append({"rule": match.rule.pk, "version": match.rule.version})
-            writes.new_rules.append(
-                CaseRule(
-                    case=case,
-                    rule=match.rule,
-                    rule_name=match.rule.name,
-                    rule_version=match.rule.version,
-                    first_fired_on=ev.on_date,
-                    last_fired_on=ev.on_date,
-                )
-            )
+            writes.new_rules.append(fired_rule_row(case, match, ev.on_date))
         elif existing.last_fired_on < ev.on_date:
             writes.rules_refired.append(existing.pk)
     writes.evidence.extend(new_evidence)
