@@ -14,10 +14,12 @@ The statement, for one rule over the school days `days` (index 0 is the oldest):
    register; for an attendance rule, the absences and "not required" marks;
 2. a dense grid of school days for each student that has any such row (a student with none
    cannot fire), with the per-day counts;
-3. window functions over each student's days: the sum over the last `window_days` days is the
-   window ending on that day; the window and those ending one, two, ... window lengths
-   before it (lag) are the consecutive windows of the rule; a sweep over the days of each
-   sign and each observer gives the distinct signs and observers of the span.
+3. window functions over each student's days, in integers: the sum over the last
+   `window_days` days is the window ending on that day; among the windows that hold, the one
+   ending (c - 1) window lengths before (lag, in the order of ends of the same remainder
+   modulo the window length) tells whether the c consecutive windows of the rule all hold;
+   a sweep over the days of each sign and each observer gives the distinct signs and
+   observers of the span.
 
 For the daily evaluation's question (the last day alone) the windows are fixed blocks and a
 GROUP BY per block does, without the grid. Nothing here reads a row into Python that the
@@ -85,11 +87,11 @@ SIGN_SQL = """
 WITH {calendar},
 events AS ({events}),
 per_day AS (
-    SELECT student_id, ix, {day_count} AS n FROM events GROUP BY student_id, ix
+    SELECT student_id, ix, ({day_count})::int AS n FROM events GROUP BY student_id, ix
 ),
 {distinct_ctes}
 grid AS (
-    SELECT s.student_id, d.ix, coalesce(p.n, 0) AS n {distinct_columns}
+    SELECT s.student_id, d.ix, coalesce(p.n, 0)::int AS n {distinct_columns}
     FROM (SELECT DISTINCT student_id FROM per_day) s
     CROSS JOIN days d
     LEFT JOIN per_day p ON p.student_id = s.student_id AND p.ix = d.ix
@@ -97,7 +99,7 @@ grid AS (
 ),
 windows AS (
     SELECT student_id, ix,
-           ix >= %(lo)s + {w} - 1 AND sum(n) OVER win >= %(min_events)s AS holds
+           ix >= %(lo)s + {w} - 1 AND (sum(n) OVER win)::int >= %(min_events)s AS holds
            {distinct_running}
     FROM grid
     WINDOW win AS (PARTITION BY student_id ORDER BY ix ROWS BETWEEN {w_back} PRECEDING
@@ -143,8 +145,8 @@ ATTENDANCE_SQL = """
 WITH {calendar},
 per_day AS (
     SELECT a.student_id, d.ix,
-           count(*) FILTER (WHERE a.status = 'not_required') AS not_required,
-           count(*) FILTER (WHERE a.status = ANY(%(absent_statuses)s)) AS absent
+           (count(*) FILTER (WHERE a.status = 'not_required'))::int AS not_required,
+           (count(*) FILTER (WHERE a.status = ANY(%(absent_statuses)s)))::int AS absent
     FROM students st
     JOIN schools_attendancerecord a ON a.student_id = st.id
     JOIN days d ON d.day = a.date
@@ -154,15 +156,15 @@ per_day AS (
     GROUP BY a.student_id, d.ix
 ),
 grid AS (
-    SELECT s.student_id, d.ix, coalesce(p.not_required, 0) AS not_required,
-           coalesce(p.absent, 0) AS absent
+    SELECT s.student_id, d.ix, coalesce(p.not_required, 0)::int AS not_required,
+           coalesce(p.absent, 0)::int AS absent
     FROM (SELECT DISTINCT student_id FROM per_day WHERE absent > 0) s
     CROSS JOIN days d
     LEFT JOIN per_day p ON p.student_id = s.student_id AND p.ix = d.ix
 ),
 sums AS (
-    SELECT student_id, ix, 2 * {w} - sum(not_required) OVER win AS possible,
-           sum(absent) OVER win AS absent
+    SELECT student_id, ix, 2 * {w} - (sum(not_required) OVER win)::int AS possible,
+           (sum(absent) OVER win)::int AS absent
     FROM grid
     WINDOW win AS (PARTITION BY student_id ORDER BY ix ROWS BETWEEN {w_back} PRECEDING
                    AND CURRENT ROW)
@@ -181,13 +183,16 @@ ORDER BY student_id, ix
 """
 
 # Persistence: the rule fires at an end when the window ending there holds and so do the
-# windows ending one, two, ... window lengths before it (back to back), in the same order of
-# rows, so no second sort.
+# windows ending one, two, ... window lengths before it (back to back). Only the windows that
+# hold are looked at: among them, those whose end is the same number of days modulo the
+# window length line up back to back, and the window c - 1 places before in that order ends
+# exactly (c - 1) window lengths earlier when, and only when, every window between holds.
 _CONSECUTIVE = """
 fired AS (
-    SELECT *, holds {lags} AS fires
+    SELECT *, {fires} AS fires
     FROM windows
-    WINDOW back AS (PARTITION BY student_id ORDER BY ix)
+    WHERE holds
+    WINDOW back AS (PARTITION BY student_id, ix %% {w} ORDER BY ix)
 )"""
 
 
@@ -252,8 +257,8 @@ def statement(
     span = w * c
     student_filter = "AND st.id = ANY(%(students)s)" if restricted else ""
     calendar = _CALENDAR.format(student_filter=student_filter)
-    lags = "".join(f" AND lag(holds, {w * k}) OVER back" for k in range(1, c))
-    consecutive = _CONSECUTIVE.format(lags=lags)
+    fires = f"lag(ix, {c - 1}) OVER back = ix - {(c - 1) * w}" if c > 1 else "true"
+    consecutive = _CONSECUTIVE.format(fires=fires, w=w)
     if spec.kind == counting.ATTENDANCE_RATE:
         if one_day:
             return ATTENDANCE_ONE_DAY_SQL.format(calendar=calendar, w=w, c=c, span=span)
@@ -286,8 +291,8 @@ def statement(
         day_count="1" if spec.count_unit == counting.COUNT_DAYS else "count(DISTINCT ref)",
         distinct_ctes=_DISTINCT_CTES.format(span_back=span - 1) if distinct else "",
         distinct_columns=(
-            ", coalesce(dl.sign_delta, 0) AS sign_delta, "
-            "coalesce(dl.observer_delta, 0) AS observer_delta"
+            ", coalesce(dl.sign_delta, 0)::int AS sign_delta, "
+            "coalesce(dl.observer_delta, 0)::int AS observer_delta"
             if distinct
             else ""
         ),
