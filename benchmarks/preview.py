@@ -69,10 +69,10 @@ def run() -> dict:
 `make bench` (module `benchmarks/preview.py`): one school of {STUDENTS:,} students with a
 school year of records up to the day of the run and every session in the register (present
 marks stored too, an exception on 15% of them); the tables analysed. In a fresh process (DEBUG
-off), a school admin posts each default rule's edit form, unchanged, to the preview endpoint
-the edit page calls
-(`POST /rules/<id>/preview/`: who the rule would flag today and since when, over about a school
-year). Target: under 1 s. Load average {setup.load_average()} at the end, measured
+off), a school admin opens each default rule's edit page (not timed) and posts its form,
+unchanged, to the preview endpoint the page calls (`POST /rules/<id>/preview/`: who the rule
+would flag today and since when, over about a school year); the time of that request.
+Target: under 1 s. Load average {setup.load_average()} at the end, measured
 {dt.date.today().isoformat()}.
 
 | target | measured | wanted | |
@@ -114,6 +114,9 @@ def _child() -> dict:
     client.force_login(User.objects.get(email=f"admin@{CODE}.bench"))
     times = {}
     for rule in WarningRule.objects.filter(school__code=CODE).order_by("pk"):
+        # As a school admin does: the edit page opens (not timed), then it asks for the
+        # preview (the first request of the process also pays for loading templates and URLs).
+        client.get(reverse("rule-edit", args=[rule.pk]))
         started = time.perf_counter()
         response = client.post(reverse("rule-preview", args=[rule.pk]), form_data(rule))
         times[rule.key or rule.name] = round(time.perf_counter() - started, 2)
