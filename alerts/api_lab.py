@@ -21,13 +21,10 @@ from core.limits import validate_date_bounds
 from core.openapi import ErrorSerializer, FieldErrorsSerializer
 from schools import tenancy
 from schools.importers.report import ImportRefused
-from schools.models import Role
 
 from . import backtest, backtest_runs, services
 from .models import BacktestRun, BacktestStatus, Outcome, OutcomeKind, WarningRule
 from .serializers import RULE_FIELDS, RuleSerializer
-
-ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 
 def rule_with_changes(
@@ -86,7 +83,7 @@ class OutcomeImportResultSerializer(serializers.Serializer):
 
 
 def _admin_school(request, code: str | None):
-    schools = list(tenancy.schools_for(request.user, roles=ADMIN_ROLES))
+    schools = list(tenancy.schools_for(request.user, roles=tenancy.ADMIN_ROLES))
     if code:
         for school in schools:
             if school.code == code:
@@ -109,7 +106,7 @@ class OutcomeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        roles = ADMIN_ROLES if self.action == "import_csv" else tenancy.CASEWORK_ROLES
+        roles = tenancy.ADMIN_ROLES if self.action == "import_csv" else tenancy.CASEWORK_ROLES
         return tenancy.scope(
             Outcome.objects.select_related("student__school"), self.request.user, roles=roles
         ).order_by("-on_date", "-id")
@@ -214,7 +211,9 @@ def backtest_rules(
     if data.get("compare_with") is not None:
         other = (
             tenancy.scope(
-                WarningRule.objects.select_related("school"), request.user, roles=ADMIN_ROLES
+                WarningRule.objects.select_related("school"),
+                request.user,
+                roles=tenancy.ADMIN_ROLES,
             )
             .filter(pk=data["compare_with"], school_id=rule.school_id)
             .first()
@@ -247,7 +246,9 @@ class BacktestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = BacktestRunSerializer
 
     def get_queryset(self):
-        return tenancy.scope(BacktestRun.objects.all(), self.request.user, roles=ADMIN_ROLES)
+        return tenancy.scope(
+            BacktestRun.objects.all(), self.request.user, roles=tenancy.ADMIN_ROLES
+        )
 
 
 OUTCOME_KINDS = [k.value for k in OutcomeKind]

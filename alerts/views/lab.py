@@ -17,13 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from schools import tenancy
 from schools.importers.report import ImportRefused
-from schools.models import Role
 
 from .. import backtest, backtest_runs, backtest_score, services
 from ..lab_chart import frontier_geometry
 from ..models import BacktestStatus, OutcomeKind, WarningRule
-
-ADMIN_ROLES = frozenset({Role.SCHOOL_ADMIN})
 
 VERDICT_LABELS = {
     backtest_score.TRUE_POSITIVE: _("Caught in time (true positives)"),
@@ -36,7 +33,7 @@ VERDICT_LABELS = {
 
 def _rules(request):
     return tenancy.scope(
-        WarningRule.objects.select_related("school"), request.user, roles=ADMIN_ROLES
+        WarningRule.objects.select_related("school"), request.user, roles=tenancy.ADMIN_ROLES
     )
 
 
@@ -154,7 +151,7 @@ class OutcomeImportForm(forms.Form):
 
 @login_required
 def outcomes_import_page(request):
-    schools = list(tenancy.schools_for(request.user, roles=ADMIN_ROLES))
+    schools = list(tenancy.schools_for(request.user, roles=tenancy.ADMIN_ROLES))
     code = request.POST.get("school") or request.GET.get("school")
     school = next((s for s in schools if s.code == code), schools[0] if schools else None)
     if school is None:
