@@ -15,6 +15,7 @@ load generator (benchmarks/loadgen.py, bounded in time and requests) runs in thi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -160,18 +161,11 @@ class _gunicorn:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")
-        self.static = tempfile.TemporaryDirectory(prefix="bench-static-")
+        self.static = contextlib.ExitStack()
         env = setup.deployment_env(
             DJANGO_SETTINGS_MODULE="benchmarks.server_settings",
             ALLOWED_HOSTS="127.0.0.1",
-            STATIC_ROOT=self.static.name,
-        )
-        # As the image is built: static files collected with DEBUG off (hashed, compressed).
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            env=env | {"DJANGO_SETTINGS_MODULE": "core.settings"},
-            cwd=setup.ROOT,
-            check=True,
+            STATIC_ROOT=self.static.enter_context(setup.collected_static()),
         )
         self.process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
             [
@@ -211,7 +205,7 @@ class _gunicorn:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        self.static.cleanup()
+        self.static.close()
 
 
 def _record(figures: dict, targets: list[Target]) -> None:
