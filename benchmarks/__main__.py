@@ -54,17 +54,21 @@ def record_targets(targets: list[setup.Target], start_load: str, end_load: str) 
             rows[cells[0]] = line
     today = dt.date.today().isoformat()
     for t in targets:
-        rows[t.figure] = f"| {t.figure} | {t.measured} | {t.target} | {t.verdict} | {today} |"
+        rows[t.figure] = (
+            f"| {t.figure} | {t.measured} | {t.target} | {t.verdict} "
+            f"| {today}, load {start_load} -> {end_load} |"
+        )
     body = "\n".join(rows.values())  # rows keep their place; new ones go last
     setup.record(
         "targets",
         f"""
 ## Targets
 
-Every row printed by the last `make bench` that measured it (load average
-{start_load} at its start, {end_load} at its end; 1, 5 and 15 minutes).
+Each row as printed by the last `make bench` that measured it, with the day of that run and
+its load average (1, 5 and 15 minutes) at its start and its end: rows from different runs
+were measured under different loads.
 
-| figure | measured | target | | measured on |
+| figure | measured | target | | measured on, load |
 |---|---|---|---|---|
 {body}
 """,
