@@ -66,13 +66,7 @@ def run() -> dict:
     )
     setup.analyze()
     rows = AttendanceRecord.objects.filter(student__school=school).count()
-    with setup.collected_static() as static:  # the edit page renders with DEBUG off
-        measured = setup.run_fresh(
-            "benchmarks.backtest",
-            "--child",
-            ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-            STATIC_ROOT=static,
-        )
+    measured = setup.run_fresh_pages("benchmarks.backtest")
     figures = {
         "students": STUDENTS,
         "period": f"{start.isoformat()} to {end.isoformat()}",

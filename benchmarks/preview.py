@@ -44,13 +44,7 @@ def run() -> dict:
     setup.analyze()
     school = School.objects.get(code=CODE)
     rows = AttendanceRecord.objects.filter(student__school=school).count()
-    with setup.collected_static() as static:  # the edit page renders with DEBUG off
-        measured = setup.run_fresh(
-            "benchmarks.preview",
-            "--child",
-            ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-            STATIC_ROOT=static,
-        )
+    measured = setup.run_fresh_pages("benchmarks.preview")
     slowest = max(measured.values())
     figures = {
         "students": made.students,

@@ -124,6 +124,15 @@ def collected_static() -> Iterator[str]:
         yield folder
 
 
+def run_fresh_pages(module: str) -> dict:
+    """run_fresh(module, "--child") for a child that renders pages through Django's test
+    client with DEBUG off: the static files collected, the test client's host allowed."""
+    with collected_static() as static:
+        return run_fresh(
+            module, "--child", ALLOWED_HOSTS="testserver,127.0.0.1,localhost", STATIC_ROOT=static
+        )
+
+
 def run_fresh(module: str, *args: str, **env: str) -> dict:
     """Run `python -m module args` in a new process that has done nothing else (no seeding,
     no imports of the parent's data) and return the JSON object it prints last."""
