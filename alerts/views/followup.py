@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schools import tenancy
@@ -75,7 +76,7 @@ def case_reopen(request, pk: int):
 def concern_new(request):
     """Open a case by hand for a student of the user's school(s), for what no rule sees."""
     if not tenancy.school_ids(request.user, CASEWORK):
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     initial = {}
     picked = request.GET.get("student", "")
     if picked.isdigit():
