@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import formats, translation
 
@@ -69,3 +70,26 @@ def test_moving_students_up_counts_them_in_italian(as_user, adam, school_a, stud
     )
     assert message in html
     assert "moved up a year group" not in html
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["A17,fine,2026-02-02"], "1 problema."),
+        (["A17,fine,2026-02-02", ",concern_confirmed,2026-02-02"], "2 problemi."),
+    ],
+    ids=["one", "several"],
+)
+def test_a_refused_outcomes_upload_reads_in_italian(as_user, adam, school_a, rows, message):
+    """The web page's upload: the refusal, its count and each problem's line in Italian."""
+    body = ("student_ref,outcome,date\n" + "".join(f"{r}\n" for r in rows)).encode()
+    html = (
+        as_user(_speaking(adam, "it"))
+        .post(reverse("outcomes-import"), {"file": SimpleUploadedFile("o.csv", body)})
+        .content.decode()
+    )
+    assert 'data-testid="outcomes-refused"' in html
+    refused = "Il file degli esiti è stato rifiutato e non è stato scritto nulla"
+    assert f"{refused}: {message}" in html
+    assert "riga 2: esito sconosciuto (usa uno tra:" in html
+    assert "problem(s)" not in html and "line 2" not in html
