@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -219,7 +220,7 @@ def backtest_rules(
             .first()
         )
         if other is None:
-            raise NotFound("No such rule at this school.")
+            raise NotFound(gettext("No such rule at this school."))
         rules.append(other)
     values = data.get("values")
     if values and data.get("sweep") != "attendance_threshold":

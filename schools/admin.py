@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils.translation import gettext
 
 from . import tenancy
 from .models import (
@@ -42,7 +43,7 @@ class SchoolScopedAdmin(admin.ModelAdmin):
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
-            raise Http404("No such object.")
+            raise Http404(gettext("No such object."))
         return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

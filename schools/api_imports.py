@@ -6,6 +6,7 @@ another school's import is a 404. The work is done by a Celery task after the up
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -68,12 +69,12 @@ class ImportUploadSerializer(serializers.Serializer):
             school = schools.filter(code=code).first()
             if school is None:
                 raise serializers.ValidationError(
-                    {"school": "Not a school where you may import records."}
+                    {"school": _("Not a school where you may import records.")}
                 )
         elif schools.count() == 1:
             school = schools.get()
         else:
-            raise serializers.ValidationError({"school": "Name the school (its code)."})
+            raise serializers.ValidationError({"school": _("Name the school (its code).")})
         attrs["school"] = school
         return attrs
 

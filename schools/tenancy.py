@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 
 from .models import Membership, Role, School
 
@@ -119,7 +120,7 @@ def current_school(request: HttpRequest, roles: Iterable[str]) -> School:
             raise SchoolChoiceNeeded(list(schools))
         school = candidates[0] if candidates else None
     if school is None:
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     return school
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Case, Value, When
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from schools.admin import SchoolScopedAdmin
 
@@ -40,7 +40,7 @@ class OutboxAdmin(SchoolScopedAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "last_error",
+        "error",
     ]
     list_filter = ["status", "kind"]
     # Failed first: those are what an admin has to act on (filter "status: failed" for only
@@ -54,10 +54,19 @@ class OutboxAdmin(SchoolScopedAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["retry_failed"]
     # The outbox is written by the services; the admin reads it and can only re-queue.
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    readonly_fields = [
+        "error" if f.name == "last_error" else f.name for f in Notification._meta.fields
+    ]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=gettext_lazy("Last error"), ordering="last_error")
+    def error(self, obj: Notification) -> str:
+        """The stored error in the reader's language: the service's own errors are stored in
+        English (delivery.RECIPIENT_GONE) and have a translation; a mail server's have none and
+        are shown as they came."""
+        return gettext(obj.last_error) if obj.last_error else ""
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -39,7 +39,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.i18n import language_of
 from schools.models import Membership
@@ -53,6 +53,11 @@ from ..models import DeliveryAttempt, Notice, Notification, NotificationKind, No
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "alerts.tasks.deliver_notifications"
+
+# The service's own delivery errors, stored in English in `last_error` (beside the mail
+# server's, which come in English) and translated when the outbox page shows them
+# (alerts.notifications.admin): the row is read by admins of any language, long after.
+RECIPIENT_GONE = gettext_noop("The recipient is no longer casework staff at this school.")
 
 KIND_HEADLINES: dict[str, StrOrPromise] = {
     NotificationKind.OPENED: gettext_lazy("A case was opened"),
@@ -271,7 +276,7 @@ def notification_deliver(
     error = ""
     permanent = False
     if not _recipient_may_know(notification):
-        error, permanent = "The recipient is no longer casework staff at this school.", True
+        error, permanent = RECIPIENT_GONE, True
     else:
         error, permanent = _deliver_channels(notification)
 

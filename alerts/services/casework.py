@@ -63,7 +63,7 @@ def case_set_status(*, case: Case, to_status: str, by: User, text: str = "") -> 
                 "a": CaseStatus(from_status).label,
                 "b": CaseStatus(to_status).label,
                 "ok": ", ".join(str(CaseStatus(s).label) for s in sorted(TRANSITIONS[from_status]))
-                or "nothing (it reopens only on new evidence)",
+                or _("nothing (it reopens only on new evidence)"),
             },
         )
     text = validate_note(text)
@@ -76,7 +76,7 @@ def case_set_status(*, case: Case, to_status: str, by: User, text: str = "") -> 
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, status=from_status).update(**values):
             raise CaseConflict(
-                "The case was changed by someone else meanwhile; reload it and try again.",
+                _("The case was changed by someone else meanwhile; reload it and try again."),
                 code="conflict",
             )
         for name, value in values.items():

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import User
@@ -81,13 +82,10 @@ def default_owner_ids(*, students: list[Student]) -> dict[int, int | None]:
     return owners
 
 
-def _open_only(case: Case, what: str) -> None:
+def _open_only(case: Case, message: str) -> None:
+    """Refuse a change of a resolved case, saying so in `message` (a whole sentence)."""
     if not case.is_open:
-        raise ValidationError(
-            "The case is resolved: reopen it before %(what)s.",
-            code="resolved",
-            params={"what": what},
-        )
+        raise ValidationError(message, code="resolved")
 
 
 def case_set_owner(*, case: Case, owner: User, by: User) -> Case:
@@ -96,7 +94,7 @@ def case_set_owner(*, case: Case, owner: User, by: User) -> Case:
     school_id = case.student.school_id
     if not _is_counsellor(owner.pk, school_id):
         raise ValidationError(
-            "Choose a counsellor of this school as the owner.", code="not_a_counsellor"
+            _("Choose a counsellor of this school as the owner."), code="not_a_counsellor"
         )
     previous = case.owner_id
     if previous == owner.pk:
@@ -104,7 +102,7 @@ def case_set_owner(*, case: Case, owner: User, by: User) -> Case:
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, owner_id=previous).update(owner=owner):
             raise CaseConflict(
-                "The owner was changed by someone else meanwhile; reload the case.",
+                _("The owner was changed by someone else meanwhile; reload the case."),
                 code="conflict",
             )
         case.owner = owner
@@ -128,16 +126,18 @@ def case_set_review(*, case: Case, review_on: dt.date | None, by: User) -> Case:
     """Set (or, with None, clear) the date the owner means to review the open case. The date
     is today or later at the school. On that school day (or the next one, if it is not a
     school day) the owner is reminded in-app and by e-mail (alerts.notifications.reminders)."""
-    _open_only(case, "setting a review date")
+    _open_only(case, _("The case is resolved: reopen it before setting a review date."))
     if review_on is not None and review_on < case.student.school.today():
-        raise ValidationError("Choose today or a later date for the review.", code="review_in_past")
+        raise ValidationError(
+            _("Choose today or a later date for the review."), code="review_in_past"
+        )
     previous = case.review_on
     if previous == review_on:
         return case
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, review_on=previous).update(review_on=review_on):
             raise CaseConflict(
-                "The review date was changed by someone else meanwhile; reload the case.",
+                _("The review date was changed by someone else meanwhile; reload the case."),
                 code="conflict",
             )
         case.review_on = review_on
@@ -167,9 +167,9 @@ def case_reopen_by_hand(*, case: Case, by: User, reason: str) -> Case:
     """Reopen a resolved case with a short screened reason (required): it goes to "in
     progress", acknowledged by the person who reopened it (they are working it, so nobody is
     escalated to). Refused while the student has another open case."""
-    reason = _reason(reason, "Say in a few words why the case is reopened.")
+    reason = _reason(reason, _("Say in a few words why the case is reopened."))
     if case.is_open:
-        raise ValidationError("The case is already open.", code="already_open")
+        raise ValidationError(_("The case is already open."), code="already_open")
     now = timezone.now()
     values = {
         "status": REOPEN_STATUS,
@@ -192,7 +192,7 @@ def case_reopen_by_hand(*, case: Case, by: User, reason: str) -> Case:
             )
             if not won:
                 raise CaseConflict(
-                    "The case was changed by someone else meanwhile; reload it and try again.",
+                    _("The case was changed by someone else meanwhile; reload it and try again."),
                     code="conflict",
                 )
             case.refresh_from_db()
@@ -215,7 +215,7 @@ def case_reopen_by_hand(*, case: Case, by: User, reason: str) -> Case:
             )
     except IntegrityError:
         raise ValidationError(
-            "This student already has an open case; work that one instead.",
+            _("This student already has an open case; work that one instead."),
             code="another_open_case",
         ) from None
     return case
@@ -233,12 +233,12 @@ def case_open_by_hand(
     second one. Its owner is the default owner, else the person who raised it; it starts
     acknowledged when that person owns it, else new (and its owner is told, as for a case
     a rule opened)."""
-    reason = _reason(reason, "Say in a few words what the concern is.")
+    reason = _reason(reason, _("Say in a few words what the concern is."))
     if severity not in Severity.values:
-        raise ValidationError("Choose a severity.", code="unknown_severity")
+        raise ValidationError(_("Choose a severity."), code="unknown_severity")
     if Case.objects.filter(student=student).exclude(status=CaseStatus.RESOLVED).exists():
         raise ValidationError(
-            "This student already has an open case; add a note to it instead.",
+            _("This student already has an open case; add a note to it instead."),
             code="another_open_case",
         )
     school = student.school
@@ -289,7 +289,7 @@ def case_open_by_hand(
     except IntegrityError:
         # Another case was opened for the student between the check and the insert.
         raise ValidationError(
-            "This student already has an open case; add a note to it instead.",
+            _("This student already has an open case; add a note to it instead."),
             code="another_open_case",
         ) from None
     return case

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record
 from core.limits import validate_date_bounds
@@ -210,7 +211,11 @@ def outcomes_import(
             problem(number, _("no student of this school has this reference"))
     if total_problems:
         raise ImportRefused(
-            _("The outcomes file was refused and nothing was written: %(n)d problem(s).")
+            ngettext(
+                "The outcomes file was refused and nothing was written: %(n)d problem.",
+                "The outcomes file was refused and nothing was written: %(n)d problems.",
+                total_problems,
+            )
             % {"n": total_problems},
             [problem for _line, problem in sorted(problems, key=lambda item: item[0])],
             total_problems,

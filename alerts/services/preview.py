@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from schools.models import Student
 
@@ -84,8 +85,11 @@ def rule_preview(
     if on_date is not None and on_date > today:
         raise ValidationError(
             {
-                "on_date": f"{on_date.isoformat()} is in the future at the school; a preview "
-                f"looks back from a date up to {today.isoformat()}."
+                "on_date": _(
+                    "%(date)s is in the future at the school; a preview looks back from a date "
+                    "up to %(today)s."
+                )
+                % {"date": on_date.isoformat(), "today": today.isoformat()}
             },
             code="future_date",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.audit import audit_record
 from schools import tenancy
@@ -32,7 +33,7 @@ def cases_export(request):
     """The cases the list shows with the same filters (every row, not only the first
     page), as CSV. Audited: who exported, with which filters, how many rows."""
     if not tenancy.school_ids(request.user, CASEWORK):
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     filters = case_filters(request)
     rows = list(worklist(request, filters))
     for school_id in tenancy.school_ids(request.user, CASEWORK):

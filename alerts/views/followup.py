@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from schools import tenancy
@@ -37,7 +39,7 @@ def case_owner(request, pk: int):
         services.case_set_owner(case=case, owner=form.cleaned_data["owner"], by=request.user)
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, f"{case.owner} now owns the case.")
+    return _after(request, case, gettext("%(owner)s now owns the case.") % {"owner": case.owner})
 
 
 @login_required
@@ -53,8 +55,13 @@ def case_review(request, pk: int):
     except ValidationError as exc:
         return _after(request, case, error=exc)
     if day is None:
-        return _after(request, case, "Review date cleared.")
-    return _after(request, case, f"Review on {day:%a %-d %b %Y}: the owner is reminded that day.")
+        return _after(request, case, gettext("Review date cleared."))
+    return _after(
+        request,
+        case,
+        gettext("Review on %(day)s: the owner is reminded that day.")
+        % {"day": date_format(day, gettext("D j M Y"))},
+    )
 
 
 @login_required
@@ -68,14 +75,14 @@ def case_reopen(request, pk: int):
         services.case_reopen_by_hand(case=case, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         return _after(request, case, error=exc)
-    return _after(request, case, "Reopened: the case is in progress again.")
+    return _after(request, case, gettext("Reopened: the case is in progress again."))
 
 
 @login_required
 def concern_new(request):
     """Open a case by hand for a student of the user's school(s), for what no rule sees."""
     if not tenancy.school_ids(request.user, CASEWORK):
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     initial = {}
     picked = request.GET.get("student", "")
     if picked.isdigit():
@@ -95,9 +102,9 @@ def concern_new(request):
         if student is None:
             form.add_error(
                 "code",
-                "No current student of your school has this code."
+                gettext("No current student of your school has this code.")
                 if not students
-                else "Several of your schools have a student with this code.",
+                else gettext("Several of your schools have a student with this code."),
             )
         else:
             try:
@@ -119,6 +126,6 @@ def concern_new(request):
                     "alerts/concern_new.html",
                     {"form": form, "open_case": open_case.first()},
                 )
-            messages.success(request, f"Case opened for {student.code}.")
+            messages.success(request, gettext("Case opened for %(code)s.") % {"code": student.code})
             return redirect("case-detail", pk=case.pk)
     return render(request, "alerts/concern_new.html", {"form": form})

@@ -126,8 +126,12 @@ def rule_new(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            state = "enabled" if rule.enabled else "saved, not enabled yet"
-            messages.success(request, f"Rule {rule.name} created ({state}).")
+            message = (
+                _("Rule %(name)s created (enabled).")
+                if rule.enabled
+                else _("Rule %(name)s created (saved, not enabled yet).")
+            )
+            messages.success(request, message % {"name": rule.name})
             return redirect("rule-edit", pk=rule.pk)
     return render(
         request,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from core.limits import earliest_date
 
 from ..models import ClosureDay, School, Term
@@ -12,9 +14,10 @@ from .codes import RANK
 from .pseudonym import Pseudonymiser
 from .report import ImportReport
 
-# Why a dated record is not written. A date the school was not open (weekend, closure day, a
-# weekday outside every term) is skipped and counted: nobody can be absent from a closed school,
-# and rules count school days only. A future date is a problem that refuses the file.
+# Why a dated record is not written (keys of the report's "skipped", read by programs). A date
+# the school was not open (weekend, closure day, a weekday outside every term) is skipped and
+# counted: nobody can be absent from a closed school, and rules count school days only. A
+# future date is a problem that refuses the file.
 WEEKEND = "weekend"
 CLOSURE_DAY = "closure_day"
 OUTSIDE_TERMS = "outside_terms"
@@ -81,14 +84,19 @@ class ImportContext:
         cal = self.calendar(school)
         if date > cal.today:
             where = where(number) if callable(where) else where
-            self.report.problem(where, f"{date.isoformat()} is in the future at the school")
+            self.report.problem(
+                where, _("%(date)s is in the future at the school") % {"date": date.isoformat()}
+            )
             return
         if date < cal.earliest:
             where = where(number) if callable(where) else where
             self.report.problem(
                 where,
-                f"{date.isoformat()} is before {cal.earliest.isoformat()}, the earliest date "
-                "recorded (RECORDS_EARLIEST_DATE)",
+                _(
+                    "%(date)s is before %(earliest)s, the earliest date recorded "
+                    "(RECORDS_EARLIEST_DATE)"
+                )
+                % {"date": date.isoformat(), "earliest": cal.earliest.isoformat()},
             )
             return
         why = cal.reason(date)

@@ -17,6 +17,9 @@ import io
 from collections.abc import Callable
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from ..models import RecordSource, School, Session
 from .codes import csv_status
 from .context import ImportContext
@@ -35,7 +38,7 @@ SESSIONS = {"AM": Session.AM, "PM": Session.PM}
 
 
 def where(number: int) -> str:
-    return f"line {number}"
+    return _("line %(n)d") % {"n": number}
 
 
 def _header_index(header: list[str]) -> dict[str, int]:
@@ -49,9 +52,11 @@ def _header_index(header: list[str]) -> dict[str, int]:
     missing = [c for c in COLUMNS if c not in index]
     if missing:
         raise ImportRefused(
-            "This is not an attendance CSV, so nothing was written: line 1 must be a header "
-            "naming the columns student_ref, date, session and code "
-            f"(missing: {', '.join(missing)})."
+            _(
+                "This is not an attendance CSV, so nothing was written: line 1 must be a header "
+                "naming the columns student_ref, date, session and code (missing: %(missing)s)."
+            )
+            % {"missing": ", ".join(missing)}
         )
     return index
 
@@ -85,7 +90,7 @@ def parse(
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportRefused("The file is empty, so nothing was written.")
+            raise ImportRefused(_("The file is empty, so nothing was written."))
         index = _header_index(header)
         i_ref, i_date, i_session, i_code = (index[c] for c in COLUMNS)
         width = max(index.values()) + 1
@@ -100,7 +105,15 @@ def parse(
             if progress is not None and report.read % 20000 == 0:
                 progress(stream.tell())
             if len(row) < width:
-                report.problem(where(number), f"expected {width} columns, found {len(row)}")
+                report.problem(
+                    where(number),
+                    ngettext(
+                        "expected %(width)d columns, found %(found)d",
+                        "expected %(width)d columns, found %(found)d",
+                        len(row),
+                    )
+                    % {"width": width, "found": len(row)},
+                )
                 continue
             ref = row[i_ref].strip()
             day = _parse_date(row[i_date], dates)
@@ -110,17 +123,17 @@ def parse(
                 bad = [
                     msg
                     for ok, msg in (
-                        (ref, "the student reference is empty"),
-                        (day, "the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
-                        (session, "the session is not AM or PM"),
+                        (ref, _("the student reference is empty")),
+                        (day, _("the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)")),
+                        (session, _("the session is not AM or PM")),
                         (
                             status,
-                            "the code is not a register code or status name (docs/IMPORTS.md)",
+                            _("the code is not a register code or status name (docs/IMPORTS.md)"),
                         ),
                     )
                     if not ok
                 ]
-                report.problem(where(number), "; ".join(bad))
+                report.problem(where(number), _("; ").join(bad))
                 continue
             report.by_category[status] += 1
             code = ctx.student_code(school, ref)
@@ -138,11 +151,13 @@ def parse(
             )
     except UnicodeDecodeError:
         raise ImportRefused(
-            f"The file is not UTF-8 text (near line {reader.line_num + 1}), so nothing was written."
+            _("The file is not UTF-8 text (near line %(line)d), so nothing was written.")
+            % {"line": reader.line_num + 1}
         ) from None
     except csv.Error as e:
         raise ImportRefused(
-            f"The file is not a readable CSV at line {reader.line_num} ({e}); nothing was written."
+            _("The file is not a readable CSV at line %(line)d (%(error)s); nothing was written.")
+            % {"line": reader.line_num, "error": e}
         ) from None
     finally:
         text.detach()

@@ -25,6 +25,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import ClosureDay, RecordSource, School, Term
 from ..signs import Sign
@@ -48,7 +50,8 @@ PARTICIPATIONS = (
 )
 INSTRUCTIONAL = {"Instructional day", "Make-up day"}
 
-# Top-level elements read but not imported, and the reason the report gives for each.
+# Top-level elements read but not imported, and the reason the report gives for each (keys of
+# the report's "skipped", read by programs: not translated).
 NOT_IMPORTED = {
     "DisciplineIncident": "incident_details",  # read for its date and school only
     "DisciplineAction": "discipline_action",
@@ -57,6 +60,7 @@ NOT_IMPORTED = {
     "Calendar": "calendar_header",
 }
 
+# Stored as the observation's note, like the notes people write (data: not translated).
 VICTIM_NOTE = "Imported: recorded as a victim in a discipline incident in the school's system."
 # Observations made from an incident get a client id derived from it, so a second import of
 # the same file finds them instead of recording them again.
@@ -146,7 +150,7 @@ class EdfiReader:
     def school_for(self, school_id: str | None, where: str) -> School | None:
         """The school that claims `school_id`, or None after counting why (skip or problem)."""
         if school_id is None:
-            self.report.problem(where, "no SchoolId")
+            self.report.problem(where, _("no SchoolId"))
             return None
         try:
             school = self.routes.get(int(school_id))
@@ -167,6 +171,8 @@ class EdfiReader:
         root: Element | None = None
         ordinal: Counter[str] = Counter()
         number = 0
+        # Names each record in a problem; translated once per file, not once per element.
+        element_where = _("element %(name)s #%(n)d")
         try:
             for event, el in iterparse(stream, events=("start", "end"), forbid_dtd=True):
                 if event == "start":
@@ -175,9 +181,12 @@ class EdfiReader:
                         self.interchange = _local(el.tag)
                         if self.interchange not in INTERCHANGES or "ed-fi.org" not in el.tag:
                             raise ImportRefused(
-                                "This is not an Ed-Fi interchange this service imports (the root "
-                                f"element is {self.interchange}; expected one of "
-                                f"{', '.join(INTERCHANGES)}), so nothing was written."
+                                _(
+                                    "This is not an Ed-Fi interchange this service imports (the "
+                                    "root element is %(root)s; expected one of %(expected)s), so "
+                                    "nothing was written."
+                                )
+                                % {"root": self.interchange, "expected": ", ".join(INTERCHANGES)}
                             )
                     depth += 1
                     continue
@@ -189,7 +198,7 @@ class EdfiReader:
                 number += 1
                 self.report.read += 1
                 self.report.applied += 1
-                self.handle(el, name, number, f"element {name} #{ordinal[name]}")
+                self.handle(el, name, number, element_where % {"name": name, "n": ordinal[name]})
                 if root is not None:
                     root.clear()  # bounded memory: drop each record once handled
                 if progress is not None and number % 2000 == 0:
@@ -197,15 +206,18 @@ class EdfiReader:
         except ParseError as e:
             line, column = getattr(e, "position", (0, 0))
             raise ImportRefused(
-                f"The XML is malformed or truncated at line {line}, column {column}, "
-                "so nothing was written."
+                _(
+                    "The XML is malformed or truncated at line %(line)d, column %(column)d, so "
+                    "nothing was written."
+                )
+                % {"line": line, "column": column}
             ) from None
         except DefusedXmlException:
             raise ImportRefused(
-                "The XML declares a DTD or entities, which are refused; nothing was written."
+                _("The XML declares a DTD or entities, which are refused; nothing was written.")
             ) from None
         if root is None:
-            raise ImportRefused("The file is empty, so nothing was written.")
+            raise ImportRefused(_("The file is empty, so nothing was written."))
         self.finish_read()
 
     def handle(self, el: Element, name: str, number: int, where: str) -> None:
@@ -226,8 +238,14 @@ class EdfiReader:
         for school_id, n in sorted(self.unknown_school_ids.items()):
             self.report.problem(
                 self.unknown_first[school_id],
-                f"SchoolId {school_id} is not claimed by any school in this service "
-                f"({n} record(s)); set that school's Ed-Fi SchoolId, or import with --school",
+                ngettext(
+                    "SchoolId %(id)s is not claimed by any school in this service (%(n)d "
+                    "record); set that school's Ed-Fi SchoolId, or import for one school only",
+                    "SchoolId %(id)s is not claimed by any school in this service (%(n)d "
+                    "records); set that school's Ed-Fi SchoolId, or import for one school only",
+                    n,
+                )
+                % {"id": school_id, "n": n},
             )
         for number, where, reference, key in self.pending_victims:
             self.resolve_victim(number, where, reference, key)
@@ -245,11 +263,11 @@ class EdfiReader:
             school_id = _descendant_text(_child(el, "SectionReference"), "SchoolId")
         if category not in EDFI_CATEGORIES or day is None or reference is None:
             checks = (
-                (category in EDFI_CATEGORIES, "no AttendanceEventCategory this service knows"),
-                (day is not None, "no valid EventDate"),
-                (reference is not None, "no StudentUniqueId in its StudentReference"),
+                (category in EDFI_CATEGORIES, _("no AttendanceEventCategory this service knows")),
+                (day is not None, _("no valid EventDate")),
+                (reference is not None, _("no StudentUniqueId in its StudentReference")),
             )
-            self.report.problem(where, "; ".join(msg for ok, msg in checks if not ok))
+            self.report.problem(where, _("; ").join(msg for ok, msg in checks if not ok))
             return
         self.report.by_category[category] += 1
         school = self.school_for(school_id, where)
@@ -310,7 +328,7 @@ class EdfiReader:
                 _text(identity, "SchoolReference", "SchoolIdentity", "SchoolId"),
             )
         if not reference:
-            self.report.problem(where, "no StudentUniqueId in its StudentReference")
+            self.report.problem(where, _("no StudentUniqueId in its StudentReference"))
             return
         # The incident (date, school) may come later in the file; resolve after the stream.
         self.pending_victims.append((number, where, reference, key))
@@ -318,23 +336,26 @@ class EdfiReader:
     def resolve_victim(self, number: int, where: str, reference: str, key: object) -> None:
         facts = self.incidents.get(key)
         if facts is None:
-            self.report.problem(where, "refers to a DisciplineIncident that is not in this file")
+            self.report.problem(where, _("refers to a DisciplineIncident that is not in this file"))
             return
         school_id, day, incident_key = facts
         if day is None:
-            self.report.problem(where, "its DisciplineIncident has no valid IncidentDate")
+            self.report.problem(where, _("its DisciplineIncident has no valid IncidentDate"))
             return
         school = self.school_for(school_id, where)
         if school is None:
             return
         calendar = self.ctx.calendar(school)
         if day > calendar.today:
-            self.report.problem(where, f"the incident date {day} is in the future")
+            self.report.problem(
+                where, _("the incident date %(date)s is in the future") % {"date": day.isoformat()}
+            )
             return
         if day < calendar.earliest:
             self.report.problem(
                 where,
-                f"the incident date {day} is before {calendar.earliest} (RECORDS_EARLIEST_DATE)",
+                _("the incident date %(date)s is before %(earliest)s (RECORDS_EARLIEST_DATE)")
+                % {"date": day.isoformat(), "earliest": calendar.earliest.isoformat()},
             )
             return
         code = self.ctx.student_code(school, reference)
@@ -348,13 +369,13 @@ class EdfiReader:
         begins, ends = _date(_text(el, "BeginDate")), _date(_text(el, "EndDate"))
         name = _text(el, "SessionName") or "Ed-Fi session"
         if begins is None or ends is None or ends < begins:
-            self.report.problem(where, "no valid BeginDate and EndDate")
+            self.report.problem(where, _("no valid BeginDate and EndDate"))
             return
         school = self.school_for(_text(el, "SchoolReference", "SchoolIdentity", "SchoolId"), where)
         if school is None:
             return
         self.report.by_category["session"] += 1
-        _, created = Term.objects.get_or_create(
+        _term, created = Term.objects.get_or_create(
             school=school, starts_on=begins, ends_on=ends, defaults={"name": name[:60]}
         )
         self.report.calendar["created" if created else "unchanged"] += 1
@@ -368,7 +389,7 @@ class EdfiReader:
         ]
         school_id = _descendant_text(_child(el, "CalendarReference"), "SchoolId")
         if day is None or not events:
-            self.report.problem(where, "no valid Date or CalendarEvent")
+            self.report.problem(where, _("no valid Date or CalendarEvent"))
             return
         if any(e in INSTRUCTIONAL for e in events):
             self.report.skip("instructional_day")
@@ -377,7 +398,7 @@ class EdfiReader:
         if school is None:
             return
         self.report.by_category["closure"] += 1
-        _, created = ClosureDay.objects.get_or_create(
+        _closure, created = ClosureDay.objects.get_or_create(
             school=school, date=day, defaults={"reason": events[0][:80]}
         )
         self.report.calendar["created" if created else "unchanged"] += 1

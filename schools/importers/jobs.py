@@ -11,13 +11,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.broker import publish_quickly
+from core.i18n import language_of
 from core.models import User
 
 from ..models import ImportJob, School
 from .report import ImportRefused
-from .run import import_file, sniff_format
+from .run import import_file, sniff_format, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +45,7 @@ def import_job_create(
     is not stored (it may name a child); the file gets a random name under IMPORT_DIR.
     """
     if upload.size > settings.IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,} "
-            "(IMPORT_MAX_BYTES), so nothing was written."
-        )
+        raise too_large(upload.size)
     # The format is known from the first bytes: a job always says which it is (a format the
     # file does not have is refused by the worker, with the reason).
     fmt = fmt or sniff_format(upload)
@@ -99,6 +98,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     The job is claimed with a conditional update, so a redelivered task (acks_late) or two
     workers cannot run it twice at once: the loser returns None. The outcome lands on the job: the
     report on success, the problems when refused, a generic message when it failed.
+
+    The worker runs in no one's language: the messages are written in the uploader's (their
+    own choice, else their school's; core.i18n), as the page or the API would have shown them.
     """
     now = timezone.now()
     # A job left "running" longer than a task may run belongs to a worker that died (the task
@@ -112,7 +114,16 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     )
     if not claimed:
         return None
-    job = ImportJob.objects.select_related("school").get(pk=job_id)
+    job = ImportJob.objects.select_related("school", "uploaded_by").get(pk=job_id)
+    with language_of(job.uploaded_by):
+        _run(job)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "report", "format", "finished_at"])
+    return job
+
+
+def _run(job: ImportJob) -> None:
+    """Import the job's file and put the outcome on the job (not saved); delete the file."""
     path = _path(job)
     try:
         report = import_file(
@@ -130,9 +141,6 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         # The traceback goes to the worker log (it holds no reference: messages never do).
         logger.exception("Import job %s failed", job.pk)
         job.status = ImportJob.Status.FAILED
-        job.report = {"error": "The import failed unexpectedly; nothing was written."}
+        job.report = {"error": _("The import failed unexpectedly; nothing was written.")}
     finally:
         path.unlink(missing_ok=True)
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "report", "format", "finished_at"])
-    return job

@@ -16,6 +16,7 @@ import hmac
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ..models import STUDENT_CODE_PATTERN
 from .report import ImportRefused
@@ -33,8 +34,10 @@ class Pseudonymiser:
         key = settings.PSEUDONYM_KEY if key is None else key
         if not key:
             raise ImportRefused(
-                "PSEUDONYM_KEY is not set: without it an external student reference cannot be "
-                "turned into a pseudonymous code, so nothing is imported."
+                _(
+                    "PSEUDONYM_KEY is not set: without it an external student reference cannot "
+                    "be turned into a pseudonymous code, so nothing is imported."
+                )
             )
         self._key = key.encode()
         self.version = settings.PSEUDONYM_KEY_VERSION if version is None else version

@@ -14,6 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 MAX_PROBLEMS = 50  # a refused file lists this many problems, then says how many more
 
 
@@ -23,11 +26,17 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.reason}" if self.where else self.reason
+        if not self.where:
+            return self.reason
+        return _("%(where)s: %(reason)s") % {"where": self.where, "reason": self.reason}
 
 
 class ImportRefused(Exception):
-    """The file is refused whole; nothing was written. Messages never hold a raw reference."""
+    """The file is refused whole; nothing was written. Messages never hold a raw reference.
+
+    Messages and problems are written in the language active when they are made: the
+    uploader's (a page or an API request has it active; jobs.import_job_run activates it).
+    """
 
     def __init__(self, message: str, problems: list[Problem] | None = None, total: int = 0):
         super().__init__(message)
@@ -38,8 +47,13 @@ class ImportRefused(Exception):
     def lines(self) -> list[str]:
         out = [self.message]
         out += [f"  {p}" for p in self.problems]
-        if self.total > len(self.problems):
-            out.append(f"  ... and {self.total - len(self.problems)} more problem(s).")
+        more = self.total - len(self.problems)
+        if more > 0:
+            out.append(
+                "  "
+                + ngettext("... and %(n)d more problem.", "... and %(n)d more problems.", more)
+                % {"n": more}
+            )
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,10 +105,16 @@ class ImportReport:
         t.events += 1
         t.students.add(student_code)
 
-    def refuse_if_problems(self, what: str) -> None:
-        if self.problem_count:
+    def refuse_if_problems(self) -> None:
+        n = self.problem_count
+        if n:
             raise ImportRefused(
-                f"The {what} was refused and nothing was written: {self.problem_count} problem(s).",
+                ngettext(
+                    "The file was refused and nothing was written: %(n)d problem.",
+                    "The file was refused and nothing was written: %(n)d problems.",
+                    n,
+                )
+                % {"n": n},
                 self.problems,
                 self.problem_count,
             )
@@ -161,6 +181,7 @@ class ImportReport:
         }
 
     def summary_lines(self) -> list[str]:
+        """The report for the management command's output, in English (like its options)."""
         d = self.as_dict()
         kinds = d["by_kind"]
         head = "Dry run, nothing written. " if self.dry_run else ""

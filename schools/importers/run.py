@@ -9,6 +9,8 @@ from typing import BinaryIO
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from .. import services
 from ..models import School, Student
@@ -66,26 +68,32 @@ def import_file(
     """
     size = os.path.getsize(path)
     if size > settings.IMPORT_MAX_BYTES:
-        raise ImportRefused(
-            f"The file is {size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,} "
-            "(IMPORT_MAX_BYTES), so nothing was written."
-        )
+        raise too_large(size)
     with open(path, "rb") as stream:
         found = sniff_format(stream)
         fmt = fmt or found
         if fmt not in FORMATS:
-            raise ImportRefused(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+            raise ImportRefused(
+                _("Unknown format %(format)r: use one of %(formats)s.")
+                % {"format": fmt, "formats": ", ".join(FORMATS)}
+            )
         if fmt != found:
             raise ImportRefused(
-                f"This file looks like {'XML' if found == edfi.FORMAT else 'CSV'}, not "
-                f"{fmt.upper() if fmt == 'csv' else 'Ed-Fi XML'}; nothing was written."
+                _("This file looks like %(found)s, not %(wanted)s; nothing was written.")
+                % {
+                    "found": "XML" if found == edfi.FORMAT else "CSV",
+                    "wanted": "CSV" if fmt == csv_attendance.FORMAT else "Ed-Fi XML",
+                }
             )
         if fmt == csv_attendance.FORMAT and school is None:
-            raise ImportRefused("A CSV file names no school: choose one (--school CODE).")
+            raise ImportRefused(_("A CSV file names no school: choose one (--school CODE)."))
         if fmt == edfi.FORMAT and school is not None and school.edfi_school_id is None:
             raise ImportRefused(
-                f"School {school.code} has no Ed-Fi SchoolId, so no Ed-Fi record can be routed "
-                "to it; set it on the school first."
+                _(
+                    "School %(school)s has no Ed-Fi SchoolId, so no Ed-Fi record can be routed "
+                    "to it; set it on the school first."
+                )
+                % {"school": school.code}
             )
         return _import(
             stream,
@@ -96,6 +104,20 @@ def import_file(
             progress=progress,
             force_python_sink=force_python_sink,
         )
+
+
+def too_large(size: int) -> ImportRefused:
+    """The refusal of a file over IMPORT_MAX_BYTES, the sizes written in the reader's way."""
+    return ImportRefused(
+        _(
+            "The file is %(size)s bytes; the limit is %(limit)s (IMPORT_MAX_BYTES), so nothing "
+            "was written."
+        )
+        % {
+            "size": number_format(size, force_grouping=True),
+            "limit": number_format(settings.IMPORT_MAX_BYTES, force_grouping=True),
+        }
+    )
 
 
 def _import(stream, *, fmt, school, create_students, dry_run, progress, force_python_sink):
@@ -121,7 +143,7 @@ def _import(stream, *, fmt, school, create_students, dry_run, progress, force_py
             else:
                 reader = edfi.EdfiReader(ctx=ctx, only_school=school)
                 reader.read(stream, progress)
-            report.refuse_if_problems("file")
+            report.refuse_if_problems()
         sink.finish(report)
         if reader is not None and reader.victims:
             _write_victims(reader.victims, report, create_students, recorded_by, options)
@@ -133,7 +155,7 @@ def _import(stream, *, fmt, school, create_students, dry_run, progress, force_py
 
 
 def _element_where(number: int) -> str:
-    return f"record #{number} of the file"
+    return _("record #%(n)d of the file") % {"n": number}
 
 
 def _write_victims(victims, report: ImportReport, create_students, recorded_by, options) -> None:

@@ -28,6 +28,8 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import AttendanceRecord, AttendanceStatus, Observation, ObservationSign, Student
 from .report import ImportReport
@@ -79,6 +81,21 @@ def analyze_after_commit(report: ImportReport) -> None:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
 
     transaction.on_commit(analyze, robust=True)
+
+
+def _pair(first: str, last: str) -> str:
+    """Where a slot named twice is: "line 2 and line 4"."""
+    return _("%(first)s and %(last)s") % {"first": first, "last": last}
+
+
+def _named_again(times: int) -> str:
+    if times <= 2:
+        return _("the same student, date and session appear more than once")
+    return ngettext(
+        "the same student, date and session appear more than once (%(n)d time)",
+        "the same student, date and session appear more than once (%(n)d times)",
+        times,
+    ) % {"n": times}
 
 
 def make_sink(options: SinkOptions, *, force_python: bool = False):
@@ -141,14 +158,10 @@ class PostgresSink:
             "ORDER BY min(line) LIMIT 50"
         )
         groups = c.fetchall()
-        for first, last, times, _ in groups:
-            more = f" ({times} times)" if times > 2 else ""
-            report.problem(
-                f"{where(first)} and {where(last)}",
-                f"the same student, date and session appear more than once{more}",
-            )
+        for first, last, times, _total in groups:
+            report.problem(_pair(where(first), where(last)), _named_again(times))
         report.problem_count += groups[0][3] - len(groups)
-        report.refuse_if_problems("file")
+        report.refuse_if_problems()
 
     def finish(self, report: ImportReport) -> None:
         """Resolve students, settle duplicates and upsert. Raises ImportRefused on a problem."""
@@ -292,12 +305,10 @@ class PythonSink:
             slots.setdefault((known[(r[1], r[2])], r[3], r[4]), []).append(r)
         if o.strict_duplicates:
             for group in sorted(sorted(g) for g in slots.values() if len(g) > 1):
-                more = f" ({len(group)} times)" if len(group) > 2 else ""
                 report.problem(
-                    f"{o.where(group[0][0])} and {o.where(group[-1][0])}",
-                    f"the same student, date and session appear more than once{more}",
+                    _pair(o.where(group[0][0]), o.where(group[-1][0])), _named_again(len(group))
                 )
-            report.refuse_if_problems("file")
+            report.refuse_if_problems()
         winners = {k: max(g, key=lambda r: (r[7], r[0])) for k, g in slots.items()}
         winning_lines = {r[0] for r in winners.values()}
         report.skip("superseded_same_session", len({r[0] for r in self.rows} - winning_lines))

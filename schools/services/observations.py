@@ -89,7 +89,7 @@ def observation_create(
         # The client id was recorded before (a retry, or the same submission twice at once).
         existing = _existing_by_client_id(client_id, recorded_by)
         if existing is None:
-            raise ClientIdConflict("This client id could not be recorded.")
+            raise ClientIdConflict(_("This client id could not be recorded."))
         return existing, False
     observation = Observation(
         pk=row[0],

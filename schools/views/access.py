@@ -80,7 +80,7 @@ def integrations(request):
                     (a for a in accounts if a.pk == new_token.cleaned_data["account"]), None
                 )
                 if account is None:
-                    raise Http404("No such integration.")
+                    raise Http404(gettext("No such integration."))
                 token, secret = token_create(
                     user=account,
                     name=new_token.cleaned_data["name"],
@@ -120,7 +120,7 @@ def integration_token_revoke(request, public_id):
     )
     school = School.objects.get(memberships__user=token.user)
     if token.user not in selectors.integrations_of(school):
-        raise Http404("No such token.")
+        raise Http404(gettext("No such token."))
     token_revoke(token=token, by=request.user)
     messages.success(
         request,

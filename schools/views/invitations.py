@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from core import second_factor
 
@@ -37,7 +38,10 @@ def invitation(request, token: str):
         if request.method == "POST":
             if request.POST.get("answer") == "decline":
                 services.invitation_withdraw(invitation=found, by=user)
-                messages.info(request, f"You declined to join {found.school.name}.")
+                messages.info(
+                    request,
+                    gettext("You declined to join %(school)s.") % {"school": found.school.name},
+                )
                 return redirect("home")
             try:
                 membership = services.invitation_accept(invitation=found, user=user)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services, tenancy
@@ -115,7 +116,7 @@ def _admin_student(request, pk: int) -> Student:
 def student_reactivate(request, pk: int):
     student = _admin_student(request, pk)
     services.student_reactivate(student=student)
-    messages.success(request, f"{student.code} is back at the school.")
+    messages.success(request, _("%(code)s is back at the school.") % {"code": student.code})
     return redirect(with_school(reverse("students"), student.school, request))
 
 
@@ -125,11 +126,17 @@ def student_year_group(request, pk: int):
     student = _admin_student(request, pk)
     form = StudentYearForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a year group from 1 to 14.")
+        messages.error(request, _("Choose a year group from 1 to 14."))
     else:
         services.student_set_year_group(student=student, year_group=form.cleaned_data["year_group"])
-        year = student.year_group or "not known"
-        messages.success(request, f"{student.code} is now in year group {year}.")
+        if student.year_group:
+            message = _("%(code)s is now in year group %(year)s.") % {
+                "code": student.code,
+                "year": student.year_group,
+            }
+        else:
+            message = _("%(code)s has no year group now.") % {"code": student.code}
+        messages.success(request, message)
     return redirect(with_school(reverse("students"), student.school, request))
 
 
@@ -138,7 +145,13 @@ def student_year_group(request, pk: int):
 def students_move_up(request):
     school = current_school(request, ADMIN_ROLES)
     moved = services.students_move_up_a_year(school=school, by=request.user)
-    messages.success(request, f"{moved} student{'s' if moved != 1 else ''} moved up a year group.")
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d student moved up a year group.", "%(n)d students moved up a year group.", moved
+        )
+        % {"n": moved},
+    )
     return redirect(with_school(reverse("students"), school, request))
 
 

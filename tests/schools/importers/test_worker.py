@@ -51,3 +51,39 @@ def test_an_uploaded_file_is_imported_by_the_worker(api, worker_for):
     assert job.report["attendance_records"]["created"] == 2
     assert AttendanceRecord.objects.count() == 2 and Student.objects.count() == 2
     assert not (Path(settings.IMPORT_DIR) / job.stored_name).exists()
+
+
+def test_the_worker_writes_a_refusal_in_the_uploaders_language(api, worker_for):
+    """The worker runs in no one's language: a Japanese admin's report is in Japanese."""
+    worker_for(
+        "schools.tasks.import_job_run",
+        env={"IMPORT_DIR": str(settings.IMPORT_DIR), "PSEUDONYM_KEY": settings.PSEUDONYM_KEY},
+    )
+    school = SchoolFactory(code="north", name="North")
+    TermFactory(school=school)
+    admin = MembershipFactory(
+        user=UserFactory(email="aiko@north.test", language="ja"),
+        school=school,
+        role=Role.SCHOOL_ADMIN,
+    ).user
+    today = timezone.localdate()
+    monday = (today - dt.timedelta(days=today.weekday() + 7)).isoformat()
+    body = f"student_ref,date,session,code\n1,{monday},AM,N\n2,{monday},XX,N\n"
+    upload = SimpleUploadedFile("marks.csv", body.encode(), content_type="text/csv")
+
+    response = api.as_(admin).post("/api/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+
+    polled = wait_while_pending(
+        lambda: api.get(f"/api/imports/{job_id}/").json(),
+        timeout=60,
+        what="the worker to run the import",
+    )
+    assert polled["status"] == "refused"
+    refused = polled["report"]["refused"]
+    assert refused["problems"] == [
+        {"where": "3 行目", "reason": "時間帯が AM でも PM でもありません"}
+    ]
+    assert "the session is not AM or PM" not in str(refused)
+    assert not AttendanceRecord.objects.exists()
