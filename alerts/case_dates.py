@@ -49,7 +49,7 @@ def rule_dates_for_student(
     """When `rule` would first have fired for `student` (and when its latest run of firing
     began), read from the rule preview itself up to `on_date` (default today at the
     school): the same answer the preview gives. Writes nothing."""
-    preview = services.rule_preview(rule=rule, on_date=on_date)
+    preview = services.rule_preview(rule=rule, on_date=on_date, students=[student.pk])
     row = next((s for s in preview.students if s.student_id == student.pk), None)
     if row is None:
         return RuleDates(first_held_on=None, latest_run_from=None)

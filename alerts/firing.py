@@ -88,28 +88,44 @@ def rule_span(rule: WarningRule, parts: Sequence[WarningRule] = ()) -> int:
 
 
 def firing_days(
-    *, school: School, rule: WarningRule, days: Sequence[dt.date], first_end: int = 0
+    *,
+    school: School,
+    rule: WarningRule,
+    days: Sequence[dt.date],
+    first_end: int = 0,
+    students: Collection[int] | None = None,
 ) -> dict[int, list[int]]:
-    """Per student, every index of `days` from `first_end` on at which `rule` (saved or not,
-    enabled or not; a composite too) fires, in order: one SQL decision per rule (a composite:
-    per component), a fixed number of queries whatever the number of students or days."""
+    """Per student (of `students` only, when given), every index of `days` from `first_end`
+    on at which `rule` (saved or not, enabled or not; a composite too) fires, in order: one
+    SQL decision per rule (a composite: per component), a fixed number of queries whatever
+    the number of students or days."""
     parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else [rule]
-    fired = [rule_firing(school, part, days, first_end=first_end) for part in parts]
+    fired = [
+        rule_firing(school, part, days, first_end=first_end, students=students) for part in parts
+    ]
     if rule.kind == RuleKind.COMPOSITE:
         return composite.fired_together(fired, needed=rule.needed_components)
     return fired[0]
 
 
 def preview(
-    *, school: School, rule: WarningRule, on_date: dt.date, history_school_days: int = 190
+    *,
+    school: School,
+    rule: WarningRule,
+    on_date: dt.date,
+    history_school_days: int = 190,
+    students: Collection[int] | None = None,
 ) -> tuple[list[dt.date], dict[int, PreviewRow]]:
     """Where `rule` (saved or not, enabled or not) fires over the last `history_school_days`
-    school days up to `on_date`, per student: one pass over the rows, not one evaluation
-    per day. Returns the school days looked at and a row per student that fired."""
+    school days up to `on_date`, per student (of `students` only, when given: a student's
+    answer does not depend on the others'): one pass over the rows, not one evaluation per
+    day. Returns the school days looked at and a row per student that fired."""
     parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else ()
     days = school_days_until(school, on_date, history_school_days + rule_span(rule, parts))
     first_end = max(len(days) - history_school_days, 0)
-    fired_by_student = firing_days(school=school, rule=rule, days=days, first_end=first_end)
+    fired_by_student = firing_days(
+        school=school, rule=rule, days=days, first_end=first_end, students=students
+    )
     result: dict[int, PreviewRow] = {}
     last = len(days) - 1
     for student_id, fired in fired_by_student.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,11 @@ class RulePreview:
 
 
 def rule_preview(
-    *, rule: WarningRule, on_date: dt.date | None = None, history_school_days: int = 190
+    *,
+    rule: WarningRule,
+    on_date: dt.date | None = None,
+    history_school_days: int = 190,
+    students: Collection[int] | None = None,
 ) -> RulePreview:
     """Which students `rule` would flag on `on_date` (default today at the school), and on
     which past school dates each would first have fired, over the last
@@ -77,7 +82,8 @@ def rule_preview(
     not, saved or an unsaved edited instance; writes nothing. One pass over the rows: a fixed
     number of queries, not one evaluation per day. A date after today at the school is
     refused (ValidationError); the answer says which span of school days was read and echoes
-    the rule as previewed."""
+    the rule as previewed. `students`: only those students are looked at (the case page asks
+    for its one student)."""
     from ..backtest import rule_as_measured
 
     school = rule.school
@@ -95,10 +101,14 @@ def rule_preview(
         )
     on_date = on_date or today
     days, rows = firing.preview(
-        school=school, rule=rule, on_date=on_date, history_school_days=history_school_days
+        school=school,
+        rule=rule,
+        on_date=on_date,
+        history_school_days=history_school_days,
+        students=students,
     )
     codes = dict(Student.objects.filter(pk__in=list(rows)).values_list("pk", "code"))
-    students = sorted(
+    flagged = sorted(
         (
             PreviewStudent(
                 student_id=sid,
@@ -116,7 +126,7 @@ def rule_preview(
         on_date=on_date,
         first_day=days[0] if days else None,
         school_days=len(days),
-        students=students,
+        students=flagged,
         requested_school_days=history_school_days,
         rule=rule_as_measured(rule),
     )

@@ -89,3 +89,20 @@ def test_a_disabled_rule_and_an_unsaved_rule_can_be_previewed(north, student, al
     assert preview.students[0].first_fired_on == weeks(north, count=2)[0][1]
     assert not WarningRule.objects.filter(name="Draft").exists()
     assert isinstance(preview.first_day, dt.date)
+
+
+def test_a_preview_of_some_students_is_the_full_previews_rows_of_them(north, student, alice, tom):
+    # The case page asks for its one student: the answer is that student's row of the
+    # school's preview, and nobody else's.
+    other = StudentFactory(school=north, code="S-0102")
+    w = weeks(north, count=4)
+    for who, observer in ((student, alice), (other, tom)):
+        for week in w:
+            for day in week[:3]:
+                observe(who, day, ["FATIGUE"], observer)
+    sleep = rule(north, "irregular_sleep")
+    full = {s.code: s for s in rule_preview(rule=sleep, on_date=ON).students}
+    assert set(full) == {"S-0101", "S-0102"}
+    some = rule_preview(rule=sleep, on_date=ON, students=[other.pk])
+    assert [s.code for s in some.students] == ["S-0102"]
+    assert some.students[0] == full["S-0102"]
