@@ -160,6 +160,20 @@ class WarningRuleFactory(factory.django.DjangoModelFactory):
     signs = factory.LazyFunction(lambda: ["ISOLATION"])
 
 
+class AbsentWeeksRuleFactory(WarningRuleFactory):
+    """The rule lab's example: absent (in the register) on a day of each of 3 school weeks."""
+
+    name = "Absent in each of 3 weeks"
+    signs = factory.LazyFunction(lambda: ["ABSENCE"])
+    count_unit = "days"
+    use_register = True
+    window_days = 5
+    min_events_per_window = 1
+    min_distinct_signs = 1
+    min_distinct_observers = 1
+    consecutive_windows = 3
+
+
 def _fire_rules(case: Case, create: bool, keys, **kwargs) -> None:
     """CaseRule rows for the rules (by key) the case fired on, as evaluation records them; a
     key the school has no rule for is skipped."""

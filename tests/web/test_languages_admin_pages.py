@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from alerts.models import OutcomeKind, WarningRule
+from alerts.models import OutcomeKind
+from tests.factories import AbsentWeeksRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +39,7 @@ def _assert_translated(html: str, lang: str, *sources: str) -> None:
 
 @pytest.fixture
 def rule(school_a):
-    return WarningRule.objects.create(
-        school=school_a,
-        name="Absent in each of 3 weeks",
-        kind="sign_pattern",
-        signs=["ABSENCE"],
-        count_unit="days",
-        use_register=True,
-        window_days=5,
-        min_events_per_window=1,
-        min_distinct_signs=1,
-        min_distinct_observers=1,
-        consecutive_windows=3,
-    )
+    return AbsentWeeksRuleFactory(school=school_a)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

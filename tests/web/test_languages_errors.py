@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from alerts.models import NotificationStatus, WarningRule
+from alerts.models import NotificationStatus
 from alerts.notifications.delivery import RECIPIENT_GONE
 from alerts.views import exports, followup
 from schools import tenancy
-from tests.factories import NotificationFactory
+from tests.factories import AbsentWeeksRuleFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,22 +71,7 @@ def test_an_italian_teacher_gets_the_404_page_in_italian(as_user, alice):
 
 
 def test_the_rule_lab_api_says_no_such_rule_in_italian(api, adam, school_a, school_b):
-    def rule(school):
-        return WarningRule.objects.create(
-            school=school,
-            name="Absent in each of 3 weeks",
-            kind="sign_pattern",
-            signs=["ABSENCE"],
-            count_unit="days",
-            use_register=True,
-            window_days=5,
-            min_events_per_window=1,
-            min_distinct_signs=1,
-            min_distinct_observers=1,
-            consecutive_windows=3,
-        )
-
-    mine, theirs = rule(school_a), rule(school_b)
+    mine, theirs = AbsentWeeksRuleFactory(school=school_a), AbsentWeeksRuleFactory(school=school_b)
     today = school_a.today()
     response = api.as_(adam).post(
         f"/api/rules/{mine.pk}/backtest/",
