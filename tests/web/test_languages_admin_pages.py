@@ -12,16 +12,11 @@ from django.utils.html import escape
 
 from alerts.models import OutcomeKind
 from tests.factories import AbsentWeeksRuleFactory
+from tests.languages import speaking
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ["ja", "it"]
-
-
-def _speaking(user, lang):
-    user.language = lang
-    user.save(update_fields=["language"])
-    return user
 
 
 def _assert_translated(html: str, lang: str, *sources: str) -> None:
@@ -44,7 +39,7 @@ def rule(school_a):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_rule_lab_in_the_reader_language(as_user, adam, rule, school_a, lang):
-    client = as_user(_speaking(adam, lang))
+    client = as_user(speaking(adam, lang))
     url = reverse("rule-lab", args=[rule.pk])
     form = client.get(url).content.decode()
     assert f'<html lang="{lang}">' in form
@@ -93,7 +88,7 @@ def test_the_rule_lab_in_the_reader_language(as_user, adam, rule, school_a, lang
 def test_the_outcome_import_page_names_the_outcomes_in_the_reader_language(
     as_user, adam, school_a, lang
 ):
-    html = as_user(_speaking(adam, lang)).get(reverse("outcomes-import")).content.decode()
+    html = as_user(speaking(adam, lang)).get(reverse("outcomes-import")).content.decode()
     _assert_translated(
         html,
         lang,
@@ -112,7 +107,7 @@ def test_the_outcome_import_page_names_the_outcomes_in_the_reader_language(
 def test_the_security_integrations_and_audit_pages_in_the_reader_language(
     as_user, adam, school_a, lang
 ):
-    client = as_user(_speaking(adam, lang))
+    client = as_user(speaking(adam, lang))
     security = client.get(reverse("school-security")).content.decode()
     _assert_translated(
         security,
@@ -130,7 +125,7 @@ def test_the_security_integrations_and_audit_pages_in_the_reader_language(
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_my_api_tokens_in_the_reader_language(as_user, alice, lang):
-    client = as_user(_speaking(alice, lang))
+    client = as_user(speaking(alice, lang))
     html = client.get(reverse("tokens")).content.decode()
     _assert_translated(
         html, lang, "My API tokens", "You have no API tokens.", "Make a token", "Valid for (days)"

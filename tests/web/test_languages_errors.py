@@ -19,14 +19,9 @@ from alerts.notifications.delivery import RECIPIENT_GONE
 from alerts.views import exports, followup
 from schools import tenancy
 from tests.factories import AbsentWeeksRuleFactory, NotificationFactory
+from tests.languages import speaking
 
 pytestmark = pytest.mark.django_db
-
-
-def _speaking(user, lang):
-    user.language = lang
-    user.save(update_fields=["language"])
-    return user
 
 
 def _assert_translated(html: str, lang: str, *sources: str) -> None:
@@ -44,7 +39,7 @@ def _assert_translated(html: str, lang: str, *sources: str) -> None:
 def test_a_view_says_not_found_in_italian(alice, view):
     """A teacher has no casework pages: the view's 404 carries the Italian message."""
     request = RequestFactory().get("/")
-    request.user = _speaking(alice, "it")
+    request.user = speaking(alice, "it")
     with translation.override("it"), pytest.raises(Http404) as raised:
         view(request)
     assert str(raised.value) == "Pagina inesistente."
@@ -59,7 +54,7 @@ def test_a_school_not_among_yours_is_not_found_in_japanese(alice, school_b):
 
 
 def test_an_italian_teacher_gets_the_404_page_in_italian(as_user, alice):
-    client = as_user(_speaking(alice, "it"))
+    client = as_user(speaking(alice, "it"))
     for url in (reverse("cases-export"), reverse("concern-new")):
         response = client.get(url)
         assert response.status_code == 404, url
@@ -99,7 +94,7 @@ def test_the_error_page_is_in_the_readers_language(settings, alice, monkeypatch)
 
     Membership.objects.filter(user=alice).update(role=Role.COUNSELLOR)
     client = Client(raise_request_exception=False)
-    client.force_login(_speaking(alice, "ja"))
+    client.force_login(speaking(alice, "ja"))
     response = client.get(reverse("cases"))
     assert response.status_code == 500
     html = response.content.decode()
@@ -109,7 +104,7 @@ def test_the_error_page_is_in_the_readers_language(settings, alice, monkeypatch)
 
 @pytest.mark.parametrize("lang", ["ja", "it"])
 def test_the_staff_page_links_in_the_reader_language(as_user, adam, lang):
-    html = as_user(_speaking(adam, lang)).get(reverse("staff")).content.decode()
+    html = as_user(speaking(adam, lang)).get(reverse("staff")).content.decode()
     _assert_translated(
         html,
         lang,
@@ -138,6 +133,6 @@ def test_the_outbox_shows_the_services_own_error_in_the_reader_language(
         attempts=1,
         last_error=RECIPIENT_GONE,
     )
-    client.force_login(_speaking(adam, lang))
+    client.force_login(speaking(adam, lang))
     html = client.get("/admin/alerts/notification/").content.decode()
     _assert_translated(html, lang, RECIPIENT_GONE)

@@ -12,20 +12,15 @@ from django.utils import formats, translation
 
 from schools.models import Membership, Role
 from tests.factories import StudentFactory, UserFactory
+from tests.languages import speaking
 
 pytestmark = pytest.mark.django_db
-
-
-def _speaking(user, lang):
-    user.language = lang
-    user.save(update_fields=["language"])
-    return user
 
 
 def test_the_case_follow_up_speaks_japanese(as_user, carol, school_a, case_a):
     dora = UserFactory(email="dora@north.test")
     Membership.objects.create(user=dora, school=school_a, role=Role.COUNSELLOR)
-    client = as_user(_speaking(carol, "ja"))
+    client = as_user(speaking(carol, "ja"))
 
     html = client.post(
         reverse("case-owner", args=[case_a.pk]), {"owner-owner": dora.pk}, follow=True
@@ -64,7 +59,7 @@ def test_moving_students_up_counts_them_in_italian(as_user, adam, school_a, stud
     for n in range(students):
         StudentFactory(school=school_a, code=f"S-09{n:02d}", year_group=9)
     html = (
-        as_user(_speaking(adam, "it"))
+        as_user(speaking(adam, "it"))
         .post(reverse("students-move-up"), follow=True)
         .content.decode()
     )
@@ -84,7 +79,7 @@ def test_a_refused_outcomes_upload_reads_in_italian(as_user, adam, school_a, row
     """The web page's upload: the refusal, its count and each problem's line in Italian."""
     body = ("student_ref,outcome,date\n" + "".join(f"{r}\n" for r in rows)).encode()
     html = (
-        as_user(_speaking(adam, "it"))
+        as_user(speaking(adam, "it"))
         .post(reverse("outcomes-import"), {"file": SimpleUploadedFile("o.csv", body)})
         .content.decode()
     )

@@ -16,17 +16,12 @@ from schools.importers import ImportRefused, import_file
 from schools.models import AttendanceRecord, ImportJob
 from schools.tasks import import_job_run
 from tests.clock import fixed_dates
+from tests.languages import speaking
 
 pytestmark = fixed_dates
 
 DAY = dt.date(2026, 3, 2)
 BAD_SESSION = "the session is not AM or PM"
-
-
-def _speaking(user, lang):
-    user.language = lang
-    user.save(update_fields=["language"])
-    return user
 
 
 def _csv(rows):
@@ -54,7 +49,7 @@ def _translated(lang, source):
 
 
 def test_a_japanese_admin_reads_the_refused_rows_of_their_upload_in_japanese(api, adam, school_a):
-    _speaking(adam, "ja")
+    speaking(adam, "ja")
     job = _upload_and_run(api, adam, [f"1,{DAY},AM,N", f"2,{DAY},XX,N", f",{DAY},AM,N"])
 
     refused = api.as_(adam).get(f"/api/imports/{job.pk}/").json()["report"]["refused"]
@@ -69,7 +64,7 @@ def test_a_japanese_admin_reads_the_refused_rows_of_their_upload_in_japanese(api
 
 def test_two_problems_of_one_row_read_as_italian(api, adam, school_a):
     """Both reasons in Italian, joined by the catalogue's separator."""
-    _speaking(adam, "it")
+    speaking(adam, "it")
     job = _upload_and_run(api, adam, ["1,not-a-date,XX,N"])
 
     (problem,) = job.report["refused"]["problems"]
@@ -94,7 +89,7 @@ def test_two_problems_of_one_row_read_as_italian(api, adam, school_a):
     ids=["one", "several"],
 )
 def test_the_count_of_problems_takes_the_italian_plural(api, adam, school_a, rows, message):
-    _speaking(adam, "it")
+    speaking(adam, "it")
     job = _upload_and_run(api, adam, rows)
     assert job.report["refused"]["message"] == message
 
@@ -110,7 +105,7 @@ def test_a_file_over_the_limit_is_refused_at_upload_in_the_readers_language(
     api, adam, school_a, settings
 ):
     settings.IMPORT_MAX_BYTES = 10
-    _speaking(adam, "it")
+    speaking(adam, "it")
     client = api.as_(adam)
     client.force_login(adam)  # a signed-in page session: the person's language applies
     response = client.post("/api/imports/", {"file": _csv([f"1,{DAY},AM,N"])}, format="multipart")
