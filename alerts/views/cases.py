@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -36,7 +37,9 @@ from ..forms import (
 )
 from ..models import Case
 
-LIST_LIMIT = 200
+# A page of the worklist: the most pressing cases come first, and a counsellor works from the
+# top; the CSV export holds every case that matches.
+PAGE_SIZE = 25
 
 
 @login_required
@@ -44,7 +47,8 @@ def cases(request):
     if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
         raise Http404(_("No such page."))
     filters = case_filters(request)
-    rows = list(worklist(request, filters)[:LIST_LIMIT])
+    page = Paginator(worklist(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     today: dict[int, dt.date] = {}
     for case in rows:
         school = case.student.school
@@ -58,8 +62,8 @@ def cases(request):
         {
             "cases": rows,
             "filters": filters,
+            "page": page,
             "export_query": urlencode(filters.active()),
-            "limited": len(rows) == LIST_LIMIT,
         },
     )
 

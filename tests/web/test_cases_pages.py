@@ -4,6 +4,7 @@ chart, timeline, the case forms), the overview, and the notices bell."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,32 @@ def test_cases_new_first_then_severity_stage_and_age(as_user, carol, school_a):
     assert _codes(client.get(reverse("cases"), {"status": "all", "year_group": 10})) == ["S-0006"]
     assert _codes(client.get(reverse("cases"), {"stage": "persistent"})) == ["S-0005"]
     assert _codes(client.get(reverse("cases"), {"status": "new", "severity": "low"})) == ["S-0002"]
+
+
+@pytest.mark.django_db
+def test_the_case_list_comes_in_pages_that_keep_the_order_and_the_filters(
+    as_user, carol, school_a, monkeypatch
+):
+    monkeypatch.setattr(importlib.import_module("alerts.views.cases"), "PAGE_SIZE", 2)
+    for n, severity in enumerate(["low", "critical", "medium", "high", "low"], start=1):
+        student = StudentFactory(school=school_a, code=f"S-00{n:02d}", year_group=9)
+        FlaggedCaseFactory(student=student, status="new", severity=severity)
+    StudentFactory(school=school_a, code="S-0099", year_group=10)
+    client = as_user(carol)
+    pages = [client.get(reverse("cases"), {"year_group": 9, "page": p}) for p in (1, 2, 3)]
+    # The whole order, cut in pages: the most severe first, then the older pattern.
+    assert [_codes(r) for r in pages] == [["S-0002", "S-0004"], ["S-0003", "S-0001"], ["S-0005"]]
+    first = pages[0].content.decode()
+    assert "Cases 1 to 2 of 5 that match" in first
+    assert "year_group=9&amp;page=2" in first and ">Next</a>" in first
+    assert ">Previous</a>" not in first
+    # Past the last page: the last page, not an error.
+    assert _codes(client.get(reverse("cases"), {"year_group": 9, "page": 9})) == ["S-0005"]
+    # Only the cases shown are recorded as read: 2 + 2 + 1 + 1.
+    assert AuditEvent.objects.filter(actor=carol, action="case.list").count() == 6
+    # The download holds every case that matches, whatever the page.
+    export = client.get(reverse("cases-export"), {"year_group": 9})
+    assert sum(1 for line in export.content.decode().splitlines() if "S-00" in line) == 5
 
 
 @pytest.mark.django_db
