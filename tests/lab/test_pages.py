@@ -42,6 +42,10 @@ def test_the_figures_and_the_students_behind_them(client, year, adam):
     assert tp > 0
     assert figure(html, "precision").endswith("%") and figure(html, "recall").endswith("%")
     assert "school weeks" in figure(html, "median-lead")
+    # The period line in the plural it needs: 60 students, 2 weeks; 1 week in the singular.
+    assert "60 students on roll" in html and "at least 2 school weeks before" in html
+    one_week = lab(client, rule, min_lead_weeks=1).content.decode()
+    assert "at least 1 school week before" in one_week and "(s)" not in one_week
     # One click: only the true positives.
     only = lab(client, rule, show="true_positive").content.decode()
     assert only.count('data-testid="backtest-student"') == tp

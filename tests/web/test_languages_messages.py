@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import formats, translation
 
+from schools.importers.pseudonym import Pseudonymiser
 from schools.models import Membership, Role
 from tests.factories import StudentFactory, UserFactory
 from tests.languages import speaking
@@ -88,3 +89,33 @@ def test_a_refused_outcomes_upload_reads_in_italian(as_user, adam, school_a, row
     assert f"{refused}: {message}" in html
     assert "riga 2: esito sconosciuto (usa uno tra:" in html
     assert "problem(s)" not in html and "line 2" not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "refs", "read", "created"),
+    [
+        ("en", ["A17"], "Read 1 row.", "1 new outcome, 0 already recorded."),
+        ("en", ["A17", "A18"], "Read 2 rows.", "2 new outcomes, 0 already recorded."),
+        ("it", ["A17"], "Letta 1 riga.", "1 esito nuovo, 0 già registrati."),
+        ("it", ["A17", "A18"], "Lette 2 righe.", "2 esiti nuovi, 0 già registrati."),
+    ],
+    ids=["en-one", "en-several", "it-one", "it-several"],
+)
+def test_an_accepted_outcomes_upload_counts_in_the_readers_plural(
+    as_user, adam, school_a, lang, refs, read, created
+):
+    """The summary of an accepted upload: one row and one outcome in the singular, more in the
+    plural, in English and in Italian (not "row(s)")."""
+    for ref in refs:
+        StudentFactory(school=school_a, code=Pseudonymiser().code(school_a.code, ref))
+    body = "student_ref,outcome,date\n" + "".join(
+        f"{r},concern_confirmed,2026-02-02\n" for r in refs
+    )
+    html = (
+        as_user(speaking(adam, lang))
+        .post(reverse("outcomes-import"), {"file": SimpleUploadedFile("o.csv", body.encode())})
+        .content.decode()
+    )
+    assert 'data-testid="outcomes-report"' in html
+    assert read in html and created in html
+    assert "(s)" not in html
