@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 
 from ..models import ClosureDay, RecordSource, School, Term
 from ..signs import Sign
+from . import edfi_xml as xml
 from .codes import EDFI_CATEGORIES, edfi_sessions
 from .context import ImportContext
 from .report import ImportRefused
@@ -65,62 +66,6 @@ VICTIM_NOTE = "Imported: recorded as a victim in a discipline incident in the sc
 # Observations made from an incident get a client id derived from it, so a second import of
 # the same file finds them instead of recording them again.
 VICTIM_NAMESPACE = uuid.UUID("7b0f6f0e-3c43-4b8c-9a37-5b7f2f3c1e55")
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(el: Element | None, *path: str) -> Element | None:
-    for name in path:
-        if el is None:
-            return None
-        el = next((c for c in el if _local(c.tag) == name), None)
-    return el
-
-
-def _text(el: Element | None, *path: str) -> str | None:
-    found = _child(el, *path)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
-
-
-def _descendant_text(el: Element | None, name: str) -> str | None:
-    if el is None:
-        return None
-    for d in el.iter():
-        if _local(d.tag) == name and d.text and d.text.strip():
-            return d.text.strip()
-    return None
-
-
-def _descriptor(value: str | None) -> str | None:
-    """'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Tardy' -> 'Tardy'."""
-    if value is None:
-        return None
-    return value.rsplit("#", 1)[-1].strip() or None
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _time(value: str | None) -> dt.time | None:
-    try:
-        return dt.time.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -178,7 +123,7 @@ class EdfiReader:
                 if event == "start":
                     if depth == 0:
                         root = el
-                        self.interchange = _local(el.tag)
+                        self.interchange = xml.local_name(el.tag)
                         if self.interchange not in INTERCHANGES or "ed-fi.org" not in el.tag:
                             raise ImportRefused(
                                 _(
@@ -193,7 +138,7 @@ class EdfiReader:
                 depth -= 1
                 if depth != 1:
                     continue
-                name = _local(el.tag)
+                name = xml.local_name(el.tag)
                 ordinal[name] += 1
                 number += 1
                 self.report.read += 1
@@ -253,14 +198,14 @@ class EdfiReader:
 
     # -- attendance ---------------------------------------------------------------------
     def attendance_event(self, el: Element, name: str, number: int, where: str) -> None:
-        event = _child(el, "AttendanceEvent")
-        category = _descriptor(_text(event, "AttendanceEventCategory"))
-        day = _date(_text(event, "EventDate"))
-        reference = _text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        event = xml.child(el, "AttendanceEvent")
+        category = xml.descriptor(xml.text(event, "AttendanceEventCategory"))
+        day = xml.date(xml.text(event, "EventDate"))
+        reference = xml.text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
         if name == SCHOOL_EVENT:
-            school_id = _text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
+            school_id = xml.text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
         else:
-            school_id = _descendant_text(_child(el, "SectionReference"), "SchoolId")
+            school_id = xml.descendant_text(xml.child(el, "SectionReference"), "SchoolId")
         if category not in EDFI_CATEGORIES or day is None or reference is None:
             checks = (
                 (category in EDFI_CATEGORIES, _("no AttendanceEventCategory this service knows")),
@@ -281,9 +226,9 @@ class EdfiReader:
             return
         sessions = edfi_sessions(
             category,
-            duration=_float(_text(event, "EventDuration")),
-            arrival=_time(_text(el, "ArrivalTime")),
-            departure=_time(_text(el, "DepartureTime")),
+            duration=xml.number(xml.text(event, "EventDuration")),
+            arrival=xml.time(xml.text(el, "ArrivalTime")),
+            departure=xml.time(xml.text(el, "DepartureTime")),
         )
         self.ctx.mark(
             number=number,
@@ -298,9 +243,9 @@ class EdfiReader:
 
     # -- discipline ---------------------------------------------------------------------
     def incident(self, el: Element, where: str) -> None:
-        identifier = _text(el, "IncidentIdentifier")
-        school_id = _text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
-        facts = (school_id, _date(_text(el, "IncidentDate")), f"{school_id}/{identifier}")
+        identifier = xml.text(el, "IncidentIdentifier")
+        school_id = xml.text(el, "SchoolReference", "SchoolIdentity", "SchoolId")
+        facts = (school_id, xml.date(xml.text(el, "IncidentDate")), f"{school_id}/{identifier}")
         if el.get("id"):
             self.incidents[el.get("id")] = facts
         self.incidents[(identifier, school_id)] = facts
@@ -310,22 +255,22 @@ class EdfiReader:
         codes = [
             code
             for c in el
-            if _local(c.tag) == "DisciplineIncidentParticipationCode"
-            and (code := _descriptor(c.text)) is not None
+            if xml.local_name(c.tag) == "DisciplineIncidentParticipationCode"
+            and (code := xml.descriptor(c.text)) is not None
         ]
         if "Victim" not in codes:
             reason = codes[0].lower().replace(" ", "_") if codes else "none"
             self.report.skip(f"participation_{reason}")
             return
-        reference = _text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
-        ref_el = _child(el, "DisciplineIncidentReference")
+        reference = xml.text(el, "StudentReference", "StudentIdentity", "StudentUniqueId")
+        ref_el = xml.child(el, "DisciplineIncidentReference")
         if ref_el is not None and ref_el.get("ref"):
             key: object = ref_el.get("ref")
         else:
-            identity = _child(ref_el, "DisciplineIncidentIdentity")
+            identity = xml.child(ref_el, "DisciplineIncidentIdentity")
             key = (
-                _text(identity, "IncidentIdentifier"),
-                _text(identity, "SchoolReference", "SchoolIdentity", "SchoolId"),
+                xml.text(identity, "IncidentIdentifier"),
+                xml.text(identity, "SchoolReference", "SchoolIdentity", "SchoolId"),
             )
         if not reference:
             self.report.problem(where, _("no StudentUniqueId in its StudentReference"))
@@ -366,12 +311,14 @@ class EdfiReader:
 
     # -- calendar -----------------------------------------------------------------------
     def session(self, el: Element, where: str) -> None:
-        begins, ends = _date(_text(el, "BeginDate")), _date(_text(el, "EndDate"))
-        name = _text(el, "SessionName") or "Ed-Fi session"
+        begins, ends = xml.date(xml.text(el, "BeginDate")), xml.date(xml.text(el, "EndDate"))
+        name = xml.text(el, "SessionName") or "Ed-Fi session"
         if begins is None or ends is None or ends < begins:
             self.report.problem(where, _("no valid BeginDate and EndDate"))
             return
-        school = self.school_for(_text(el, "SchoolReference", "SchoolIdentity", "SchoolId"), where)
+        school = self.school_for(
+            xml.text(el, "SchoolReference", "SchoolIdentity", "SchoolId"), where
+        )
         if school is None:
             return
         self.report.by_category["session"] += 1
@@ -381,13 +328,14 @@ class EdfiReader:
         self.report.calendar["created" if created else "unchanged"] += 1
 
     def calendar_date(self, el: Element, where: str) -> None:
-        day = _date(_text(el, "Date"))
+        day = xml.date(xml.text(el, "Date"))
         events = [
             event
             for c in el
-            if _local(c.tag) == "CalendarEvent" and (event := _descriptor(c.text)) is not None
+            if xml.local_name(c.tag) == "CalendarEvent"
+            and (event := xml.descriptor(c.text)) is not None
         ]
-        school_id = _descendant_text(_child(el, "CalendarReference"), "SchoolId")
+        school_id = xml.descendant_text(xml.child(el, "CalendarReference"), "SchoolId")
         if day is None or not events:
             self.report.problem(where, _("no valid Date or CalendarEvent"))
             return
