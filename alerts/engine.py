@@ -189,7 +189,7 @@ def evaluate(
         days = school_days_until(school, on_date, days_needed(rules))
     days = list(days)
     signs = {s for r in rules for s in (r.signs or ())}
-    register = any(r.kind == RuleKind.ATTENDANCE_RATE or r.use_register for r in rules)
+    register = any(_reads_register(r) for r in rules)
     # The students each rule matched (by position in `rules`), and all of them.
     matched_by_rule: list[set[int]] = [set() for _ in rules]
     if days and rules and (students is None or students):
@@ -207,6 +207,10 @@ def evaluate(
                 )
             )
     matched: set[int] = set().union(*matched_by_rule)
+    # The register only of the students matched by a rule that reads it.
+    reads_register = [
+        its for rule, its in zip(rules, matched_by_rule, strict=True) if _reads_register(rule)
+    ]
     # The second pass, over the long span for the matched students only: the same windows
     # (so the same matches), now also measured back as far as they go.
     all_rows = load_rows(
@@ -215,6 +219,7 @@ def evaluate(
         signs=signs | set(CONTEXT_SIGNS),
         register=register,
         students=matched,
+        register_students=set().union(*reads_register),
     )
     rows = all_rows.without_before(not_before or {})
     matches: list[RuleMatch] = []
@@ -243,6 +248,10 @@ def evaluate(
         context=_context(all_rows),
         ref_dates=all_rows.ref_dates,
     )
+
+
+def _reads_register(rule: WarningRule) -> bool:
+    return rule.kind == RuleKind.ATTENDANCE_RATE or rule.use_register
 
 
 def _context(rows: Rows) -> dict[int, set[str]]:

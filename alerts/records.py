@@ -96,11 +96,12 @@ def load_rows(
     register: bool = True,
     last_days: int | None = None,
     students: Collection[int] | None = None,
+    register_students: Collection[int] | None = None,
 ) -> Rows:
     """Read the observation signs in `signs` and the register exceptions on `days` of the
     school's students on roll on each row's date (only the last `last_days` of them, and only
-    `students`, when given): two queries, whatever the number of students. Day indices are
-    into `days`."""
+    `students`, when given; the register of `register_students` only, when given): two
+    queries, whatever the number of students. Day indices are into `days`."""
     rows = Rows(days=list(days))
     if not days or (students is not None and not students):
         return rows
@@ -117,7 +118,9 @@ def load_rows(
             observation__observed_on__range=(start, end),
             sign__in=signs,
             **{f"observation__{k}": v for k, v in student_filter.items()},
-        ).values_list(
+        )
+        # No default ordering: it would sort every row (and join the school) for nothing.
+        observed = observed.order_by().values_list(
             "observation__student_id",
             "observation__observed_on",
             "sign",
@@ -133,7 +136,9 @@ def load_rows(
             ref = ("observation", obs_id)
             rows.events.append(counting.SignEvent(student_id, day, sign, observer, ref))
             rows.ref_dates[ref] = on
-    if register:
+    if register_students is not None:
+        student_filter = {"student_id__in": list(register_students)}
+    if register and not (register_students is not None and not register_students):
         marks = (
             AttendanceRecord.objects.filter(
                 on_roll("student__", "date"),
@@ -141,6 +146,7 @@ def load_rows(
                 date__range=(start, end),
                 **student_filter,
             )
+            .order_by()
             # Only the exceptions matter: a session with no record, or marked present,
             # counts as attended.
             .exclude(status=AttendanceStatus.PRESENT)
