@@ -59,28 +59,36 @@ students AS (
       {student_filter}
 )"""
 
-# A school's rows are reached through its students, one index probe each (the indexes lead
-# with the student), here and in _OBSERVED: never a scan of the whole district's rows of
-# those dates, which the planner chose for a few weeks of register once the district's
+# How the statement reaches a school's rows. For the daily decision (a few weeks of rows),
+# through its students, one index probe each (the indexes lead with the student): never a scan
+# of the whole district's rows of those dates, which the planner chose once the district's
 # register outgrew the shared buffers (532 ms against 58 ms for one school of twenty). OFFSET 0
-# keeps PostgreSQL from flattening the subquery back into a plain join; the calendar is
-# materialised so that it is hashed once, not once a student.
+# keeps PostgreSQL from flattening the subquery back into a plain join, and the calendar is
+# materialised so that it is hashed once, not once a student. Over the long spans of a
+# preview or a backtest the plain join is the planner's to choose: there the probes cost a
+# third more than its scan of a school's year.
+_OBSERVATIONS_OF_STUDENT = """CROSS JOIN LATERAL (
+        SELECT o.id, o.student_id, o.observed_on, o.recorded_by_id FROM schools_observation o
+        WHERE o.student_id = st.id AND o.observed_on BETWEEN %(start)s AND %(end)s
+          AND o.withdrawn_at IS NULL
+        OFFSET 0
+    ) o"""
+_OBSERVATIONS_JOINED = """JOIN schools_observation o ON o.student_id = st.id
+        AND o.observed_on BETWEEN %(start)s AND %(end)s AND o.withdrawn_at IS NULL"""
+
 _REGISTER_OF_STUDENT = """CROSS JOIN LATERAL (
         SELECT a.id, a.student_id, a.date, a.status FROM schools_attendancerecord a
         WHERE a.student_id = st.id AND a.date BETWEEN %(start)s AND %(end)s
           AND ({statuses})
         OFFSET 0
     ) a"""
+_REGISTER_JOINED = """JOIN schools_attendancerecord a ON a.student_id = st.id
+        AND a.date BETWEEN %(start)s AND %(end)s AND ({statuses})"""
 
 _OBSERVED = """
     SELECT o.student_id, d.ix, s.sign, o.recorded_by_id AS observer, o.id AS ref
     FROM students st
-    CROSS JOIN LATERAL (
-        SELECT o.id, o.student_id, o.observed_on, o.recorded_by_id FROM schools_observation o
-        WHERE o.student_id = st.id AND o.observed_on BETWEEN %(start)s AND %(end)s
-          AND o.withdrawn_at IS NULL
-        OFFSET 0
-    ) o
+    {observations}
     JOIN days d ON d.day = o.observed_on
     JOIN schools_observationsign s ON s.observation_id = o.id
     WHERE (st.cut IS NULL OR o.observed_on > st.cut)
@@ -250,10 +258,8 @@ ORDER BY student_id
 """
 
 
-_EVENTS_REGISTER = _REGISTER_OF_STUDENT.format(statuses="a.status = ANY(%(register_statuses)s)")
-_ATTENDANCE_REGISTER = _REGISTER_OF_STUDENT.format(
-    statuses="a.status = 'not_required' OR a.status = ANY(%(absent_statuses)s)"
-)
+_EVENT_STATUSES = "a.status = ANY(%(register_statuses)s)"
+_ATTENDANCE_STATUSES = "a.status = 'not_required' OR a.status = ANY(%(absent_statuses)s)"
 
 
 def _register_statuses(signs: Collection[str]) -> list[str]:
@@ -276,21 +282,27 @@ def statement(
     calendar = _CALENDAR.format(student_filter=student_filter)
     fires = f"lag(ix, {c - 1}) OVER back = ix - {(c - 1) * w}" if c > 1 else "true"
     consecutive = _CONSECUTIVE.format(fires=fires, w=w)
+    register = _REGISTER_OF_STUDENT if one_day else _REGISTER_JOINED
     if spec.kind == counting.ATTENDANCE_RATE:
+        attendance = register.format(statuses=_ATTENDANCE_STATUSES)
         if one_day:
             return ATTENDANCE_ONE_DAY_SQL.format(
-                calendar=calendar, register=_ATTENDANCE_REGISTER, w=w, c=c, span=span
+                calendar=calendar, register=attendance, w=w, c=c, span=span
             )
         return ATTENDANCE_SQL.format(
             calendar=calendar,
-            register=_ATTENDANCE_REGISTER,
+            register=attendance,
             consecutive=consecutive,
             w=w,
             w_back=w - 1,
         )
-    events = _OBSERVED
+    events = _OBSERVED.format(
+        observations=_OBSERVATIONS_OF_STUDENT if one_day else _OBSERVATIONS_JOINED
+    )
     if use_register and _register_statuses(spec.signs):
-        events += "\n    UNION ALL" + _REGISTERED.format(register=_EVENTS_REGISTER)
+        events += "\n    UNION ALL" + _REGISTERED.format(
+            register=register.format(statuses=_EVENT_STATUSES)
+        )
     if one_day:
         return SIGN_ONE_DAY_SQL.format(
             calendar=calendar,

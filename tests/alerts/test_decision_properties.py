@@ -149,6 +149,35 @@ def test_attendance_rules_fire_in_sql_where_the_pure_counting_fires(world, spec,
     spec=st.one_of(sign_specs, attendance_specs),
     observed=observations,
     marked=marks,
+    use_register=st.booleans(),
+)
+def test_the_daily_decision_of_the_last_day_alone_agrees_with_the_pure_counting(
+    world, spec, observed, marked, use_register
+):
+    """The evaluation's own statement (the last day only: blocks, a GROUP BY, the rows
+    reached through the school's students) against the pure counting of that one end."""
+    school, students, staff = world
+    events, register, pure_marks = _write(school, students, staff, observed, marked)
+    last = N_DAYS - 1
+    hits = counting.rule_hits(
+        spec,
+        events=events + register if use_register else events,
+        marks=pure_marks,
+        ends=[last],
+    )
+    _fired(hits)
+    expected = {s: [h.end for h in student_hits] for s, student_hits in hits.items()}
+    got = decision.firing(
+        school_id=school.pk, spec=spec, use_register=use_register, days=DAYS, first_end=last
+    )
+    assert got == expected
+
+
+@SETTINGS
+@given(
+    spec=st.one_of(sign_specs, attendance_specs),
+    observed=observations,
+    marked=marks,
     first_end=st.integers(0, N_DAYS - 1),
     cutoff=st.integers(0, N_DAYS - 1),
 )
