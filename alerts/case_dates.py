@@ -26,7 +26,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from schools.calendar import calendar_rows, school_days_from
+from schools.calendar import CalendarRead, school_days_between
 from schools.models import ABSENT_STATUSES, AttendanceStatus, School, Student
 
 from . import services
@@ -44,12 +44,18 @@ class RuleDates:
 
 
 def rule_dates_for_student(
-    *, rule: WarningRule, student: Student, on_date: dt.date | None = None
+    *,
+    rule: WarningRule,
+    student: Student,
+    on_date: dt.date | None = None,
+    calendar: CalendarRead | None = None,
 ) -> RuleDates:
     """When `rule` would first have fired for `student` (and when its latest run of firing
     began), read from the rule preview itself up to `on_date` (default today at the
     school): the same answer the preview gives. Writes nothing."""
-    preview = services.rule_preview(rule=rule, on_date=on_date, students=[student.pk])
+    preview = services.rule_preview(
+        rule=rule, on_date=on_date, students=[student.pk], calendar=calendar
+    )
     row = next((s for s in preview.students if s.student_id == student.pk), None)
     if row is None:
         return RuleDates(first_held_on=None, latest_run_from=None)
@@ -111,19 +117,21 @@ def window_tally(items: Iterable[dict[str, Any]]) -> str:
     return _(", ").join(parts)
 
 
-def windows_as_weeks(*, school: School, rules: list[dict[str, Any]]) -> None:
+def windows_as_weeks(
+    *, school: School, rules: list[dict[str, Any]], calendar: CalendarRead | None = None
+) -> None:
     """Give each evidence window of `rules` (alerts.selectors.case_why_flagged) the school
     weeks it covers, its number of school days and what its evidence adds up to:
     "week of Mon 9 Nov (Wed-Fri) + week of Mon 16 Nov (Mon-Tue): 5 school days, 3 sessions
     absent". The windows themselves are the rule's rolling windows (docs/RULES.md); this
-    only describes them. Two queries (the calendar), however many windows."""
+    only describes them. Two queries (the calendar, unless `calendar` covers the windows),
+    however many windows."""
     windows = [w for rule in rules for w in rule["windows"]]
     if not windows:
         return
     start = min(w["start"] for w in windows)
     end = max(w["end"] for w in windows)
-    terms, closed = calendar_rows(school, start, end)
-    every_day = school_days_from(terms, closed, start, end)
+    every_day = school_days_between(school, start, end, calendar=calendar)
     for w in windows:
         days = [d for d in every_day if w["start"] <= d <= w["end"]]
         w["weeks"] = week_parts(days)
@@ -131,13 +139,15 @@ def windows_as_weeks(*, school: School, rules: list[dict[str, Any]]) -> None:
         w["tally"] = window_tally(w["items"])
 
 
-def case_rule_dates(*, case_student: Student, rules: list[dict[str, Any]]) -> None:
+def case_rule_dates(
+    *, case_student: Student, rules: list[dict[str, Any]], calendar: CalendarRead | None = None
+) -> None:
     """Give each fired rule of `rules` (alerts.selectors.case_why_flagged) the dates its
     conditions held for the student, from the rule preview (rule_dates_for_student)."""
     for rule in rules:
         current = rule.get("rule")
         dates = (
-            rule_dates_for_student(rule=current, student=case_student)
+            rule_dates_for_student(rule=current, student=case_student, calendar=calendar)
             if current is not None
             else RuleDates(first_held_on=None, latest_run_from=None)
         )
@@ -145,10 +155,13 @@ def case_rule_dates(*, case_student: Student, rules: list[dict[str, Any]]) -> No
         rule["latest_run_from"] = dates.latest_run_from
 
 
-def case_why_flagged_dated(*, case: Case) -> list[dict[str, Any]]:
+def case_why_flagged_dated(
+    *, case: Case, calendar: CalendarRead | None = None
+) -> list[dict[str, Any]]:
     """alerts.selectors.case_why_flagged, each rule with the dates its conditions held and
-    each window with the school weeks it covers: what the case page and the chronology show."""
+    each window with the school weeks it covers: what the case page and the chronology show.
+    `calendar`: the school's calendar, when the caller has read it."""
     rules = case_why_flagged(case=case)
-    case_rule_dates(case_student=case.student, rules=rules)
-    windows_as_weeks(school=case.student.school, rules=rules)
+    case_rule_dates(case_student=case.student, rules=rules, calendar=calendar)
+    windows_as_weeks(school=case.student.school, rules=rules, calendar=calendar)
     return rules

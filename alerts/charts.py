@@ -17,7 +17,7 @@ from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from schools.calendar import school_days_between
+from schools.calendar import CalendarRead, school_days_between
 from schools.models import (
     ABSENT_STATUSES,
     AttendanceRecord,
@@ -62,12 +62,17 @@ def _monday(day: dt.date) -> dt.date:
 
 
 def weekly_series(
-    *, school: School, start: dt.date, end: dt.date, student: Student | None = None
+    *,
+    school: School,
+    start: dt.date,
+    end: dt.date,
+    student: Student | None = None,
+    calendar: CalendarRead | None = None,
 ) -> list[Week]:
     """Per school week from `start` to `end`: signs observed per category (withdrawn
     observations do not count) and the attendance rate, for one student or the whole school
-    (its active students)."""
-    days = school_days_between(school, start, end)
+    (its active students). `calendar`: the school's calendar, when the caller has read it."""
+    days = school_days_between(school, start, end, calendar=calendar)
     weeks: dict[dt.date, Week] = {}
     for day in days:
         monday = _monday(day)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from schools.calendar import CalendarRead
 from schools.models import School
 
 from . import composite, counting, decision, engine
@@ -115,13 +116,16 @@ def preview(
     on_date: dt.date,
     history_school_days: int = 190,
     students: Collection[int] | None = None,
+    calendar: CalendarRead | None = None,
 ) -> tuple[list[dt.date], dict[int, PreviewRow]]:
     """Where `rule` (saved or not, enabled or not) fires over the last `history_school_days`
     school days up to `on_date`, per student (of `students` only, when given: a student's
     answer does not depend on the others'): one pass over the rows, not one evaluation per
     day. Returns the school days looked at and a row per student that fired."""
     parts = composite.components_of(rule) if rule.kind == RuleKind.COMPOSITE else ()
-    days = school_days_until(school, on_date, history_school_days + rule_span(rule, parts))
+    days = school_days_until(
+        school, on_date, history_school_days + rule_span(rule, parts), calendar=calendar
+    )
     first_end = max(len(days) - history_school_days, 0)
     fired_by_student = firing_days(
         school=school, rule=rule, days=days, first_end=first_end, students=students

@@ -79,7 +79,14 @@ class OwnerForm(forms.Form):
 
     def __init__(self, *args, counsellors, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(_CounsellorField, self.fields["owner"]).queryset = counsellors
+        field = cast(_CounsellorField, self.fields["owner"])
+        field.queryset = counsellors
+        if not self.is_bound:
+            # Shown, not checked: the choices read once. Rendered, the field reads its
+            # queryset twice (for the required attribute and for the options), each through a
+            # server-side cursor (list() would count them first, a third query); a posted
+            # choice is still checked against the queryset.
+            field.choices = [choice for choice in field.iterator(field)]
 
 
 class ReviewForm(forms.Form):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Min, Q
 
-from schools.calendar import school_days_between
+from schools.calendar import CalendarRead, school_days_between
 from schools.models import AttendanceRecord, AttendanceStatus, ObservationSign, School, Term
 from schools.signs import CONTEXT_SIGNS, Sign
 
@@ -66,11 +66,14 @@ def _last_index_on_or_before(days: Sequence[dt.date], index: dict, day: dt.date)
     return earlier[-1] if earlier else -1
 
 
-def school_days_until(school: School, on_date: dt.date, count: int) -> list[dt.date]:
+def school_days_until(
+    school: School, on_date: dt.date, count: int, *, calendar: CalendarRead | None = None
+) -> list[dt.date]:
     """The last `count` school days up to and including `on_date` (two queries; three more
     when the last CALENDAR_LOOKBACK holds fewer: then the calendar is read back to the
-    school's first term, so a long history is never cut short silently)."""
-    days = school_days_between(school, on_date - CALENDAR_LOOKBACK, on_date)
+    school's first term, so a long history is never cut short silently). `calendar`: the
+    calendar already read, when it covers the span."""
+    days = school_days_between(school, on_date - CALENDAR_LOOKBACK, on_date, calendar=calendar)
     if len(days) < count:
         first = Term.objects.filter(school=school, starts_on__lte=on_date).aggregate(
             first=Min("starts_on")
@@ -110,22 +113,25 @@ def load_rows(
     student_filter = {"student_id__in": list(students)} if students is not None else {}
     signs = sorted(set(signs))
     if signs:
-        observed = ObservationSign.objects.filter(
-            on_roll("observation__student__", "observation__observed_on"),
-            observation__student__school=school,
-            # A withdrawn observation never counts.
-            observation__withdrawn_at__isnull=True,
-            observation__observed_on__range=(start, end),
-            sign__in=signs,
-            **{f"observation__{k}": v for k, v in student_filter.items()},
-        )
         # No default ordering: it would sort every row (and join the school) for nothing.
-        observed = observed.order_by().values_list(
-            "observation__student_id",
-            "observation__observed_on",
-            "sign",
-            "observation__recorded_by_id",
-            "observation_id",
+        observed = (
+            ObservationSign.objects.filter(
+                on_roll("observation__student__", "observation__observed_on"),
+                observation__student__school=school,
+                # A withdrawn observation never counts.
+                observation__withdrawn_at__isnull=True,
+                observation__observed_on__range=(start, end),
+                sign__in=signs,
+                **{f"observation__{k}": v for k, v in student_filter.items()},
+            )
+            .order_by()
+            .values_list(
+                "observation__student_id",
+                "observation__observed_on",
+                "sign",
+                "observation__recorded_by_id",
+                "observation_id",
+            )
         )
         for student_id, on, sign, observer, obs_id in observed.iterator(chunk_size=5000):
             if sign in CONTEXT_SIGNS:

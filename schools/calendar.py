@@ -9,17 +9,46 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .models import ClosureDay, School, Term
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-def school_days_between(school: School, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Every school day from `start` to `end` inclusive, in order."""
+@dataclass(frozen=True)
+class CalendarRead:
+    """A school's terms and closure days as read once for `start`..`end`: the school days of
+    any span inside it come without another query (a page that asks for three spans reads
+    the calendar once)."""
+
+    school_id: int
+    start: dt.date
+    end: dt.date
+    terms: list[tuple[dt.date, dt.date]]
+    closed: set[dt.date]
+
+    def covers(self, school: School, start: dt.date, end: dt.date) -> bool:
+        return school.pk == self.school_id and self.start <= start and end <= self.end
+
+
+def calendar_read(school: School, start: dt.date, end: dt.date) -> CalendarRead:
+    """The calendar of `school` from `start` to `end`, for school_days_between(calendar=)."""
+    terms, closed = calendar_rows(school, start, end)
+    return CalendarRead(school.pk, start, end, terms, closed)
+
+
+def school_days_between(
+    school: School, start: dt.date, end: dt.date, *, calendar: CalendarRead | None = None
+) -> list[dt.date]:
+    """Every school day from `start` to `end` inclusive, in order; from `calendar` when it
+    covers the span, otherwise read (two queries)."""
     if end < start:
         return []
-    terms, closed = calendar_rows(school, start, end)
+    if calendar is not None and calendar.covers(school, start, end):
+        terms, closed = calendar.terms, calendar.closed
+    else:
+        terms, closed = calendar_rows(school, start, end)
     return school_days_from(terms, closed, start, end)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from schools.calendar import CalendarRead
 from schools.models import Student
 
 from .. import firing
@@ -75,6 +76,7 @@ def rule_preview(
     on_date: dt.date | None = None,
     history_school_days: int = 190,
     students: Collection[int] | None = None,
+    calendar: CalendarRead | None = None,
 ) -> RulePreview:
     """Which students `rule` would flag on `on_date` (default today at the school), and on
     which past school dates each would first have fired, over the last
@@ -83,7 +85,7 @@ def rule_preview(
     number of queries, not one evaluation per day. A date after today at the school is
     refused (ValidationError); the answer says which span of school days was read and echoes
     the rule as previewed. `students`: only those students are looked at (the case page asks
-    for its one student)."""
+    for its one student); `calendar`: the school's calendar when the caller has read it."""
     from ..backtest import rule_as_measured
 
     school = rule.school
@@ -106,6 +108,7 @@ def rule_preview(
         on_date=on_date,
         history_school_days=history_school_days,
         students=students,
+        calendar=calendar,
     )
     codes = dict(Student.objects.filter(pk__in=list(rows)).values_list("pk", "code"))
     flagged = sorted(

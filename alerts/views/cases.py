@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.screening import SCREENING_HELP
 from schools import tenancy
+from schools.calendar import calendar_read
 from schools.signs import SIGNS
 
 from .. import selectors, services
@@ -36,6 +37,7 @@ from ..forms import (
     StatusForm,
 )
 from ..models import Case
+from ..records import CALENDAR_LOOKBACK
 
 # A page of the worklist: the most pressing cases come first, and a counsellor works from the
 # top; the CSV export holds every case that matches.
@@ -96,7 +98,11 @@ def case_detail(request, pk: int):
     today = school.today()
     start = min(case.first_evidence_on, case.persisted_since) - CHART_LEAD
     start = max(start, today - CHART_SPAN)
-    weeks = weekly_series(school=school, start=start, end=today, student=case.student)
+    # The calendar read once for the chart, the rule dates and the evidence weeks.
+    calendar = calendar_read(school, min(start, today - CALENDAR_LOOKBACK), today)
+    weeks = weekly_series(
+        school=school, start=start, end=today, student=case.student, calendar=calendar
+    )
     counsellors = services.school_counsellors(school_id=school.pk)
     return render(
         request,
@@ -104,7 +110,7 @@ def case_detail(request, pk: int):
         {
             "case": case,
             "student": case.student,
-            "rules": case_why_flagged_dated(case=case),
+            "rules": case_why_flagged_dated(case=case, calendar=calendar),
             "context_signs": [SIGNS[c].label for c in case.context_signs or () if c in SIGNS],
             "chart": chart_geometry(weeks),
             "entries": case_timeline(case=case, newest_first=True),

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schools.calendar import (
+    calendar_read,
     is_school_day,
     last_school_days,
     school_days_between,
@@ -82,6 +83,30 @@ def test_an_empty_or_backwards_span_has_no_days(school):
 def test_reading_a_span_costs_two_queries(school, django_assert_num_queries):
     with django_assert_num_queries(2):
         school_days_between(school, d(0), dt.date(2026, 3, 27))
+
+
+def test_a_calendar_read_once_answers_any_span_inside_it_without_a_query(
+    school, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        calendar = calendar_read(school, d(0), dt.date(2026, 3, 27))
+    inside = (d(1), dt.date(2026, 1, 9))
+    with django_assert_num_queries(0):
+        days = school_days_between(school, *inside, calendar=calendar)
+    assert days == school_days_between(school, *inside)
+    assert d(2) not in days and dt.date(2026, 1, 5) in days
+
+
+def test_a_span_outside_the_calendar_read_or_another_school_is_read_afresh(
+    school, django_assert_num_queries
+):
+    calendar = calendar_read(school, d(7), d(20))
+    with django_assert_num_queries(2):
+        days = school_days_between(school, d(0), d(6), calendar=calendar)
+    assert days == [d(0), d(1), d(3), d(4)]
+    other = SchoolFactory(code="other")
+    with django_assert_num_queries(2):
+        assert school_days_between(other, d(7), d(11), calendar=calendar) == []
 
 
 dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31))

@@ -283,3 +283,18 @@ def test_the_student_page_links_to_open_and_closed_cases(as_user, carol, student
     assert "/cases/new/" not in page, "no second case while one is open"
     form = client.get(reverse("concern-new"), {"student": student_a.pk}).context["form"]
     assert form.initial == {"code": "S-0042"}
+
+
+@pytest.mark.django_db
+def test_the_owner_choices_are_the_schools_counsellors_and_a_teacher_is_refused(
+    as_user, alice, carol, dora, case_a
+):
+    client = as_user(carol)
+    page = client.get(reverse("case-detail", args=[case_a.pk])).content.decode()
+    select = page[page.index('name="owner-owner"') :]
+    select = select[: select.index("</select>")]
+    assert "carol@north.test" in select and "dora@north.test" in select
+    assert alice.email not in select
+    client.post(reverse("case-owner", args=[case_a.pk]), {"owner-owner": alice.pk})
+    case_a.refresh_from_db()
+    assert case_a.owner is None
