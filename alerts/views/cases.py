@@ -36,8 +36,9 @@ from ..forms import (
     ReviewForm,
     StatusForm,
 )
-from ..models import Case
+from ..models import Case, CaseStatus, Severity, Stage
 from ..records import CALENDAR_LOOKBACK
+from ..rule_text import stock_text
 
 # A page of the worklist: the most pressing cases come first, and a counsellor works from the
 # top; the CSV export holds every case that matches.
@@ -52,11 +53,26 @@ def cases(request):
     page = Paginator(worklist(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     today: dict[int, dt.date] = {}
+    # Each label looked up in the catalogue once a page, not once a row (a row's status,
+    # severity, stage and rules were a third of its rendering).
+    labels = {
+        name: {choice.value: str(choice.label) for choice in choices}
+        for name, choices in (("status", CaseStatus), ("severity", Severity), ("stage", Stage))
+    }
+    rule_names = {
+        name: stock_text(name)
+        for name in {r.rule_name for case in rows for r in case.fired_rules.all()}
+    }
+    comma = _(", ")
     for case in rows:
         school = case.student.school
         day = today.setdefault(school.pk, school.today())
         case.review_overdue = bool(case.review_on and case.is_open and case.review_on < day)
         case.review_today = bool(case.review_on and case.is_open and case.review_on == day)
+        case.status_label = labels["status"].get(case.status, case.status)
+        case.severity_label = labels["severity"].get(case.severity, case.severity)
+        case.stage_label = labels["stage"].get(case.stage, case.stage)
+        case.rules_label = comma.join(rule_names[r.rule_name] for r in case.fired_rules.all())
     services.cases_record_list_read(cases=rows, by=request.user)
     return render(
         request,

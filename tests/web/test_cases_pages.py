@@ -16,11 +16,13 @@ from core.models import AuditEvent
 from tests.factories import (
     AttendanceRecordFactory,
     CaseEvidenceFactory,
+    CaseFactory,
     FlaggedCaseFactory,
     NoticeFactory,
     ObservationFactory,
     StudentFactory,
 )
+from tests.languages import speaking
 
 
 def _codes(response) -> list[str]:
@@ -66,6 +68,21 @@ def test_cases_new_first_then_severity_stage_and_age(as_user, carol, school_a):
     assert _codes(client.get(reverse("cases"), {"status": "all", "year_group": 10})) == ["S-0006"]
     assert _codes(client.get(reverse("cases"), {"stage": "persistent"})) == ["S-0005"]
     assert _codes(client.get(reverse("cases"), {"status": "new", "severity": "low"})) == ["S-0002"]
+
+
+@pytest.mark.django_db
+def test_the_case_list_rows_are_in_the_readers_language(as_user, carol, school_a):
+    FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0001"), status="new", severity="high"
+    )
+    CaseFactory(student=StudentFactory(school=school_a, code="S-0002"), origin="person")
+    html = as_user(speaking(carol, "it")).get(reverse("cases")).content.decode()
+    rows = html[html.index("<tbody>") : html.index("</tbody>")].split("</tr>")
+    (flagged_row,) = [r for r in rows if "S-0001" in r]
+    (raised_row,) = [r for r in rows if "S-0002" in r]
+    for italian in ("Nuovo", "Alta", "Attenzione", "Ritiro persistente"):
+        assert italian in flagged_row
+    assert "segnalato da una persona" in raised_row
 
 
 @pytest.mark.django_db
