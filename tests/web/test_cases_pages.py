@@ -252,3 +252,21 @@ def test_the_overview_charts_the_whole_school_signs_and_attendance(as_user, caro
     # 2 students x 5 school days x 2 sessions = 20 possible, 2 missed (late is present): 90 %.
     assert (week.possible, week.absent, week.rate) == (20, 2, 90.0)
     assert context["chart"]["bars"], "the chart draws the week's signs"
+
+
+@pytest.mark.django_db
+def test_the_case_forms_kept_from_an_earlier_page_are_in_each_readers_language(
+    as_user, carol, case_a
+):
+    """The unbound form fields are rendered once a process per language: an English page
+    first must not give the next reader in another language its English fields."""
+    url = reverse("case-detail", args=[case_a.pk])
+    english = as_user(carol).get(url).content.decode()
+    assert "Action taken" in english and "What was the outcome?" in english
+    for lang, action, outcome in (
+        ("it", "Intervento svolto", "Qual è stato l'esito?"),
+        ("ja", "行った対応", "結果はどうでしたか？"),
+    ):
+        page = as_user(speaking(carol, lang)).get(url).content.decode()
+        assert action in page and outcome.replace("'", "&#x27;") in page
+        assert "Action taken" not in page
