@@ -13,7 +13,9 @@ import contextlib
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from schools.models import Role
@@ -51,6 +53,16 @@ def _fresh_rate_limits():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """The language a request activated outlives it in the test's thread (the test client
+    serves the request in it): each test starts in the site's default language, as a new
+    request does, whatever the test before it read."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
