@@ -133,7 +133,9 @@ def load_rows(
                 "observation_id",
             )
         )
-        for student_id, on, sign, observer, obs_id in observed.iterator(chunk_size=5000):
+        # One fetch, not a server-side cursor's declare, fetches and close: every row is kept
+        # below anyway, as a row of `rows`.
+        for student_id, on, sign, observer, obs_id in observed:
             if sign in CONTEXT_SIGNS:
                 rows.context.append((student_id, on, sign))
             day = index.get(on)
@@ -158,7 +160,7 @@ def load_rows(
             .exclude(status=AttendanceStatus.PRESENT)
             .values_list("student_id", "date", "status", "id")
         )
-        for student_id, on, status, record_id in marks.iterator(chunk_size=5000):
+        for student_id, on, status, record_id in marks:
             day = index.get(on)
             if day is None:
                 continue
