@@ -114,7 +114,8 @@ def _measure(profile: int) -> None:
         for _ in range(REQUESTS):
             post()
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
+        order = os.environ.get("BENCH_CPU_SORT", "cumulative")  # or tottime
+        pstats.Stats(profiler).sort_stats(order).print_stats(profile)
 
 
 def _server_cpu() -> float:
