@@ -11,6 +11,7 @@ SQL, and the instances are the ORM's own (`Model.from_db`): saved, compared and 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -30,8 +31,10 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@functools.cache
 def columns(model: type[Model], alias: str) -> str:
-    """The SELECT list of every concrete column of `model`, from table alias `alias`."""
+    """The SELECT list of every concrete column of `model`, from table alias `alias` (made
+    once for each: the models do not change while the process runs)."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields)
 
