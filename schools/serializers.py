@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from core.limits import validate_date_bounds
 from core.screening import NOTE_MAX_LENGTH, screen_note
+from core.serializer_fields import FieldsBuiltOnce
 
 from . import services
 from .models import (
@@ -107,10 +108,25 @@ class StudentUpdateSerializer(serializers.ModelSerializer):
         extra_kwargs = {"year_group": {"min_value": 1, "max_value": 14}}
 
 
-class ObservationSerializer(serializers.ModelSerializer):
+class SignsField(serializers.ListField):
+    """An observation's sign codes, sorted: as written when it was just recorded (no read
+    back), else its rows (prefetched by the list)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.CharField(), source="*", read_only=True, **kwargs)
+
+    def to_representation(self, data: Any) -> list[str]:
+        written = getattr(data, "written_signs", None)
+        if written is not None:
+            return sorted(written)
+        return sorted(s.sign for s in data.signs.all())
+
+
+class ObservationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    # Fields built once a process (core/serializer_fields.py): none of them reads the context.
     school = serializers.CharField(source="student.school.code", read_only=True)
     student = serializers.CharField(source="student.code", read_only=True)
-    signs = serializers.SerializerMethodField()
+    signs = SignsField()
     recorded_by = serializers.CharField(source="recorded_by.email", read_only=True)
 
     class Meta:
@@ -129,31 +145,23 @@ class ObservationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_signs(self, obj: Observation) -> list[str]:
-        # Just recorded: the signs as written (no read back).
-        written = getattr(obj, "written_signs", None)
-        if written is not None:
-            return sorted(written)
-        return sorted(s.sign for s in obj.signs.all())
-
 
 class ObservationCreatedSerializer(ObservationSerializer):
     """The answer to a create: the observation, and whether it was already recorded."""
 
-    duplicate = serializers.SerializerMethodField(
-        help_text="True when this client id was recorded before: no new row."
+    # The create action sets `duplicate` on the instance: the model has no such column.
+    duplicate = serializers.BooleanField(
+        read_only=True, help_text="True when this client id was recorded before: no new row."
     )
 
     class Meta(ObservationSerializer.Meta):
         fields = [*ObservationSerializer.Meta.fields, "duplicate"]
         read_only_fields = fields
 
-    def get_duplicate(self, obj: Observation) -> bool:
-        # The create action says so in the context; the model has no such column.
-        return bool(self.context.get("duplicate", False))
 
-
-class ObservationWriteSerializer(StudentRowMixin):
+class ObservationWriteSerializer(FieldsBuiltOnce, StudentRowMixin):
+    # Fields built once a process (core/serializer_fields.py): none of them reads the context;
+    # validate() reads the resolver from the context of the request's own instance.
     client_id = serializers.UUIDField(
         required=False, help_text="Chosen by the client; a retry with the same id makes no copy."
     )

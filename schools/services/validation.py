@@ -29,11 +29,15 @@ def validate_not_future(day: dt.date, school: School, field: str | None = None) 
         raise ValidationError({field: e.error_list}) from e
 
 
+# Sign.values builds its list anew on every read; this is checked on every observation.
+_SIGN_CODES = frozenset(Sign.values)
+
+
 def validate_signs(signs: Iterable[str]) -> list[str]:
     codes = list(dict.fromkeys(signs))
     if not codes:
         raise ValidationError(_("Choose at least one sign."), code="no_signs")
-    unknown = [c for c in codes if c not in Sign.values]
+    unknown = [c for c in codes if c not in _SIGN_CODES]
     if unknown:
         raise ValidationError(
             _("Unknown sign code %(codes)s. Known codes: %(known)s."),

@@ -67,6 +67,37 @@ def test_an_expired_token_is_refused(ivan):
     assert not ApiToken.objects.exists()
 
 
+def test_a_refused_token_is_answered_as_knox_answers_it(ivan):
+    """The token and its account are read by hand (core/authentication.py); what is refused,
+    and how, is still knox's: a wrong secret behind a real key, an unknown key, an account
+    that was deactivated."""
+    token = api_token(ivan)
+    wrong_secret = token[:15] + ("0" if token[15] != "0" else "1") + token[16:]
+    for bad, says in (
+        (wrong_secret, "Invalid token."),
+        ("f" * len(token), "Invalid token."),
+    ):
+        answer = token_client(token=bad).get("/api/schools/")
+        assert (answer.status_code, answer.json()) == (403, {"detail": says})
+    assert _works(token)
+    ivan.is_active = False
+    ivan.save(update_fields=["is_active"])
+    answer = token_client(token=token).get("/api/schools/")
+    assert (answer.status_code, answer.json()) == (403, {"detail": "User inactive or deleted."})
+
+
+def test_a_token_signs_in_as_its_own_account_among_several(ivan, alice):
+    """Two accounts' tokens: each request is its own account's, with the account's fields."""
+    tokens = {user.email: api_token(user) for user in (ivan, alice)}
+    for email, token in tokens.items():
+        assert owner_of(token).email == email
+    answer = token_client(token=tokens[alice.email]).get("/api/schools/")
+    assert answer.status_code == 200
+    assert {s["code"] for s in answer.json()["results"]} == set(
+        Membership.objects.filter(user=alice).values_list("school__code", flat=True)
+    )
+
+
 def test_tokens_are_revoked_one_by_one(ivan, alice, as_user):
     first, second = api_token(ivan, name="one"), api_token(ivan, name="two")
     # With the API: the token a request is made with.
