@@ -98,6 +98,81 @@ def _named_again(times: int) -> str:
     ) % {"n": times}
 
 
+def check_one_mark_per_slot(
+    cursor: CursorWrapper, final: str, options: SinkOptions, report: ImportReport
+) -> None:
+    """Refuse the file when the staged table `final` names a student, date and session twice,
+    naming the first and last line of each such slot (the first 50 slots, by first line)."""
+    # A unique index is the cheapest check that no slot is named twice (a sort of narrow
+    # keys); only when it fails are the offending lines looked for.
+    try:
+        with transaction.atomic():
+            cursor.execute(f"CREATE UNIQUE INDEX ON {final} (student_id, date, session)")
+        return
+    except IntegrityError:
+        pass
+    cursor.execute(
+        f"SELECT min(line), max(line), count(*), count(*) OVER () FROM {final} "
+        "GROUP BY student_id, date, session HAVING count(*) > 1 "
+        "ORDER BY min(line) LIMIT 50"
+    )
+    groups = cursor.fetchall()
+    for first, last, times, _total in groups:
+        report.problem(_pair(options.where(first), options.where(last)), _named_again(times))
+    report.problem_count += groups[0][3] - len(groups)
+    report.refuse_if_problems()
+
+
+def write_final(
+    cursor: CursorWrapper, final: str, options: SinkOptions, report: ImportReport
+) -> None:
+    """Write the staged table `final` (line, student_id, date, session, status, original_code;
+    one row a slot) to the attendance table and count what happened: exceptions inserted or
+    updated, corrections back to present, present marks that needed no row, the rest
+    unchanged. A record already holding the same status and code is not touched."""
+    o, c = options, cursor
+    c.execute(f"SELECT count(*) FROM {final}")
+    (total,) = c.fetchone()
+    c.execute(
+        "WITH w AS (INSERT INTO schools_attendancerecord AS a (student_id, date, session, "
+        "status, original_code, source, recorded_by_id, created_at, updated_at) "
+        f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
+        f"FROM {final} WHERE status <> %s "
+        "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
+        "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
+        "recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at "
+        "WHERE (a.status, a.original_code) IS DISTINCT FROM "
+        "(EXCLUDED.status, EXCLUDED.original_code) "
+        "RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), "
+        "count(*) FILTER (WHERE NOT inserted) FROM w",
+        [o.source, o.recorded_by_id, PRESENT],
+    )
+    inserted, updated = c.fetchone()
+    c.execute(
+        "UPDATE schools_attendancerecord a SET status = f.status, "
+        "original_code = f.original_code, source = %s, recorded_by_id = %s, "
+        "updated_at = now() "
+        f"FROM {final} f WHERE f.status = %s AND a.student_id = f.student_id "
+        "AND a.date = f.date AND a.session = f.session "
+        "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
+        [o.source, o.recorded_by_id, PRESENT],
+    )
+    updated += c.rowcount
+    # A present mark where no record is stored writes nothing: the day is present already.
+    c.execute(
+        f"SELECT count(*) FROM {final} f WHERE f.status = %s AND NOT EXISTS ("
+        "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
+        "AND a.date = f.date AND a.session = f.session)",
+        [PRESENT],
+    )
+    (present_not_stored,) = c.fetchone()
+    report.attendance["created"] += inserted
+    report.attendance["updated"] += updated
+    report.attendance["present_not_stored"] += present_not_stored
+    report.attendance["unchanged"] += total - inserted - updated - present_not_stored
+
+
 def make_sink(options: SinkOptions, *, force_python: bool = False):
     if connection.vendor == "postgresql" and not force_python:
         return PostgresSink(options)
@@ -150,19 +225,6 @@ class PostgresSink:
         self._cursor.execute(sql, params)
         return self._cursor.fetchone()
 
-    def _name_duplicates(self, report: ImportReport) -> None:
-        c, where = self._cursor, self.options.where
-        c.execute(
-            f"SELECT min(line), max(line), count(*), count(*) OVER () FROM {self.final} "
-            "GROUP BY student_id, date, session HAVING count(*) > 1 "
-            "ORDER BY min(line) LIMIT 50"
-        )
-        groups = c.fetchall()
-        for first, last, times, _total in groups:
-            report.problem(_pair(where(first), where(last)), _named_again(times))
-        report.problem_count += groups[0][3] - len(groups)
-        report.refuse_if_problems()
-
     def finish(self, report: ImportReport) -> None:
         """Resolve students, settle duplicates and upsert. Raises ImportRefused on a problem."""
         o, t, c = self.options, self.table, self._cursor
@@ -201,13 +263,7 @@ class PostgresSink:
             c.execute(
                 f"CREATE TEMP TABLE {self.final} ON COMMIT DROP AS SELECT {columns} {student}"
             )
-            # A unique index is the cheapest check that no slot is named twice (a sort of
-            # narrow keys); only when it fails are the offending lines looked for.
-            try:
-                with transaction.atomic():
-                    c.execute(f"CREATE UNIQUE INDEX ON {self.final} (student_id, date, session)")
-            except IntegrityError:
-                self._name_duplicates(report)
+            check_one_mark_per_slot(c, self.final, o, report)
         else:
             c.execute(
                 f"CREATE TEMP TABLE {self.final} ON COMMIT DROP AS "
@@ -219,43 +275,7 @@ class PostgresSink:
                 f"EXCEPT SELECT line FROM {self.final}) x"
             )
             report.skip("superseded_same_session", superseded)
-        (total,) = self._one(f"SELECT count(*) FROM {self.final}")
-        inserted, updated = self._one(
-            "WITH w AS (INSERT INTO schools_attendancerecord AS a (student_id, date, session, "
-            "status, original_code, source, recorded_by_id, created_at, updated_at) "
-            f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
-            f"FROM {self.final} WHERE status <> %s "
-            "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
-            "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
-            "recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at "
-            "WHERE (a.status, a.original_code) IS DISTINCT FROM "
-            "(EXCLUDED.status, EXCLUDED.original_code) "
-            "RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), "
-            "count(*) FILTER (WHERE NOT inserted) FROM w",
-            [o.source, o.recorded_by_id, PRESENT],
-        )
-        c.execute(
-            "UPDATE schools_attendancerecord a SET status = f.status, "
-            "original_code = f.original_code, source = %s, recorded_by_id = %s, "
-            "updated_at = now() "
-            f"FROM {self.final} f WHERE f.status = %s AND a.student_id = f.student_id "
-            "AND a.date = f.date AND a.session = f.session "
-            "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
-            [o.source, o.recorded_by_id, PRESENT],
-        )
-        updated += c.rowcount
-        # A present mark where no record is stored writes nothing: the day is present already.
-        (present_not_stored,) = self._one(
-            f"SELECT count(*) FROM {self.final} f WHERE f.status = %s AND NOT EXISTS ("
-            "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
-            "AND a.date = f.date AND a.session = f.session)",
-            [PRESENT],
-        )
-        report.attendance["created"] += inserted
-        report.attendance["updated"] += updated
-        report.attendance["present_not_stored"] += present_not_stored
-        report.attendance["unchanged"] += total - inserted - updated - present_not_stored
+        write_final(c, self.final, o, report)
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
