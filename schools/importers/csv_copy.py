@@ -37,7 +37,8 @@ from .codes import csv_status
 from .context import ImportContext
 from .csv_attendance import COLUMNS, SESSIONS, field_problems, header_index, parse_date
 from .report import ImportReport, SchoolTally
-from .writer import SinkOptions, check_one_mark_per_slot, write_final
+from .slots import write_slots
+from .writer import SinkOptions, check_one_mark_per_slot
 
 CHUNK = 1 << 18  # bytes read and sent to COPY at a time (and a step of the progress bar)
 # A date's verdict in the dates table: "" a school day to write; the calendar's skip reasons
@@ -116,7 +117,8 @@ class _CopyImport:
                 "WHERE d.verdict = '' AND f.student_id IS NOT NULL"
             )
             check_one_mark_per_slot(c, self.final, self.options, self.report)
-            write_final(c, self.final, self.options, self.report)
+            o = self.options
+            write_slots(c, self.final, o.source, o.recorded_by_id, self.report)
             tables = (self.final, self.raw, self.refs, self.dates, self.sessions, self.codes)
             c.execute(f"DROP TABLE {', '.join(tables)}")
 

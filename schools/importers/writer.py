@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from ..models import AttendanceRecord, AttendanceStatus, Observation, ObservationSign, Student
 from .report import ImportReport
+from .slots import write_slots
 
 PRESENT = AttendanceStatus.PRESENT.value
 # An import that wrote at least this many rows has the tables it filled analysed once it has
@@ -121,56 +122,6 @@ def check_one_mark_per_slot(
         report.problem(_pair(options.where(first), options.where(last)), _named_again(times))
     report.problem_count += groups[0][3] - len(groups)
     report.refuse_if_problems()
-
-
-def write_final(
-    cursor: CursorWrapper, final: str, options: SinkOptions, report: ImportReport
-) -> None:
-    """Write the staged table `final` (line, student_id, date, session, status, original_code;
-    one row a slot) to the attendance table and count what happened: exceptions inserted or
-    updated, corrections back to present, present marks that needed no row, the rest
-    unchanged. A record already holding the same status and code is not touched."""
-    o, c = options, cursor
-    c.execute(f"SELECT count(*) FROM {final}")
-    (total,) = c.fetchone()
-    c.execute(
-        "WITH w AS (INSERT INTO schools_attendancerecord AS a (student_id, date, session, "
-        "status, original_code, source, recorded_by_id, created_at, updated_at) "
-        f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
-        f"FROM {final} WHERE status <> %s "
-        "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
-        "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
-        "recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at "
-        "WHERE (a.status, a.original_code) IS DISTINCT FROM "
-        "(EXCLUDED.status, EXCLUDED.original_code) "
-        "RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), "
-        "count(*) FILTER (WHERE NOT inserted) FROM w",
-        [o.source, o.recorded_by_id, PRESENT],
-    )
-    inserted, updated = c.fetchone()
-    c.execute(
-        "UPDATE schools_attendancerecord a SET status = f.status, "
-        "original_code = f.original_code, source = %s, recorded_by_id = %s, "
-        "updated_at = now() "
-        f"FROM {final} f WHERE f.status = %s AND a.student_id = f.student_id "
-        "AND a.date = f.date AND a.session = f.session "
-        "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
-        [o.source, o.recorded_by_id, PRESENT],
-    )
-    updated += c.rowcount
-    # A present mark where no record is stored writes nothing: the day is present already.
-    c.execute(
-        f"SELECT count(*) FROM {final} f WHERE f.status = %s AND NOT EXISTS ("
-        "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
-        "AND a.date = f.date AND a.session = f.session)",
-        [PRESENT],
-    )
-    (present_not_stored,) = c.fetchone()
-    report.attendance["created"] += inserted
-    report.attendance["updated"] += updated
-    report.attendance["present_not_stored"] += present_not_stored
-    report.attendance["unchanged"] += total - inserted - updated - present_not_stored
 
 
 def make_sink(options: SinkOptions, *, force_python: bool = False):
@@ -275,7 +226,7 @@ class PostgresSink:
                 f"EXCEPT SELECT line FROM {self.final}) x"
             )
             report.skip("superseded_same_session", superseded)
-        write_final(c, self.final, o, report)
+        write_slots(c, self.final, o.source, o.recorded_by_id, report)
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
