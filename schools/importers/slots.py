@@ -19,9 +19,9 @@ from .report import ImportReport
 
 PRESENT = AttendanceStatus.PRESENT.value
 SLOT = "a.student_id = f.student_id AND a.date = f.date AND a.session = f.session"
-RECORD = (
-    "schools_attendancerecord (student_id, date, session, status, original_code, source, "
-    "recorded_by_id, created_at, updated_at)"
+COLUMNS = (
+    "(student_id, date, session, status, original_code, source, recorded_by_id, created_at, "
+    "updated_at)"
 )
 
 
@@ -60,7 +60,8 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
         "WITH n AS MATERIALIZED (SELECT f.student_id, f.date, f.session, f.status, "
         f"f.original_code FROM {final} f WHERE NOT EXISTS ("
         f"SELECT 1 FROM schools_attendancerecord a WHERE {SLOT})), "
-        f"i AS (INSERT INTO {RECORD} SELECT student_id, date, session, status, "
+        f"i AS (INSERT INTO schools_attendancerecord {COLUMNS} "
+        "SELECT student_id, date, session, status, "
         "original_code, %s, %s, now(), now() FROM n WHERE status <> %s RETURNING 1) "
         "SELECT (SELECT count(*) FROM i), count(*) FILTER (WHERE status = %s) FROM n",
         [*params, PRESENT, PRESENT],
@@ -72,7 +73,7 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
 def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int, int]:
     c = cursor
     c.execute(
-        f"WITH w AS (INSERT INTO {RECORD} AS a "
+        f"WITH w AS (INSERT INTO schools_attendancerecord AS a {COLUMNS} "
         f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
         f"FROM {final} WHERE status <> %s "
         "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
