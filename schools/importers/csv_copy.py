@@ -13,10 +13,14 @@ values with the same messages; the answers go back as small tables that SQL join
 A file COPY cannot read exactly as csv.reader does falls back to the row-by-row reader, with
 nothing written and nothing counted: a quote character anywhere (COPY and the csv module
 disagree on quotes inside a field, and a quoted line break would shift the line numbers), a
-NUL, a carriage return not followed by a line feed, a line `\\.` (the end of COPY's data), and,
-found by COPY itself, a line whose number of fields differs from the header's (a short row, a
-blank line before the end) or bytes that are not UTF-8. The row-by-row reader then names those
+NUL, a carriage return not followed by a line feed, a line starting `\\.` (the end of COPY's
+data), a line whose number of fields differs from the header's (a short or long row, a blank
+line before the end), or bytes that are not UTF-8. The row-by-row reader then names those
 problems by line as it always did. Blank lines at the very end are dropped, as it drops them.
+All of this is checked in Python (fast scans of whole chunks of lines) before COPY reads a
+byte: a COPY that fails quotes the offending line, student reference and all, in the database
+server's log. The raw references are in the temporary table (never written to the write-ahead
+log, dropped with the transaction) for as long as the import runs, and nowhere else.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import csv
 import datetime as dt
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import psycopg
@@ -83,7 +87,6 @@ class _CopyImport:
 
     def run(self, stream: BinaryIO, progress: Callable[[int], None] | None) -> None:
         width, index = _read_header(stream)
-        stream.seek(0)
         with connection.cursor() as c:
             self.c: CursorWrapper = c
             self.used = {col: f"c{index[col]}" for col in COLUMNS}
@@ -99,6 +102,7 @@ class _CopyImport:
                 f"COPY {self.raw} ({fields}) FROM STDIN "
                 f"(FORMAT csv, HEADER true, FORCE_NOT_NULL ({fields}))",
                 stream,
+                width,
                 progress,
             )
             # From here on the file is COPY's to read: nothing falls back any more.
@@ -292,33 +296,81 @@ def _read_header(stream: BinaryIO) -> tuple[int, dict[str, int]]:
         text.detach()
 
 
+def _content_end(stream: BinaryIO) -> int:
+    """Where the file's content ends: blank lines at the end are dropped, as csv_attendance
+    skips them."""
+    size = stream.seek(0, io.SEEK_END)
+    tail_at = max(size - CHUNK, 0)
+    stream.seek(tail_at)
+    content = stream.read().rstrip(b" \t\r\n")
+    if not content and tail_at:
+        raise NotForCopy  # a long run of blank space: the row-by-row reader will judge it
+    return tail_at + len(content)
+
+
+def _lines(stream: BinaryIO, width: int, end: int, *, check: bool) -> Iterator[bytes]:
+    """The file's bytes up to `end`, in chunks of whole lines with \\n line ends; with
+    `check`, NotForCopy for a file COPY would read otherwise than csv.reader (the module's
+    docstring)."""
+    stream.seek(0)
+    shape = b"," * (width - 1) + b"\n"  # no quotes: a line's fields are its commas plus one
+    rest, left = b"", end
+    while left > 0 and (chunk := stream.read(min(CHUNK, left))):
+        left -= len(chunk)
+        data = rest + chunk
+        if left > 0:
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+        else:
+            data, rest = data + b"\n", b""
+        data = data.replace(b"\r\n", b"\n")
+        if check and (
+            b'"' in data
+            or b"\x00" in data
+            or b"\r" in data
+            or data.startswith(b"\\.")
+            or b"\n\\." in data
+            or data.translate(None, _NOT_SHAPE) != shape * data.count(b"\n")
+            or not _utf8(data)
+        ):
+            raise NotForCopy
+        yield data
+
+
+_NOT_SHAPE = bytes(b for b in range(256) if b not in b",\n")
+
+
+def _utf8(data: bytes) -> bool:
+    # Whole lines are whole characters: no byte of a multibyte UTF-8 character is a \n.
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _copy_file(
     cursor: CursorWrapper,
     sql: str,
     stream: BinaryIO,
+    width: int,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Stream the file to COPY as csv.reader would read it, or raise NotForCopy."""
+    """Stream the file to COPY as csv.reader would read it, or raise NotForCopy.
+
+    The whole file is checked before COPY sees any of it: COPY's own error on a malformed
+    line would quote the line, student reference and all, in the database server's log."""
+    end = _content_end(stream)
+    for _chunk in _lines(stream, width, end, check=True):
+        pass
     done = 0
-    carry = tail = b""
     try:
         with cursor.cursor.copy(sql) as copy:
-            while chunk := stream.read(CHUNK):
+            for chunk in _lines(stream, width, end, check=False):
+                copy.write(chunk)
                 done += len(chunk)
-                data = carry + chunk
-                # Held back: trailing blank space (blank lines at the end of the file are
-                # dropped, as csv_attendance.parse skips them) and a \r that may be half a \r\n.
-                body = data.rstrip(b" \t\r\n")
-                carry = data[len(body) :]
-                body = body.replace(b"\r\n", b"\n")
-                if b'"' in body or b"\x00" in body or b"\r" in body or b"\n\\." in tail + body:
-                    raise NotForCopy
-                if body:
-                    copy.write(body)
-                    tail = body[-2:]  # a "\n\\." may straddle two chunks
                 if progress is not None:
                     progress(done)
-            copy.write(b"\n")
     except psycopg.DataError:
-        # Fields not of the header's number, bytes that are not UTF-8: COPY says so first.
+        # Not expected after the checks; should it happen, the row-by-row reader decides.
         raise NotForCopy from None

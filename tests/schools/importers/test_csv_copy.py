@@ -8,12 +8,13 @@ lines named are far from the first ones.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from schools.importers import ImportRefused, import_file
+from schools.importers import ImportRefused, csv_copy, import_file
 from schools.models import AttendanceRecord, ClosureDay, Student
 from tests.clock import fixed_dates
 
@@ -21,6 +22,15 @@ pytestmark = fixed_dates
 
 MONDAY = dt.date(2026, 3, 2)  # inside the term on the fixed-dates day
 HEADER = "student_ref,date,session,code"
+# Files COPY would read otherwise than csv.reader: the row-by-row reader takes them.
+ODD_FILES = [
+    pytest.param(f'{HEADER}\n"5000",2026-03-02,AM,N\n5001,2026-03-02,AM,"N"\n', id="quoted"),
+    pytest.param(f"{HEADER}\n5000,2026-03-02,AM\n5001,2026-03-02,AM,N\n", id="short row"),
+    pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\n\n5001,2026-03-02,AM,N\n", id="blank line"),
+    pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N,x\n5001,2026-03-02,AM,N\n", id="long row"),
+    pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\r5001,2026-03-02,AM,N\n", id="lone CR"),
+    pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\n\\.\n5001,2026-03-02,AM,N\n", id="end"),
+]
 
 
 def weekdays(n: int) -> list[dt.date]:
@@ -188,17 +198,7 @@ def test_unknown_students_are_skipped_and_counted_by_copy(school_a, tmp_path):
     assert report.students_unknown == 2
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        pytest.param(f'{HEADER}\n"5000",2026-03-02,AM,N\n5001,2026-03-02,AM,"N"\n', id="quoted"),
-        pytest.param(f"{HEADER}\n5000,2026-03-02,AM\n5001,2026-03-02,AM,N\n", id="short row"),
-        pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\n\n5001,2026-03-02,AM,N\n", id="blank line"),
-        pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N,x\n5001,2026-03-02,AM,N\n", id="long row"),
-        pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\r5001,2026-03-02,AM,N\n", id="lone CR"),
-        pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\n\\.\n5001,2026-03-02,AM,N\n", id="end"),
-    ],
-)
+@pytest.mark.parametrize("content", ODD_FILES)
 def test_a_file_copy_would_read_otherwise_goes_row_by_row(school_a, tmp_path, content):
     path = tmp_path / "odd.csv"
     path.write_text(content)
@@ -208,6 +208,22 @@ def test_a_file_copy_would_read_otherwise_goes_row_by_row(school_a, tmp_path, co
         assert problems(by_copy) == problems(rows)
     else:
         assert summary(by_copy) == summary(rows)
+
+
+@pytest.mark.parametrize("content", ODD_FILES)
+def test_the_odd_files_are_found_before_copy_reads_a_byte(content):
+    # A COPY that fails quotes the offending line, reference and all, in the server's log.
+    stream = io.BytesIO(content.encode())
+    with pytest.raises(csv_copy.NotForCopy):
+        for _chunk in csv_copy._lines(stream, 4, csv_copy._content_end(stream), check=True):
+            pass
+
+
+def test_the_checks_pass_a_plain_file_through_with_unix_line_ends():
+    content = f"{HEADER}\r\n5000,2026-03-02,AM,N\r\n5001,02/03/2026,pm,\\\r\n\r\n  \n"
+    stream = io.BytesIO(content.encode())
+    chunks = [*csv_copy._lines(stream, 4, csv_copy._content_end(stream), check=True)]
+    assert b"".join(chunks) == f"{HEADER}\n5000,2026-03-02,AM,N\n5001,02/03/2026,pm,\\\n".encode()
 
 
 def test_bytes_that_are_not_utf8_go_row_by_row_and_are_refused(school_a, tmp_path):
