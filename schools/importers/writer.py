@@ -1,12 +1,12 @@
 # ruff: noqa: S608 -- the only names formatted into SQL are our own random temp-table names.
-"""The one place imported attendance is written: staged, checked whole, then upserted.
+"""Where a parser's attendance marks are staged, checked whole, then written.
 
 Two interchangeable sinks with the same guarantees:
 
-- PostgresSink (the deployment): rows are streamed with COPY into a temporary table while the
-  file is read, then resolved, de-duplicated and written with set-based SQL: one
-  INSERT ... ON CONFLICT for the exceptions and one UPDATE for corrections back to present.
-  Memory stays flat whatever the file size.
+- PostgresSink (Ed-Fi on PostgreSQL, and a CSV file that csv_copy.py leaves to the row-by-row
+  reader): rows are streamed with COPY into a temporary table while the file is read, then
+  resolved, de-duplicated and written with set-based SQL (slots.py: one UPDATE of the changed
+  records, one INSERT of the new exceptions). Memory stays flat whatever the file size.
 - PythonSink (the embedded SQLite run, and a cross-check in the tests): the same steps in
   Python with the ORM; memory grows with the file.
 
