@@ -31,6 +31,17 @@ class _Calendar:
         self.earliest = earliest_date()
         self._memo: dict[dt.date, str | None] = {}
 
+    def problem(self, day: dt.date) -> str | None:
+        """Why a date refuses the file (in the future, before the earliest date), or None."""
+        if day > self.today:
+            return _("%(date)s is in the future at the school") % {"date": day.isoformat()}
+        if day < self.earliest:
+            return _(
+                "%(date)s is before %(earliest)s, the earliest date recorded "
+                "(RECORDS_EARLIEST_DATE)"
+            ) % {"date": day.isoformat(), "earliest": self.earliest.isoformat()}
+        return None
+
     def reason(self, day: dt.date) -> str | None:
         try:
             return self._memo[day]
@@ -82,22 +93,9 @@ class ImportContext:
         which spares a string per row of a large CSV.
         """
         cal = self.calendar(school)
-        if date > cal.today:
-            where = where(number) if callable(where) else where
-            self.report.problem(
-                where, _("%(date)s is in the future at the school") % {"date": date.isoformat()}
-            )
-            return
-        if date < cal.earliest:
-            where = where(number) if callable(where) else where
-            self.report.problem(
-                where,
-                _(
-                    "%(date)s is before %(earliest)s, the earliest date recorded "
-                    "(RECORDS_EARLIEST_DATE)"
-                )
-                % {"date": date.isoformat(), "earliest": cal.earliest.isoformat()},
-            )
+        problem = cal.problem(date)
+        if problem:
+            self.report.problem(where(number) if callable(where) else where, problem)
             return
         why = cal.reason(date)
         if why:

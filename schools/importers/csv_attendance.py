@@ -41,7 +41,7 @@ def where(number: int) -> str:
     return _("line %(n)d") % {"n": number}
 
 
-def _header_index(header: list[str]) -> dict[str, int]:
+def header_index(header: list[str]) -> dict[str, int]:
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     index = {}
     for column, aliases in COLUMNS.items():
@@ -61,7 +61,7 @@ def _header_index(header: list[str]) -> dict[str, int]:
     return index
 
 
-def _parse_date(text: str, memo: dict[str, dt.date | None]) -> dt.date | None:
+def parse_date(text: str, memo: dict[str, dt.date | None]) -> dt.date | None:
     try:
         return memo[text]
     except KeyError:
@@ -75,6 +75,20 @@ def _parse_date(text: str, memo: dict[str, dt.date | None]) -> dt.date | None:
             continue
     memo[text] = value
     return value
+
+
+def field_problems(ref: object, day: object, session: object, status: object) -> str:
+    """The reasons a row's values are refused, each value given as read or None when bad."""
+    return _("; ").join(
+        msg
+        for ok, msg in (
+            (ref, _("the student reference is empty")),
+            (day, _("the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)")),
+            (session, _("the session is not AM or PM")),
+            (status, _("the code is not a register code or status name (docs/IMPORTS.md)")),
+        )
+        if not ok
+    )
 
 
 def parse(
@@ -91,7 +105,7 @@ def parse(
         header = next(reader, None)
         if header is None:
             raise ImportRefused(_("The file is empty, so nothing was written."))
-        index = _header_index(header)
+        index = header_index(header)
         i_ref, i_date, i_session, i_code = (index[c] for c in COLUMNS)
         width = max(index.values()) + 1
         dates: dict[str, dt.date | None] = {}
@@ -116,24 +130,11 @@ def parse(
                 )
                 continue
             ref = row[i_ref].strip()
-            day = _parse_date(row[i_date], dates)
+            day = parse_date(row[i_date], dates)
             session = SESSIONS.get(row[i_session].strip().upper())
             status = csv_status(row[i_code])
             if not (ref and day and session and status):
-                bad = [
-                    msg
-                    for ok, msg in (
-                        (ref, _("the student reference is empty")),
-                        (day, _("the date is not a date (use YYYY-MM-DD or DD/MM/YYYY)")),
-                        (session, _("the session is not AM or PM")),
-                        (
-                            status,
-                            _("the code is not a register code or status name (docs/IMPORTS.md)"),
-                        ),
-                    )
-                    if not ok
-                ]
-                report.problem(where(number), _("; ").join(bad))
+                report.problem(where(number), field_problems(ref, day, session, status))
                 continue
             report.by_category[status] += 1
             code = ctx.student_code(school, ref)

@@ -8,13 +8,13 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .. import services
 from ..models import School, Student
-from . import csv_attendance, edfi
+from . import csv_attendance, csv_copy, edfi
 from .context import ImportContext
 from .pseudonym import Pseudonymiser
 from .report import ImportRefused, ImportReport
@@ -57,6 +57,7 @@ def import_file(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     force_python_sink: bool = False,
+    csv_by_copy: bool = True,
 ) -> ImportReport:
     """Import one file, all or nothing; return what happened.
 
@@ -65,6 +66,9 @@ def import_file(
     file changes just the records that differ; no raw student reference is written anywhere.
     `school` is required for CSV; for Ed-Fi it restricts the import to that school's records.
     With `dry_run` everything is checked and counted, then rolled back.
+    On PostgreSQL a CSV file is COPYed and checked in SQL (csv_copy.py) unless `csv_by_copy`
+    is off or the file needs the row-by-row reader; `force_python_sink` takes the path of the
+    embedded SQLite run (read row by row, written with the ORM) on any database.
     """
     size = os.path.getsize(path)
     if size > settings.IMPORT_MAX_BYTES:
@@ -103,6 +107,7 @@ def import_file(
             dry_run=dry_run,
             progress=progress,
             force_python_sink=force_python_sink,
+            csv_by_copy=csv_by_copy,
         )
 
 
@@ -120,7 +125,9 @@ def too_large(size: int) -> ImportRefused:
     )
 
 
-def _import(stream, *, fmt, school, create_students, dry_run, progress, force_python_sink):
+def _import(
+    stream, *, fmt, school, create_students, dry_run, progress, force_python_sink, csv_by_copy
+):
     pseudonymiser = Pseudonymiser()
     report = ImportReport(format=fmt, dry_run=dry_run)
     module = csv_attendance if fmt == csv_attendance.FORMAT else edfi
@@ -134,17 +141,31 @@ def _import(stream, *, fmt, school, create_students, dry_run, progress, force_py
         where=csv_attendance.where if fmt == csv_attendance.FORMAT else _element_where,
     )
     with transaction.atomic():
-        sink = make_sink(options, force_python=force_python_sink)
-        ctx = ImportContext(report=report, pseudonymiser=pseudonymiser, sink=sink)
         reader = None
-        with sink:
-            if fmt == csv_attendance.FORMAT:
-                csv_attendance.parse(stream, school=school, ctx=ctx, progress=progress)
-            else:
-                reader = edfi.EdfiReader(ctx=ctx, only_school=school)
-                reader.read(stream, progress)
-            report.refuse_if_problems()
-        sink.finish(report)
+        copied = (
+            fmt == csv_attendance.FORMAT
+            and csv_by_copy
+            and connection.vendor == "postgresql"
+            and not force_python_sink
+            and csv_copy.import_csv(
+                stream,
+                school=school,
+                ctx=ImportContext(report=report, pseudonymiser=pseudonymiser, sink=None),
+                options=options,
+                progress=progress,
+            )
+        )
+        if not copied:
+            sink = make_sink(options, force_python=force_python_sink)
+            ctx = ImportContext(report=report, pseudonymiser=pseudonymiser, sink=sink)
+            with sink:
+                if fmt == csv_attendance.FORMAT:
+                    csv_attendance.parse(stream, school=school, ctx=ctx, progress=progress)
+                else:
+                    reader = edfi.EdfiReader(ctx=ctx, only_school=school)
+                    reader.read(stream, progress)
+                report.refuse_if_problems()
+            sink.finish(report)
         if reader is not None and reader.victims:
             _write_victims(reader.victims, report, create_students, recorded_by, options)
         if dry_run:

@@ -1,12 +1,12 @@
 # ruff: noqa: S608 -- the only names formatted into SQL are our own random temp-table names.
-"""The one place imported attendance is written: staged, checked whole, then upserted.
+"""Where a parser's attendance marks are staged, checked whole, then written.
 
 Two interchangeable sinks with the same guarantees:
 
-- PostgresSink (the deployment): rows are streamed with COPY into a temporary table while the
-  file is read, then resolved, de-duplicated and written with set-based SQL: one
-  INSERT ... ON CONFLICT for the exceptions and one UPDATE for corrections back to present.
-  Memory stays flat whatever the file size.
+- PostgresSink (Ed-Fi on PostgreSQL, and a CSV file that csv_copy.py leaves to the row-by-row
+  reader): rows are streamed with COPY into a temporary table while the file is read, then
+  resolved, de-duplicated and written with set-based SQL (slots.py: one UPDATE of the changed
+  records, one INSERT of the new exceptions). Memory stays flat whatever the file size.
 - PythonSink (the embedded SQLite run, and a cross-check in the tests): the same steps in
   Python with the ORM; memory grows with the file.
 
@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from ..models import AttendanceRecord, AttendanceStatus, Observation, ObservationSign, Student
 from .report import ImportReport
+from .slots import write_slots
 
 PRESENT = AttendanceStatus.PRESENT.value
 # An import that wrote at least this many rows has the tables it filled analysed once it has
@@ -98,6 +99,31 @@ def _named_again(times: int) -> str:
     ) % {"n": times}
 
 
+def check_one_mark_per_slot(
+    cursor: CursorWrapper, final: str, options: SinkOptions, report: ImportReport
+) -> None:
+    """Refuse the file when the staged table `final` names a student, date and session twice,
+    naming the first and last line of each such slot (the first 50 slots, by first line)."""
+    # A unique index is the cheapest check that no slot is named twice (a sort of narrow
+    # keys); only when it fails are the offending lines looked for.
+    try:
+        with transaction.atomic():
+            cursor.execute(f"CREATE UNIQUE INDEX ON {final} (student_id, date, session)")
+        return
+    except IntegrityError:
+        pass
+    cursor.execute(
+        f"SELECT min(line), max(line), count(*), count(*) OVER () FROM {final} "
+        "GROUP BY student_id, date, session HAVING count(*) > 1 "
+        "ORDER BY min(line) LIMIT 50"
+    )
+    groups = cursor.fetchall()
+    for first, last, times, _total in groups:
+        report.problem(_pair(options.where(first), options.where(last)), _named_again(times))
+    report.problem_count += groups[0][3] - len(groups)
+    report.refuse_if_problems()
+
+
 def make_sink(options: SinkOptions, *, force_python: bool = False):
     if connection.vendor == "postgresql" and not force_python:
         return PostgresSink(options)
@@ -150,19 +176,6 @@ class PostgresSink:
         self._cursor.execute(sql, params)
         return self._cursor.fetchone()
 
-    def _name_duplicates(self, report: ImportReport) -> None:
-        c, where = self._cursor, self.options.where
-        c.execute(
-            f"SELECT min(line), max(line), count(*), count(*) OVER () FROM {self.final} "
-            "GROUP BY student_id, date, session HAVING count(*) > 1 "
-            "ORDER BY min(line) LIMIT 50"
-        )
-        groups = c.fetchall()
-        for first, last, times, _total in groups:
-            report.problem(_pair(where(first), where(last)), _named_again(times))
-        report.problem_count += groups[0][3] - len(groups)
-        report.refuse_if_problems()
-
     def finish(self, report: ImportReport) -> None:
         """Resolve students, settle duplicates and upsert. Raises ImportRefused on a problem."""
         o, t, c = self.options, self.table, self._cursor
@@ -201,13 +214,7 @@ class PostgresSink:
             c.execute(
                 f"CREATE TEMP TABLE {self.final} ON COMMIT DROP AS SELECT {columns} {student}"
             )
-            # A unique index is the cheapest check that no slot is named twice (a sort of
-            # narrow keys); only when it fails are the offending lines looked for.
-            try:
-                with transaction.atomic():
-                    c.execute(f"CREATE UNIQUE INDEX ON {self.final} (student_id, date, session)")
-            except IntegrityError:
-                self._name_duplicates(report)
+            check_one_mark_per_slot(c, self.final, o, report)
         else:
             c.execute(
                 f"CREATE TEMP TABLE {self.final} ON COMMIT DROP AS "
@@ -219,43 +226,7 @@ class PostgresSink:
                 f"EXCEPT SELECT line FROM {self.final}) x"
             )
             report.skip("superseded_same_session", superseded)
-        (total,) = self._one(f"SELECT count(*) FROM {self.final}")
-        inserted, updated = self._one(
-            "WITH w AS (INSERT INTO schools_attendancerecord AS a (student_id, date, session, "
-            "status, original_code, source, recorded_by_id, created_at, updated_at) "
-            f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
-            f"FROM {self.final} WHERE status <> %s "
-            "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
-            "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
-            "recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at "
-            "WHERE (a.status, a.original_code) IS DISTINCT FROM "
-            "(EXCLUDED.status, EXCLUDED.original_code) "
-            "RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), "
-            "count(*) FILTER (WHERE NOT inserted) FROM w",
-            [o.source, o.recorded_by_id, PRESENT],
-        )
-        c.execute(
-            "UPDATE schools_attendancerecord a SET status = f.status, "
-            "original_code = f.original_code, source = %s, recorded_by_id = %s, "
-            "updated_at = now() "
-            f"FROM {self.final} f WHERE f.status = %s AND a.student_id = f.student_id "
-            "AND a.date = f.date AND a.session = f.session "
-            "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
-            [o.source, o.recorded_by_id, PRESENT],
-        )
-        updated += c.rowcount
-        # A present mark where no record is stored writes nothing: the day is present already.
-        (present_not_stored,) = self._one(
-            f"SELECT count(*) FROM {self.final} f WHERE f.status = %s AND NOT EXISTS ("
-            "SELECT 1 FROM schools_attendancerecord a WHERE a.student_id = f.student_id "
-            "AND a.date = f.date AND a.session = f.session)",
-            [PRESENT],
-        )
-        report.attendance["created"] += inserted
-        report.attendance["updated"] += updated
-        report.attendance["present_not_stored"] += present_not_stored
-        report.attendance["unchanged"] += total - inserted - updated - present_not_stored
+        write_slots(c, self.final, o.source, o.recorded_by_id, report)
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
