@@ -57,15 +57,17 @@ def calendar_rows(
 ) -> tuple[list[tuple[dt.date, dt.date]], set[dt.date]]:
     """The school's terms overlapping `start`..`end` (as (start, end) pairs) and its closure
     days in that span: the rows school_days_from() needs. Two queries."""
+    # No default ordering: the models' ("school", ...) would join the school to sort by its
+    # code, on every read of a calendar.
     terms = list(
-        Term.objects.filter(school=school, starts_on__lte=end, ends_on__gte=start).values_list(
-            "starts_on", "ends_on"
-        )
+        Term.objects.filter(school=school, starts_on__lte=end, ends_on__gte=start)
+        .order_by()
+        .values_list("starts_on", "ends_on")
     )
     closed = set(
-        ClosureDay.objects.filter(school=school, date__range=(start, end)).values_list(
-            "date", flat=True
-        )
+        ClosureDay.objects.filter(school=school, date__range=(start, end))
+        .order_by()
+        .values_list("date", flat=True)
     )
     return terms, closed
 
