@@ -145,8 +145,9 @@ def load_rows(
             rows.events.append(counting.SignEvent(student_id, day, sign, observer, ref))
             rows.ref_dates[ref] = on
     if register_students is not None:
+        register = register and bool(register_students)
         student_filter = {"student_id__in": list(register_students)}
-    if register and not (register_students is not None and not register_students):
+    if register:
         marks = (
             AttendanceRecord.objects.filter(
                 on_roll("student__", "date"),

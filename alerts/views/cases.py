@@ -114,8 +114,9 @@ def case_detail(request, pk: int):
     today = school.today()
     start = min(case.first_evidence_on, case.persisted_since) - CHART_LEAD
     start = max(start, today - CHART_SPAN)
-    # The calendar read once for the chart, the rule dates and the evidence weeks.
-    calendar = calendar_read(school, min(start, today - CALENDAR_LOOKBACK), today)
+    # The calendar read once for the chart, the rule dates and the evidence weeks: the span
+    # the rule dates read (the chart's is inside it; older evidence windows are read apart).
+    calendar = calendar_read(school, today - CALENDAR_LOOKBACK, today)
     weeks = weekly_series(
         school=school, start=start, end=today, student=case.student, calendar=calendar
     )
