@@ -18,14 +18,13 @@ import binascii
 from hmac import compare_digest
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS, knox_settings
 
 from .models import ApiToken, User
-from .rows import column, columns, instance, table
+from .rows import column, columns, instance, prepared_cursor, table
 
 
 def _tokens_with_key(token_key: str) -> list[ApiToken]:
@@ -40,7 +39,7 @@ def _tokens_with_key(token_key: str) -> list[ApiToken]:
         f"ORDER BY t.{column(ApiToken, 'created')} DESC"
     )
     found = []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [token_key])
         for row in cursor.fetchall():
             token, after = instance(ApiToken, row)

@@ -11,12 +11,18 @@ SQL, and the instances are the ORM's own (`Model.from_db`): saved, compared and 
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
+from psycopg.pq import Format
 
 _M = TypeVar("_M", bound=Model)
 
@@ -51,3 +57,37 @@ def instance(model: type[_M], row: Sequence[Any], start: int = 0) -> tuple[_M, i
             values[i] = from_db_value(values[i], None, connection)
     obj = model.from_db(connection.alias, [f.attname for f in fields], values)
     return obj, start + len(fields)
+
+
+@contextlib.contextmanager
+def prepared_cursor() -> Iterator[CursorWrapper]:
+    """A cursor for the few statements every API write runs: psycopg's server-side binding
+    cursor (Django's own class), so psycopg prepares each distinct statement on the server
+    once a connection has run it `prepare_threshold` times (core/settings.py). From its next
+    run on, PostgreSQL only binds and executes it, without parsing and planning it again.
+    Django's other cursors bind on the client and are never prepared.
+
+    A Django cursor in every other way: logged with the rest (query counts, DEBUG),
+    `execute_wrapper`s applied, database errors wrapped. Parameters are bound on the server,
+    so its statements must name a type wherever PostgreSQL cannot infer one (`%s::date[]`).
+    Off (a plain cursor) when `DB_PREPARED_STATEMENTS` is false, which a transaction-pooling
+    proxy in front of PostgreSQL needs (docs/OPERATIONS.md), and on other databases.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy to it
+    if conn.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        with conn.cursor() as cursor:
+            yield cursor
+        return
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    conn.validate_thread_sharing()
+    with conn.wrap_database_errors:
+        # django-stubs declare this class without its psycopg base, constructor included.
+        raw: Any = ServerBindingCursor(conn.connection)  # type: ignore[call-arg]
+    # The time zone of the timestamps read, as Django's own cursors set it (create_cursor).
+    loader = conn.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if conn.timezone != loader.timezone:
+        register_tzloader(conn.timezone, raw)
+    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
+    with wrapped:
+        yield wrapped

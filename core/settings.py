@@ -98,6 +98,14 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault(
     "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=not DEBUG)
 )
+# The few statements every API write runs (the token, the memberships, the student, the
+# observation's insert) are prepared on the server once per connection (core/rows.py). Off
+# behind a proxy that pools connections by transaction (docs/OPERATIONS.md).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # psycopg's default: a statement is prepared after its fifth run on a connection. It applies
+    # only to that cursor: Django's own cursors bind on the client, which psycopg never prepares.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from core.rows import columns, instance, table
+from core.rows import columns, instance, prepared_cursor, table
 
 from . import tenancy
 from .calendar import school_days_between
@@ -373,7 +372,7 @@ def _student_with_school(
         + " ORDER BY s.id LIMIT 1"
     )
     params: list[Any] = [*school_ids, code] + ([school_code] if school_code else [])
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
 
-from core.rows import table
+from core.rows import prepared_cursor, table
 
 from .models import Membership, Role, School
 
@@ -49,7 +48,7 @@ def school_roles(user: AnyUser | None) -> dict[int, str]:
     if cached is None:
         # By hand, not through the ORM: read on every request of a signed-in user, where
         # compiling the queryset cost more CPU (0.4 ms) than the database's answer.
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(_ROLES_SQL, [user.pk])
             cached = dict(cursor.fetchall())
         setattr(user, _CACHE_ATTR, cached)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.exceptions import Conflict
+from core.rows import prepared_cursor
 
 from ..models import Observation, ObservationSign, Student
 from .evaluation_requests import evaluation_request, request_times
@@ -67,7 +68,7 @@ def observation_create(
     if connection.vendor != "postgresql":
         return _observation_create_orm(item, codes, clean_note, client_id, recorded_by)
     due, now = request_times()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _INSERT_WITH_SIGNS,
             [
