@@ -7,16 +7,20 @@ checked: an expired one is refused and deleted, as knox does; the account's othe
 tokens are refused the same way when they are presented, and are never valid meanwhile.
 
 The token and its account are one SELECT (core/rows.py): the ORM's compilation of knox's
-queryset was about 0.9 ms of CPU on every API request. What is checked, and in what order, is
-knox's: the expiry, the digest (compared in constant time), the account being active. A token
-that does not match is refused by knox's own code, so its answer and message stay knox's.
+queryset was about 0.9 ms of CPU on every API request. A subclass may read more of the
+account in the same statement (`also_read`): the API's own, schools.authentication, reads the
+account's roles at its schools, which every API request checks.
+
+What is checked, and in what order, is knox's: the expiry, the digest (compared in constant
+time), the account being active. A token that does not match is refused by knox's own code,
+so its answer and message stay knox's.
 """
 
 from __future__ import annotations
 
 import binascii
 from hmac import compare_digest
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -27,12 +31,15 @@ from .models import ApiToken, User
 from .rows import column, columns, instance, prepared_cursor, table
 
 
-def _tokens_with_key(token_key: str) -> list[ApiToken]:
+def _tokens_with_key(token_key: str, also: tuple[str, ...] = ()) -> list[tuple[ApiToken, tuple]]:
     """The tokens whose key is `token_key`, each with its account, newest first (knox's
-    order: its model's)."""
-    # Only the models' own table and column names are formatted in; the token is a parameter.
+    order: its model's), and the values of the SQL expressions `also` over the account's row
+    (alias `u`): what a subclass reads with the account in the same statement."""
+    # Only the models' own table and column names, and the project's own `also` expressions,
+    # are formatted in; the token is a parameter.
+    extra = "".join(f", {expression}" for expression in also)
     sql = (
-        f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')} "  # noqa: S608
+        f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')}{extra} "  # noqa: S608
         f"FROM {table(ApiToken)} t "
         f"JOIN {table(User)} u ON u.{column(User, 'id')} = t.{column(ApiToken, 'user')} "
         f"WHERE t.{column(ApiToken, 'token_key')} = %s "
@@ -43,12 +50,20 @@ def _tokens_with_key(token_key: str) -> list[ApiToken]:
         cursor.execute(sql, [token_key])
         for row in cursor.fetchall():
             token, after = instance(ApiToken, row)
-            token.user, _end = instance(User, row, after)
-            found.append(token)
+            token.user, end = instance(User, row, after)
+            found.append((token, tuple(row[end:])))
     return found
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
+    #: SQL expressions over the account's row (alias `u`), read in the token's own statement
+    #: and handed to `account_read` with their values: how a subclass loads what every
+    #: request of the account needs without another query (schools/authentication.py).
+    also_read: ClassVar[tuple[str, ...]] = ()
+
+    def account_read(self, user: User, values: tuple) -> None:
+        """Keep the values of `also_read` for the account `user` (nothing here)."""
+
     def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
         text = token.decode("utf-8")
         try:
@@ -56,10 +71,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
         except (TypeError, binascii.Error):
             digest = None
         if digest is not None:
-            for auth_token in _tokens_with_key(text[: CONSTANTS.TOKEN_KEY_LENGTH]):
+            key = text[: CONSTANTS.TOKEN_KEY_LENGTH]
+            for auth_token, values in _tokens_with_key(key, self.also_read):
                 if self._cleanup_token(auth_token):
                     continue
                 if compare_digest(digest, auth_token.digest):
+                    self.account_read(auth_token.user, values)
                     if knox_settings.AUTO_REFRESH and auth_token.expiry:
                         self.renew_token(auth_token)
                     return self.validate_user(auth_token)

@@ -114,3 +114,4 @@ class ApiTokenScheme(KnoxTokenScheme):
     """The API token (core.authentication, knox's minus its sweep) documented as knox's is."""
 
     target_class = "core.authentication.TokenAuthentication"
+    match_subclasses = True  # schools.authentication's, the one the API uses

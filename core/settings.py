@@ -98,8 +98,8 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault(
     "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=not DEBUG)
 )
-# The few statements every API write runs (the token, the memberships, the student, the
-# observation's insert) are prepared on the server once per connection (core/rows.py). Off
+# The few statements every API write runs (the token with the account's roles, the student,
+# the observation's insert) are prepared on the server once per connection (core/rows.py). Off
 # behind a proxy that pools connections by transaction (docs/OPERATIONS.md).
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -176,7 +176,7 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "core.authentication.TokenAuthentication",
+        "schools.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",

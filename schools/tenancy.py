@@ -57,6 +57,20 @@ def school_roles(user: AnyUser | None) -> dict[int, str]:
 
 _ROLES_SQL = f"SELECT school_id, role FROM {table(Membership)} WHERE user_id = %s"  # noqa: S608
 
+# The same roles as SQL expressions over an account's row (alias `u`), for a statement that
+# reads the account anyway (schools/authentication.py): its school ids, and their roles in the
+# same order; NULL for an account with no membership.
+ROLES_OF_ACCOUNT = tuple(
+    f"(SELECT array_agg({col} ORDER BY school_id) FROM {table(Membership)} "  # noqa: S608
+    "WHERE user_id = u.id)"
+    for col in ("school_id", "role")
+)
+
+
+def school_roles_read(user: User, school_ids: list[int] | None, roles: list[str] | None) -> None:
+    """Keep `user`'s roles as read by ROLES_OF_ACCOUNT, so school_roles() asks no more."""
+    setattr(user, _CACHE_ATTR, dict(zip(school_ids or [], roles or [], strict=True)))
+
 
 def school_ids(user: AnyUser | None, roles: Iterable[str] = ALL_ROLES) -> list[int]:
     wanted = set(roles)

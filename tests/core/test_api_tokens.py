@@ -240,3 +240,34 @@ def test_a_token_made_before_hashing_keeps_working_and_its_plain_copy_is_gone(iv
     assert owner_of(old) == ivan
     assert not ApiToken.objects.filter(token_key=old).exists()  # only its first 15 characters
     assert ApiToken.objects.get(user=ivan).expiry > timezone.now() + dt.timedelta(days=89)
+
+
+def test_the_accounts_roles_come_with_its_token_and_are_read_afresh_each_request(
+    alice, school_a, school_b, django_assert_num_queries
+):
+    """The API's token authentication (schools.authentication) reads the account's roles at
+    its schools in the token's own statement: they are what tenancy reads itself, a school
+    joined or left shows on the next request, and an account with no school has none."""
+    from rest_framework.test import APIRequestFactory
+
+    from schools import tenancy
+    from schools.authentication import TokenAuthentication
+
+    token = api_token(alice)
+
+    def roles_with_the_token() -> dict[int, str]:
+        request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token}")
+        with django_assert_num_queries(1):
+            user, _token = TokenAuthentication().authenticate(request)
+        with django_assert_num_queries(0):
+            return tenancy.school_roles(user)
+
+    def roles_read_apart() -> dict[int, str]:
+        return tenancy.school_roles(type(alice).objects.get(pk=alice.pk))
+
+    assert roles_with_the_token() == roles_read_apart() == {school_a.pk: Role.TEACHER}
+    Membership.objects.create(user=alice, school=school_b, role=Role.COUNSELLOR)
+    both = roles_with_the_token()
+    assert both == roles_read_apart() == {school_a.pk: Role.TEACHER, school_b.pk: Role.COUNSELLOR}
+    Membership.objects.filter(user=alice).delete()
+    assert roles_with_the_token() == roles_read_apart() == {}
