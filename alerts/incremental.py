@@ -97,8 +97,19 @@ def changed_students(*, school: School, since: dt.datetime) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def state_save(*, school: School, on_date: dt.date, started_at: dt.datetime, digest: str) -> None:
-    EvaluationState.objects.update_or_create(
-        school=school,
-        defaults={"on_date": on_date, "started_at": started_at, "fingerprint": digest},
-    )
+def state_save(
+    state: EvaluationState | None,
+    *,
+    school: School,
+    on_date: dt.date,
+    started_at: dt.datetime,
+    digest: str,
+) -> None:
+    """Record this run as the school's last: `state` is the one the run read (None: the
+    school's first run). One statement; the run holds the school's lock, so no other run of
+    the school reads or writes the state meanwhile."""
+    values = {"on_date": on_date, "started_at": started_at, "fingerprint": digest}
+    if state is None:
+        EvaluationState.objects.create(school=school, **values)
+    else:
+        EvaluationState.objects.filter(pk=state.pk).update(**values)

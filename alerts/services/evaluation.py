@@ -100,7 +100,7 @@ def evaluation_run(
         summary.evaluated = len(only) if only is not None else None
         if not dry_run:
             incremental.state_save(
-                school=school, on_date=on_date, started_at=started_at, digest=digest
+                state, school=school, on_date=on_date, started_at=started_at, digest=digest
             )
         if only is not None and not only:
             return summary
