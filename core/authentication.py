@@ -22,6 +22,7 @@ import binascii
 from hmac import compare_digest
 from typing import Any, ClassVar
 
+from django.db import connection
 from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
@@ -59,6 +60,8 @@ class TokenAuthentication(KnoxTokenAuthentication):
     #: SQL expressions over the account's row (alias `u`), read in the token's own statement
     #: and handed to `account_read` with their values: how a subclass loads what every
     #: request of the account needs without another query (schools/authentication.py).
+    #: PostgreSQL's SQL: on another database (the embedded demo's SQLite) they are not read,
+    #: and what they would have loaded is read when it is first needed, as without them.
     also_read: ClassVar[tuple[str, ...]] = ()
 
     def account_read(self, user: User, values: tuple) -> None:
@@ -72,11 +75,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = None
         if digest is not None:
             key = text[: CONSTANTS.TOKEN_KEY_LENGTH]
-            for auth_token, values in _tokens_with_key(key, self.also_read):
+            also = self.also_read if connection.vendor == "postgresql" else ()
+            for auth_token, values in _tokens_with_key(key, also):
                 if self._cleanup_token(auth_token):
                     continue
                 if compare_digest(digest, auth_token.digest):
-                    self.account_read(auth_token.user, values)
+                    if also:
+                        self.account_read(auth_token.user, values)
                     if knox_settings.AUTO_REFRESH and auth_token.expiry:
                         self.renew_token(auth_token)
                     return self.validate_user(auth_token)

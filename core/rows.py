@@ -50,13 +50,25 @@ def instance(model: type[_M], row: Sequence[Any], start: int = 0) -> tuple[_M, i
     the position after it, where the next model's columns begin."""
     fields = model._meta.concrete_fields
     values = list(row[start : start + len(fields)])
-    for i, field in enumerate(fields):
-        # The conversions the ORM would apply (a JSON field's, say); plain columns have none.
-        from_db_value = getattr(field, "from_db_value", None)
-        if from_db_value is not None:
-            values[i] = from_db_value(values[i], None, connection)
+    for i, (col, converters) in enumerate(_converters(model, connection.vendor)):
+        for convert in converters:
+            values[i] = convert(values[i], col, connection)
     obj = model.from_db(connection.alias, [f.attname for f in fields], values)
     return obj, start + len(fields)
+
+
+@functools.cache
+def _converters(model: type[Model], vendor: str) -> list[tuple[Any, list]]:
+    """For each concrete column of `model`, the conversions the ORM applies to a value read:
+    the database backend's (SQLite's text to datetime or UUID, say; PostgreSQL's driver
+    returns most values typed already) and the field's own (a JSON field's). Per model and
+    database vendor; the models do not change while the process runs."""
+    found = []
+    for field in model._meta.concrete_fields:
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        found.append((col, converters))
+    return found
 
 
 @contextlib.contextmanager
