@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Max, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from schools import tenancy
 from schools.models import School, Student
@@ -239,6 +240,10 @@ def rule_preview_data(*, rule: WarningRule, by: User) -> dict[str, Any]:
         "description": rule_describe(rule),
         "on": preview.on_date.isoformat(),
         "count": len(flagged),
+        # The count's sentence in the reader's plural; the page's script puts the number in.
+        "count_text": ngettext(
+            "Would flag {count} student today.", "Would flag {count} students today.", len(flagged)
+        ),
         "earlier_only": len(preview.students) - len(flagged),
         "students": [
             {

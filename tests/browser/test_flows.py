@@ -158,6 +158,7 @@ def test_2_admin_previews_a_lower_threshold_then_saves_a_new_version(
     page.wait_for_function(
         "() => document.querySelector('[data-testid=preview-count]').textContent === '0'"
     )
+    assert page.get_by_test_id("preview-count-line").inner_text() == "Would flag 0 students today."
     page.get_by_label("At least this many per window").fill("1")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=preview-count]').textContent === '1'"
@@ -165,6 +166,8 @@ def test_2_admin_previews_a_lower_threshold_then_saves_a_new_version(
     preview_text = page.get_by_test_id("rule-preview").inner_text()
     assert student_a.code in preview_text
     assert count.inner_text() == "1"
+    # The sentence in the number's plural, the number in the same element as before.
+    assert page.get_by_test_id("preview-count-line").inner_text() == "Would flag 1 student today."
     # ... and when the student would first have fired, as the service computes it for the
     # edited rule (the date as the page writes it, e.g. "9 Nov 2026").
     edited = WarningRule.objects.get(pk=rule.pk)

@@ -91,6 +91,7 @@ def test_the_new_rule_preview_counts_without_saving(as_user, adam, alice, tom, s
     response = as_user(adam).post(reverse("rule-new-preview"), NEW)
     data = json.loads(response.content)
     assert data["ok"] and data["count"] == 1
+    assert data["count_text"] == "Would flag {count} student today."
     assert data["students"][0]["code"] == "S-0300"
     assert data["description"].startswith("Fires when, in each of 2 school weeks")
     assert not WarningRule.objects.filter(name="Tired and alone").exists()
@@ -118,3 +119,35 @@ def test_editing_a_rule_to_one_member_of_staff_changes_its_description(as_user, 
     assert rule.description == rule_describe(rule) == rule.plain_description
     page = client.get(reverse("rules")).content.decode()
     assert rule.plain_description in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "flagged", "sentence"),
+    [
+        ("en", 0, "Would flag {count} students today."),
+        ("en", 2, "Would flag {count} students today."),
+        ("it", 1, "Oggi segnalerebbe {count} studente."),
+        ("it", 2, "Oggi segnalerebbe {count} studenti."),
+    ],
+)
+def test_the_previews_count_reads_in_the_readers_plural(
+    as_user, adam, alice, tom, school_a, lang, flagged, sentence
+):
+    """The live preview's count comes with its sentence, in the reader's language and the
+    plural of the number (the page puts the number in at {count})."""
+    from schools.calendar import last_school_days
+    from tests.languages import speaking
+
+    days = last_school_days(school_a, school_a.today(), 10)
+    for n in range(flagged):
+        student = StudentFactory(school=school_a, code=f"S-031{n}")
+        for day in days:
+            ObservationFactory(
+                student=student, observed_on=day, signs=["FATIGUE"], recorded_by=alice
+            )
+            ObservationFactory(
+                student=student, observed_on=day, signs=["ISOLATION"], recorded_by=tom
+            )
+    data = as_user(speaking(adam, lang)).post(reverse("rule-new-preview"), NEW).json()
+    assert (data["count"], data["count_text"]) == (flagged, sentence)

@@ -7,6 +7,7 @@
   if (!form) { return; }
   var url = form.getAttribute("data-preview-url");
   var count = document.getElementById("preview-count");
+  var countLine = document.getElementById("preview-count-line");
   var list = document.getElementById("preview-students");
   var status = document.getElementById("preview-status");
   var timer = null;
@@ -29,9 +30,21 @@
   var minis = document.querySelectorAll("[data-preview-mini]");
   function mini(text) { minis.forEach(function (el) { el.textContent = text; }); }
 
+  // The count's sentence comes from the server in the reader's plural ("1 student", "2
+  // students"); the number goes in at {count}, in the element the page already has.
+  function showCount(text, n) {
+    count.textContent = String(n);
+    var parts = String(text || "").split("{count}");
+    if (!countLine || parts.length !== 2) { return; }
+    countLine.textContent = "";
+    countLine.appendChild(document.createTextNode(parts[0]));
+    countLine.appendChild(count);
+    countLine.appendChild(document.createTextNode(parts[1]));
+  }
+
   function render(data) {
     if (description && data.description) { description.textContent = data.description; }
-    count.textContent = String(data.count);
+    showCount(data.count_text, data.count);
     mini(String(data.count));
     list.innerHTML = "";
     data.students.forEach(function (s) {
