@@ -10,13 +10,17 @@ distinct value goes through the very functions the row-by-row reader calls (the 
 date formats, the register codes, the calendar), so both paths accept and refuse the same
 values with the same messages; the answers go back as small tables that SQL joins to the lines.
 
-A file COPY cannot read exactly as csv.reader does falls back to the row-by-row reader, with
-nothing written and nothing counted: a quote character anywhere (COPY and the csv module
-disagree on quotes inside a field, and a quoted line break would shift the line numbers), a
-NUL, a carriage return not followed by a line feed, a line starting `\\.` (the end of COPY's
-data), a line whose number of fields differs from the header's (a short or long row, a blank
-line before the end), or bytes that are not UTF-8. The row-by-row reader then names those
-problems by line as it always did. Blank lines at the very end are dropped, as it drops them.
+Quoted fields (`"5000","2026-03-02","AM","N"`, as many exports write every field) are read by
+csv.reader itself, chunk by chunk, and written to COPY plainly, so that both paths read the
+same values. A file COPY cannot read exactly as csv.reader does falls back to the row-by-row
+reader, with nothing written and nothing counted: a field that needs its quotes (a comma, a
+quote or a line break inside it: COPY and the csv module disagree on quotes, and a quoted line
+break would shift the line numbers), a NUL, a carriage return not followed by a line feed, a
+line starting `\\.` (the end of COPY's data), a line whose number of fields differs from the
+header's (a short or long row, a blank line before the end), or bytes that are not UTF-8. The
+row-by-row reader then names those problems by line as it always did. Blank lines at the very
+end are dropped, as it drops them.
+
 All of this is checked in Python (fast scans of whole chunks of lines) before COPY reads a
 byte: a COPY that fails quotes the offending line, student reference and all, in the database
 server's log. The raw references are in the temporary table (never written to the write-ahead
@@ -324,6 +328,8 @@ def _lines(stream: BinaryIO, width: int, end: int, *, check: bool) -> Iterator[b
         else:
             data, rest = data + b"\n", b""
         data = data.replace(b"\r\n", b"\n")
+        if b'"' in data:
+            data = _unquoted(data)
         if check and (
             b'"' in data
             or b"\x00" in data
@@ -338,6 +344,23 @@ def _lines(stream: BinaryIO, width: int, end: int, *, check: bool) -> Iterator[b
 
 
 _NOT_SHAPE = bytes(b for b in range(256) if b not in b",\n")
+
+
+def _unquoted(data: bytes) -> bytes:
+    """`data` (whole lines, \\n line ends) with each line's fields as csv.reader reads them,
+    quotes taken off and doubled quotes made single, joined by commas again: what COPY then
+    reads plainly is what the row-by-row reader reads. A field that cannot be written without
+    its quotes (a comma, a quote or a line break in it) makes a line the checks refuse, so the
+    file goes row by row; so does a record over several lines (the line numbers would
+    shift), or bytes that are not UTF-8."""
+    try:
+        lines = data.decode("utf-8").split("\n")[:-1]
+        records = [",".join(row) for row in csv.reader(lines)]
+    except (UnicodeDecodeError, csv.Error):
+        raise NotForCopy from None
+    if len(records) != len(lines):
+        raise NotForCopy
+    return ("\n".join(records) + "\n").encode()
 
 
 def _utf8(data: bytes) -> bool:

@@ -24,7 +24,10 @@ MONDAY = dt.date(2026, 3, 2)  # inside the term on the fixed-dates day
 HEADER = "student_ref,date,session,code"
 # Files COPY would read otherwise than csv.reader: the row-by-row reader takes them.
 ODD_FILES = [
-    pytest.param(f'{HEADER}\n"5000",2026-03-02,AM,N\n5001,2026-03-02,AM,"N"\n', id="quoted"),
+    pytest.param(f'{HEADER}\n"50,00",2026-03-02,AM,N\n', id="quoted comma"),
+    pytest.param(f'{HEADER}\n"50\n00",2026-03-02,AM,N\n', id="quoted line break"),
+    pytest.param(f'{HEADER}\n"50""00",2026-03-02,AM,N\n', id="doubled quote"),
+    pytest.param(f'{HEADER}\n50"00,2026-03-02,AM,N\n', id="quote inside a field"),
     pytest.param(f"{HEADER}\n5000,2026-03-02,AM\n5001,2026-03-02,AM,N\n", id="short row"),
     pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N\n\n5001,2026-03-02,AM,N\n", id="blank line"),
     pytest.param(f"{HEADER}\n5000,2026-03-02,AM,N,x\n5001,2026-03-02,AM,N\n", id="long row"),
@@ -217,6 +220,23 @@ def test_the_odd_files_are_found_before_copy_reads_a_byte(content):
     with pytest.raises(csv_copy.NotForCopy):
         for _chunk in csv_copy._lines(stream, 4, csv_copy._content_end(stream), check=True):
             pass
+
+
+def test_a_file_with_every_field_quoted_is_read_by_copy_as_row_by_row(school_a, tmp_path):
+    """Many exports quote every field: csv.reader takes the quotes off, chunk by chunk, and
+    COPY reads the same values as the row-by-row reader, bad ones named by the same lines."""
+    rows = register(students=30, days=40)
+    rows[700][1] = "2026-02-30"
+    quoted = [[f'"{field}"' for field in row] for row in rows]
+    path = write(tmp_path / "quoted.csv", quoted, header='"student_ref","date","session","code"')
+    by_copy, copied, rows_refusal = both_ways(path, school_a, create_students=True)
+    assert copied and problems(by_copy) == problems(rows_refusal)
+    assert any("line 702" in line for line in problems(by_copy))
+    del quoted[700]
+    path = write(tmp_path / "quoted.csv", quoted, newline="\r\n")
+    report, copied, report_rows = both_ways(path, school_a, create_students=True)
+    assert copied and summary(report) == summary(report_rows)
+    assert report.read == len(quoted) and report.students_created == 30
 
 
 def test_the_checks_pass_a_plain_file_through_with_unix_line_ends():
