@@ -146,6 +146,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.year_groups = tuple(year_groups)
         year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
         year_group.choices = [
             ("", _("Any")),
@@ -154,6 +155,16 @@ class CaseFilterForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+    @property
+    def rendering_key(self) -> str:
+        """All the rendered form depends on but the reader's language: whether it was given
+        values, the value of each field (as its widget reads it, the last one given), and the
+        year groups it offers. The cases page keeps each rendering in the fragments cache:
+        its select lists, rendered option by option through the widget templates, cost more
+        than all the page's other fields."""
+        values = [self.data.get(name) for name in self.fields] if self.is_bound else None
+        return repr((values, self.year_groups))
 
     def active(self) -> dict[str, str]:
         """The filters in force, as query parameters (for the export link)."""

@@ -65,7 +65,7 @@ def _ranked(field: str, order: Sequence[str]) -> SqlCase:
     )
 
 
-def cases_worklist(
+def cases_matching(
     *,
     cases: QuerySet[Case],
     status: str = "",
@@ -77,10 +77,9 @@ def cases_worklist(
     user: User | None = None,
 ) -> QuerySet[Case]:
     """`cases` filtered as the cases page asks (no status: the open ones; "all": every one;
-    owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case) and
-    in its order: new first, then the most severe, the furthest stage, and the
-    longest-running pattern. Each row carries `last_activity`, the time of its latest
-    timeline entry. The page and its CSV export both read this, so they hold the same rows."""
+    owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case), in
+    no order: the page counts these (each filter is on the case, its student or its owner,
+    so one row a case)."""
     qs = cases
     if owner == "mine" and user is not None:
         qs = qs.filter(owner=user)
@@ -100,6 +99,14 @@ def cases_worklist(
         qs = qs.filter(status=status)
     else:
         qs = qs.exclude(status=CaseStatus.RESOLVED)
+    return qs
+
+
+def cases_in_worklist_order(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """`qs` (cases_matching) in the worklist's order: new first, then the most severe, the
+    furthest stage, and the longest-running pattern. Each row carries `last_activity`, the
+    time of its latest timeline entry, and its fired rules. The page and its CSV export both
+    read this, so they hold the same rows."""
     return (
         qs.annotate(
             is_new=SqlCase(
