@@ -79,14 +79,24 @@ class OwnerForm(forms.Form):
 
     def __init__(self, *args, counsellors, **kwargs):
         super().__init__(*args, **kwargs)
+        self._shown: list[tuple[str, str]] = []
         field = cast(_CounsellorField, self.fields["owner"])
         field.queryset = counsellors
         if not self.is_bound:
             # Shown, not checked: the choices read once. Rendered, the field reads its
             # queryset twice (for the required attribute and for the options), each through a
-            # server-side cursor (list() would count them first, a third query); a posted
-            # choice is still checked against the queryset.
-            field.choices = [choice for choice in field.iterator(field)]
+            # server-side cursor (three statements each: declare, fetch, close); read here as a
+            # plain list, once. A posted choice is still checked against the queryset.
+            choice = field.iterator(field).choice
+            shown = [choice(user) for user in list(counsellors)]
+            field.choices = shown
+            self._shown = [(str(value), str(label)) for value, label in shown]
+
+    @property
+    def rendering_key(self) -> str:
+        """All the unbound field renders from but the reader's language: its choices and the
+        owner it starts on (the case page keeps each rendering in the fragments cache)."""
+        return repr((self._shown, self.initial.get("owner")))
 
 
 class ReviewForm(forms.Form):

@@ -24,6 +24,7 @@ from tests.factories import (
     NoticeFactory,
     ObservationFactory,
     StudentFactory,
+    UserFactory,
 )
 from tests.languages import speaking
 
@@ -328,3 +329,38 @@ def test_the_case_forms_kept_from_an_earlier_page_are_in_each_readers_language(
         page = as_user(speaking(carol, lang)).get(url).content.decode()
         assert action in page and outcome.replace("'", "&#x27;") in page
         assert "Action taken" not in page
+
+
+@pytest.mark.django_db
+def test_the_kept_case_fields_follow_each_cases_status_owner_and_review_date(
+    as_user, carol, school_a
+):
+    """The status, owner and review fields are rendered once a process for each value they
+    start on (and each list of counsellors): a case must not show another's."""
+    first = FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0001"),
+        status="new",
+        owner=None,
+        review_on=dt.date(2026, 12, 10),
+    )
+    second = FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0002"),
+        status="monitoring",
+        owner=carol,
+        review_on=None,
+    )
+    client = as_user(carol)
+
+    def fields(case) -> str:
+        html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+        return html[html.index('id="work-h"') : html.index('id="timeline-h"')]
+
+    one, two = fields(first), fields(second)
+    assert 'name="review-review_on" value="' in one
+    assert 'name="review-review_on" value="' not in two
+    assert f'value="{carol.pk}" selected' in two and f'value="{carol.pk}" selected' not in one
+    assert 'value="acknowledged"' in one and 'value="acknowledged"' not in two
+    # A counsellor who joins is offered at once.
+    _newcomer = UserFactory(email="nina@north.test")
+    MembershipFactory(user=_newcomer, school=school_a, role="counsellor")
+    assert "nina@north.test" in fields(second)
