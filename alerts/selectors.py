@@ -123,6 +123,17 @@ def cases_in_worklist_order(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+def fired_rule_names(*, cases: Sequence[Case]) -> dict[int, list[str]]:
+    """{case id: the names of the rules that fired for it, in name order} for `cases` (the
+    order cases_in_worklist_order prefetches them in), in one query; none for no cases."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if cases:
+        rows = CaseRule.objects.filter(case__in=[c.pk for c in cases]).order_by("rule_name")
+        for case_id, name in rows.values_list("case_id", "rule_name"):
+            names[case_id].append(name)
+    return names
+
+
 def student_cases(*, student: Student) -> list[Case]:
     """Every case of `student`, the open one first, then the resolved ones, newest first.
     The caller has already scoped the student to the user."""
