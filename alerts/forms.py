@@ -79,14 +79,24 @@ class OwnerForm(forms.Form):
 
     def __init__(self, *args, counsellors, **kwargs):
         super().__init__(*args, **kwargs)
+        self._shown: list[tuple[str, str]] = []
         field = cast(_CounsellorField, self.fields["owner"])
         field.queryset = counsellors
         if not self.is_bound:
             # Shown, not checked: the choices read once. Rendered, the field reads its
             # queryset twice (for the required attribute and for the options), each through a
-            # server-side cursor (list() would count them first, a third query); a posted
-            # choice is still checked against the queryset.
-            field.choices = [choice for choice in field.iterator(field)]
+            # server-side cursor (three statements each: declare, fetch, close); read here as a
+            # plain list, once. A posted choice is still checked against the queryset.
+            choice = field.iterator(field).choice
+            shown = [choice(user) for user in list(counsellors)]
+            field.choices = shown
+            self._shown = [(str(value), str(label)) for value, label in shown]
+
+    @property
+    def rendering_key(self) -> str:
+        """All the unbound field renders from but the reader's language: its choices and the
+        owner it starts on (the case page keeps each rendering in the fragments cache)."""
+        return repr((self._shown, self.initial.get("owner")))
 
 
 class ReviewForm(forms.Form):
@@ -146,6 +156,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, year_groups=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.year_groups = tuple(year_groups)
         year_group = cast(forms.TypedChoiceField, self.fields["year_group"])
         year_group.choices = [
             ("", _("Any")),
@@ -154,6 +165,16 @@ class CaseFilterForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+    @property
+    def rendering_key(self) -> str:
+        """All the rendered form depends on but the reader's language: whether it was given
+        values, the value of each field (as its widget reads it, the last one given), and the
+        year groups it offers. The cases page keeps each rendering in the fragments cache:
+        its select lists, rendered option by option through the widget templates, cost more
+        than all the page's other fields."""
+        values = [self.data.get(name) for name in self.fields] if self.is_bound else None
+        return repr((values, self.year_groups))
 
     def active(self) -> dict[str, str]:
         """The filters in force, as query parameters (for the export link)."""

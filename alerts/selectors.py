@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from schools import tenancy
-from schools.models import School, Student
+from schools.models import AttendanceStatus, School, Session, Student
 from schools.signs import SIGNS
 
 from . import services
@@ -66,7 +66,7 @@ def _ranked(field: str, order: Sequence[str]) -> SqlCase:
     )
 
 
-def cases_worklist(
+def cases_matching(
     *,
     cases: QuerySet[Case],
     status: str = "",
@@ -78,10 +78,9 @@ def cases_worklist(
     user: User | None = None,
 ) -> QuerySet[Case]:
     """`cases` filtered as the cases page asks (no status: the open ones; "all": every one;
-    owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case) and
-    in its order: new first, then the most severe, the furthest stage, and the
-    longest-running pattern. Each row carries `last_activity`, the time of its latest
-    timeline entry. The page and its CSV export both read this, so they hold the same rows."""
+    owner "mine" (`user`'s) or "none"; `code`, a part of the student's code, any case), in
+    no order: the page counts these (each filter is on the case, its student or its owner,
+    so one row a case)."""
     qs = cases
     if owner == "mine" and user is not None:
         qs = qs.filter(owner=user)
@@ -101,6 +100,14 @@ def cases_worklist(
         qs = qs.filter(status=status)
     else:
         qs = qs.exclude(status=CaseStatus.RESOLVED)
+    return qs
+
+
+def cases_in_worklist_order(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """`qs` (cases_matching) in the worklist's order: new first, then the most severe, the
+    furthest stage, and the longest-running pattern. Each row carries `last_activity`, the
+    time of its latest timeline entry, and its fired rules. The page and its CSV export both
+    read this, so they hold the same rows."""
     return (
         qs.annotate(
             is_new=SqlCase(
@@ -115,6 +122,17 @@ def cases_worklist(
         .order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
         .prefetch_related(Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name")))
     )
+
+
+def fired_rule_names(*, cases: Sequence[Case]) -> dict[int, list[str]]:
+    """{case id: the names of the rules that fired for it, in name order} for `cases` (the
+    order cases_in_worklist_order prefetches them in), in one query; none for no cases."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if cases:
+        rows = CaseRule.objects.filter(case__in=[c.pk for c in cases]).order_by("rule_name")
+        for case_id, name in rows.values_list("case_id", "rule_name"):
+            names[case_id].append(name)
+    return names
 
 
 def student_cases(*, student: Student) -> list[Case]:
@@ -135,6 +153,11 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
     fired = list(
         case.fired_rules.select_related("rule__school").order_by("first_fired_on", "rule_name")
     )
+    # Each label looked up in the catalogue once a case, not once a mark: a model's
+    # get_FOO_display() translates every choice of the field on each call (a third of this
+    # read's CPU for a case of twenty marks).
+    sessions = {value: str(label) for value, label in Session.choices}
+    statuses = {value: str(label) for value, label in AttendanceStatus.choices}
     by_rule: dict[int | None, dict[str, Any]] = {}
     for cr in fired:
         by_rule.setdefault(
@@ -182,8 +205,8 @@ def case_why_flagged(*, case: Case) -> list[dict[str, Any]]:
             item = {
                 "kind": "attendance",
                 "date": ev.on_date,
-                "session": mark.get_session_display(),
-                "status": mark.get_status_display(),
+                "session": sessions.get(mark.session, mark.session),
+                "status": statuses.get(mark.status, mark.status),
                 "status_code": mark.status,
                 "code": mark.original_code,
             }

@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +45,14 @@ from ..rule_text import stock_text
 # A page of the worklist: the most pressing cases come first, and a counsellor works from the
 # top; the CSV export holds every case that matches.
 PAGE_SIZE = 25
+# The columns a row of the page (and its audit entry) reads: the rest of a case (its evidence
+# JSON, the dates of its steps), of its student and of its owner's account cost a third of
+# the list's read to load for nothing. The CSV export reads whole cases.
+LIST_COLUMNS = (
+    *("origin", "owner", "review_on", "status", "stage", "severity", "persisted_since"),
+    *("student__code", "student__year_group", "student__school"),
+    *("student__school__name", "student__school__time_zone", "owner__email"),
+)
 
 
 @login_required
@@ -50,7 +60,14 @@ def cases(request):
     if not tenancy.school_ids(request.user, tenancy.CASEWORK_ROLES):
         raise Http404(_("No such page."))
     filters = case_filters(request)
-    page = Paginator(worklist(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    matching = _matching(request, filters)
+    page = _Worklist(
+        # The rules' names read apart (selectors.fired_rule_names): the prefetch of whole
+        # CaseRule rows cost 2-4 ms of the 30-40 ms the page took.
+        selectors.cases_in_worklist_order(matching).only(*LIST_COLUMNS).prefetch_related(None),
+        PAGE_SIZE,
+        matching=matching,
+    ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     today: dict[int, dt.date] = {}
     # Each label looked up in the catalogue once a page, not once a row (a row's status,
@@ -59,10 +76,8 @@ def cases(request):
         name: {choice.value: str(choice.label) for choice in choices}
         for name, choices in (("status", CaseStatus), ("severity", Severity), ("stage", Stage))
     }
-    rule_names = {
-        name: stock_text(name)
-        for name in {r.rule_name for case in rows for r in case.fired_rules.all()}
-    }
+    fired = selectors.fired_rule_names(cases=rows)
+    rule_names = {name: stock_text(name) for name in {n for ns in fired.values() for n in ns}}
     comma = _(", ")
     for case in rows:
         school = case.student.school
@@ -72,7 +87,7 @@ def cases(request):
         case.status_label = labels["status"].get(case.status, case.status)
         case.severity_label = labels["severity"].get(case.severity, case.severity)
         case.stage_label = labels["stage"].get(case.stage, case.stage)
-        case.rules_label = comma.join(rule_names[r.rule_name] for r in case.fired_rules.all())
+        case.rules_label = comma.join(rule_names[n] for n in fired.get(case.pk, ()))
     services.cases_record_list_read(cases=rows, by=request.user)
     return render(
         request,
@@ -90,13 +105,31 @@ def case_filters(request) -> CaseFilterForm:
     return CaseFilterForm(request.GET or None, year_groups=selectors.case_year_groups(request.user))
 
 
-def worklist(request, filters: CaseFilterForm):
+class _Worklist(Paginator):
+    """The worklist in pages, counted on the matching cases alone: counting the ordered list
+    (its rank annotations and the last activity's aggregate) is a count of a grouped
+    subquery, which cost more to compile and to run; there is one row a case either way."""
+
+    def __init__(self, ordered: QuerySet[Case], per_page: int, *, matching: QuerySet[Case]):
+        super().__init__(ordered, per_page)
+        self.matching = matching
+
+    @cached_property
+    def count(self) -> int:
+        return self.matching.count()
+
+
+def worklist(request, filters: CaseFilterForm) -> QuerySet[Case]:
     """The cases the list shows for `filters` (the page and its CSV export read this)."""
+    return selectors.cases_in_worklist_order(_matching(request, filters))
+
+
+def _matching(request, filters: CaseFilterForm) -> QuerySet[Case]:
     wanted = {}
     if filters.is_valid():
         f = filters.cleaned_data
         wanted = {k: f[k] for k in ("status", "stage", "severity", "year_group", "owner", "code")}
-    return selectors.cases_worklist(
+    return selectors.cases_matching(
         cases=selectors.cases_visible_to(request.user), user=request.user, **wanted
     )
 

@@ -7,6 +7,8 @@ import datetime as dt
 import importlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,9 +20,11 @@ from tests.factories import (
     CaseEvidenceFactory,
     CaseFactory,
     FlaggedCaseFactory,
+    MembershipFactory,
     NoticeFactory,
     ObservationFactory,
     StudentFactory,
+    UserFactory,
 )
 from tests.languages import speaking
 
@@ -83,6 +87,61 @@ def test_the_case_list_rows_are_in_the_readers_language(as_user, carol, school_a
     for italian in ("Nuovo", "Alta", "Attenzione", "Ritiro persistente"):
         assert italian in flagged_row
     assert "segnalato da una persona" in raised_row
+
+
+@pytest.mark.django_db
+def test_the_case_list_reads_the_same_queries_for_2_rows_or_12(as_user, carol, school_a, school_b):
+    """The list loads only the columns a row shows (alerts.views.cases.LIST_COLUMNS): a row
+    that read one more (an owner's, a school's for a reader of two) would cost a query a row."""
+    MembershipFactory(user=carol, school=school_b, role="counsellor")
+    client = as_user(carol)
+
+    def cases(n: int, school) -> None:
+        for i in range(n):
+            student = StudentFactory(school=school, code=f"S-{school.pk}{n}{i:02d}")
+            FlaggedCaseFactory(
+                student=student, owner=carol if i % 2 else None, review_on=dt.date(2026, 1, 5)
+            )
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(reverse("cases"), {"status": "all"}).content.decode()
+        return len(ctx.captured_queries), html
+
+    cases(1, school_a)
+    cases(1, school_b)
+    few, _html = queries()
+    cases(5, school_a)
+    cases(5, school_b)
+    many, html = queries()
+    assert few == many
+    assert html.count('data-testid="case-row"') == 12
+    assert "North Academy" in html and "South High" in html and ">you<" in html
+
+
+@pytest.mark.django_db
+def test_the_kept_filter_form_follows_the_language_the_values_and_the_year_groups(
+    as_user, carol, school_a
+):
+    """The filter form is rendered once a process for each language, set of values and year
+    groups (alerts.forms.CaseFilterForm.rendering_key): none of them may show another's."""
+    StudentFactory(school=school_a, code="S-0001", year_group=9)
+    client = as_user(carol)
+
+    def form(**query) -> str:
+        html = client.get(reverse("cases"), query).content.decode()
+        return html[html.index('<form method="get" class="filters') :].split("</form>")[0]
+
+    english = form()
+    assert "Student code contains" in english and 'value="new" selected' not in english
+    assert 'value="new" selected' in form(status="new")
+    assert 'value="S-0001"' in form(code="S-0001")
+    assert "Year 10" not in english
+    StudentFactory(school=school_a, code="S-0002", year_group=10)
+    assert "Year 10" in form()
+    italian = as_user(speaking(carol, "it"))
+    html = italian.get(reverse("cases")).content.decode()
+    assert "Il codice studente contiene" in html and "Student code contains" not in html
 
 
 @pytest.mark.django_db
@@ -270,3 +329,38 @@ def test_the_case_forms_kept_from_an_earlier_page_are_in_each_readers_language(
         page = as_user(speaking(carol, lang)).get(url).content.decode()
         assert action in page and outcome.replace("'", "&#x27;") in page
         assert "Action taken" not in page
+
+
+@pytest.mark.django_db
+def test_the_kept_case_fields_follow_each_cases_status_owner_and_review_date(
+    as_user, carol, school_a
+):
+    """The status, owner and review fields are rendered once a process for each value they
+    start on (and each list of counsellors): a case must not show another's."""
+    first = FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0001"),
+        status="new",
+        owner=None,
+        review_on=dt.date(2026, 12, 10),
+    )
+    second = FlaggedCaseFactory(
+        student=StudentFactory(school=school_a, code="S-0002"),
+        status="monitoring",
+        owner=carol,
+        review_on=None,
+    )
+    client = as_user(carol)
+
+    def fields(case) -> str:
+        html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+        return html[html.index('id="work-h"') : html.index('id="timeline-h"')]
+
+    one, two = fields(first), fields(second)
+    assert 'name="review-review_on" value="' in one
+    assert 'name="review-review_on" value="' not in two
+    assert f'value="{carol.pk}" selected' in two and f'value="{carol.pk}" selected' not in one
+    assert 'value="acknowledged"' in one and 'value="acknowledged"' not in two
+    # A counsellor who joins is offered at once.
+    _newcomer = UserFactory(email="nina@north.test")
+    MembershipFactory(user=_newcomer, school=school_a, role="counsellor")
+    assert "nina@north.test" in fields(second)
