@@ -103,7 +103,8 @@ class ReviewForm(forms.Form):
     review_on = forms.DateField(
         label=_("Review on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input takes and shows ISO dates only, whatever the reader's language.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("The owner is reminded on that school day. Leave empty to clear it."),
     )
 
@@ -150,7 +151,11 @@ class CaseFilterForm(forms.Form):
     owner = forms.ChoiceField(
         label=_("Owner"),
         required=False,
-        choices=[("", "Anyone"), ("mine", "Mine"), ("none", "Nobody yet")],
+        choices=[
+            ("", _("Anyone")),
+            ("mine", pgettext_lazy("cases owned by", "Mine")),
+            ("none", _("Nobody yet")),
+        ],
     )
     code = forms.CharField(label=_("Student code contains"), required=False, max_length=17)
 

@@ -142,6 +142,9 @@ def test_the_kept_filter_form_follows_the_language_the_values_and_the_year_group
     italian = as_user(speaking(carol, "it"))
     html = italian.get(reverse("cases")).content.decode()
     assert "Il codice studente contiene" in html and "Student code contains" not in html
+    # The owner filter's choices too.
+    assert all(word in html for word in (">Chiunque<", ">Miei<", ">Ancora nessuno<"))
+    assert not any(word in html for word in (">Anyone<", ">Mine<", ">Nobody yet<"))
 
 
 @pytest.mark.django_db
@@ -356,7 +359,8 @@ def test_the_kept_case_fields_follow_each_cases_status_owner_and_review_date(
         return html[html.index('id="work-h"') : html.index('id="timeline-h"')]
 
     one, two = fields(first), fields(second)
-    assert 'name="review-review_on" value="' in one
+    # As a date input shows a date: ISO, whatever the reader's language.
+    assert 'name="review-review_on" value="2026-12-10"' in one
     assert 'name="review-review_on" value="' not in two
     assert f'value="{carol.pk}" selected' in two and f'value="{carol.pk}" selected' not in one
     assert 'value="acknowledged"' in one and 'value="acknowledged"' not in two
