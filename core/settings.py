@@ -110,9 +110,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
-    # Rendered fragments that depend only on the code and the reader's language (the case
-    # page's unbound form fields): each process's own memory, so a deployment's new code
-    # starts with none.
+    # Rendered form fields that pages show the same way again and again (the case page's, the
+    # case list's filters), kept per language and starting values: each process's own
+    # memory, so a deployment's new code starts with none (docs/OPERATIONS.md).
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
