@@ -18,7 +18,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+from django.db.backends.postgresql.base import (
+    TIMESTAMPTZ_OID,
+    CursorDebugWrapper,
+    ServerBindingCursor,
+)
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
@@ -100,6 +104,16 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     loader = conn.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     if conn.timezone != loader.timezone:
         register_tzloader(conn.timezone, raw)
-    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
+    wrapped = _PreparedDebugWrapper(raw, conn) if conn.queries_logged else conn.make_cursor(raw)
     with wrapped:
         yield wrapped
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's logging cursor, logging the statement with its values as Django's own
+    cursors do: Django reads the text from the driver's last query, which psycopg leaves
+    empty when it runs a prepared statement by its name."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)  # the wrappers, not a second log

@@ -54,10 +54,14 @@ def test_switched_off_nothing_is_prepared():
     assert not _prepared(marker)
 
 
-def test_its_queries_are_counted_and_logged_like_any_other():
+def test_its_queries_are_counted_and_logged_like_any_other_prepared_or_not():
+    marker = f"m{uuid.uuid4().hex}"
     with CaptureQueriesContext(connection) as queries:
-        _run("SELECT %s::bigint + 1", 3)
-    assert len(queries) == 3 and "+ 1" in queries[0]["sql"]
+        _run(f"SELECT %s::bigint + 1 AS {marker}", THRESHOLD + 2)
+    assert _prepared(marker)
+    assert len(queries) == THRESHOLD + 2
+    # With its value, as Django logs its own: before and after it was prepared.
+    assert {q["sql"] for q in queries} == {f"SELECT 41::bigint + 1 AS {marker}"}
 
 
 def test_timestamps_read_through_it_are_the_orms(student_a):
