@@ -110,7 +110,8 @@ def rule_preview(
         students=students,
         calendar=calendar,
     )
-    codes = dict(Student.objects.filter(pk__in=list(rows)).values_list("pk", "code"))
+    # No ordering: the model's default joins the school to sort by its code.
+    codes = dict(Student.objects.filter(pk__in=list(rows)).order_by().values_list("pk", "code"))
     flagged = sorted(
         (
             PreviewStudent(

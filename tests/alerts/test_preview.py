@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alerts.engine import evaluate
 from alerts.models import WarningRule
@@ -103,6 +105,13 @@ def test_a_preview_of_some_students_is_the_full_previews_rows_of_them(north, stu
     sleep = rule(north, "irregular_sleep")
     full = {s.code: s for s in rule_preview(rule=sleep, on_date=ON).students}
     assert set(full) == {"S-0101", "S-0102"}
-    some = rule_preview(rule=sleep, on_date=ON, students=[other.pk])
+    with CaptureQueriesContext(connection) as one:
+        some = rule_preview(rule=sleep, on_date=ON, students=[other.pk])
     assert [s.code for s in some.students] == ["S-0102"]
     assert some.students[0] == full["S-0102"]
+    # One student's day grid fits PostgreSQL's default work_mem: no transaction of its own to
+    # raise it (three round trips on every case page); the school's preview raises it.
+    with CaptureQueriesContext(connection) as school:
+        rule_preview(rule=sleep, on_date=ON)
+    raised = "SET LOCAL work_mem"
+    assert not any(raised in q["sql"] for q in one) and any(raised in q["sql"] for q in school)
