@@ -208,7 +208,7 @@ def firing(
     # The windowed statement over a school's students sets its own work_mem, for its
     # transaction only; a few students' grid (the case page asks for one) fits the default,
     # and saves the three round trips.
-    large = not one_day and (students is None or len(params["students"]) > FEW_STUDENTS)
+    large = not one_day and (students is None or len(students) > FEW_STUDENTS)
     scope = transaction.atomic() if large else contextlib.nullcontext()
     with scope, connection.cursor() as cursor:
         if large:
