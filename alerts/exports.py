@@ -69,7 +69,7 @@ def _csv(header: list[str], rows: Iterable[list]) -> str:
 
 def cases_csv(cases: Iterable[Case]) -> str:
     """One row per case, in the order given (the list's order); `cases` come from
-    alerts.selectors.cases_in_worklist_order (owner, last_activity and fired rules loaded)."""
+    alerts.views.cases.worklist (owner, last_activity and fired rules loaded)."""
     rows = []
     for case in cases:
         school = case.student.school

@@ -106,27 +106,30 @@ def cases_matching(
 def cases_in_worklist_order(qs: QuerySet[Case]) -> QuerySet[Case]:
     """`qs` (cases_matching) in the worklist's order: new first, then the most severe, the
     furthest stage, and the longest-running pattern. Each row carries `last_activity`, the
-    time of its latest timeline entry, and its fired rules. The page and its CSV export both
-    read this, so they hold the same rows."""
-    return (
-        qs.annotate(
-            is_new=SqlCase(
-                When(status=CaseStatus.NEW, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            severity_rank=_ranked("severity", SEVERITY_ORDER),
-            stage_rank=_ranked("stage", STAGE_ORDER),
-            last_activity=Max("events__at"),
-        )
-        .order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
-        .prefetch_related(Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name")))
+    time of its latest timeline entry. The page and its CSV export both read this, so they
+    hold the same rows."""
+    return qs.annotate(
+        is_new=SqlCase(
+            When(status=CaseStatus.NEW, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        severity_rank=_ranked("severity", SEVERITY_ORDER),
+        stage_rank=_ranked("stage", STAGE_ORDER),
+        last_activity=Max("events__at"),
+    ).order_by("is_new", "-severity_rank", "-stage_rank", "persisted_since", "pk")
+
+
+def with_fired_rules(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """`qs` with each case's fired rules loaded, in name order (the CSV export's rows)."""
+    return qs.prefetch_related(
+        Prefetch("fired_rules", queryset=CaseRule.objects.order_by("rule_name"))
     )
 
 
 def fired_rule_names(*, cases: Sequence[Case]) -> dict[int, list[str]]:
     """{case id: the names of the rules that fired for it, in name order} for `cases` (the
-    order cases_in_worklist_order prefetches them in), in one query; none for no cases."""
+    order with_fired_rules loads them in), in one query; none for no cases."""
     names: dict[int, list[str]] = defaultdict(list)
     if cases:
         rows = CaseRule.objects.filter(case__in=[c.pk for c in cases]).order_by("rule_name")
