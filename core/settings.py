@@ -336,7 +336,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 # Where an uploaded file waits for the worker; web and worker must share it. A file is deleted
 # as soon as its import ends, since it holds the raw student references.
 IMPORT_DIR = env.path("IMPORT_DIR", default=VAR_DIR / "imports")
-# The inactive account imported records are recorded by (created on first import).
+# The inactive account imported observations are recorded by (created on first import).
 IMPORT_SYSTEM_EMAIL = env.str("IMPORT_SYSTEM_EMAIL", default="records-import@system.invalid")
 
 # --- Safeguards: error-page filtering, no-store, session lifetime, request limits ---------

@@ -126,7 +126,7 @@ class _CopyImport:
             )
             check_one_mark_per_slot(c, self.final, self.options, self.report)
             o = self.options
-            write_slots(c, self.final, o.source, o.recorded_by_id, self.report)
+            write_slots(c, self.final, o.source, self.report)
             tables = (self.final, self.raw, self.refs, self.dates, self.sessions, self.codes)
             c.execute(f"DROP TABLE {', '.join(tables)}")
 

@@ -131,12 +131,10 @@ def _import(
     pseudonymiser = Pseudonymiser()
     report = ImportReport(format=fmt, dry_run=dry_run)
     module = csv_attendance if fmt == csv_attendance.FORMAT else edfi
-    recorded_by = import_user()
     options = SinkOptions(
         create_students=create_students,
         strict_duplicates=fmt == csv_attendance.FORMAT,
         source=module.SOURCE,
-        recorded_by_id=recorded_by.pk,
         key_version=pseudonymiser.version,
         where=csv_attendance.where if fmt == csv_attendance.FORMAT else _element_where,
     )
@@ -167,7 +165,7 @@ def _import(
                 report.refuse_if_problems()
             sink.finish(report)
         if reader is not None and reader.victims:
-            _write_victims(reader.victims, report, create_students, recorded_by, options)
+            _write_victims(reader.victims, report, create_students, options)
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -179,8 +177,9 @@ def _element_where(number: int) -> str:
     return _("record #%(n)d of the file") % {"n": number}
 
 
-def _write_victims(victims, report: ImportReport, create_students, recorded_by, options) -> None:
-    """A victim of an incident -> one BULLYING observation, found again on a re-import."""
+def _write_victims(victims, report: ImportReport, create_students, options) -> None:
+    """A victim of an incident -> one BULLYING observation, found again on a re-import,
+    recorded by the import's system account."""
     items = []
     for victim in victims:
         student = Student.objects.filter(school=victim.school, code=victim.student_code).first()
@@ -205,6 +204,6 @@ def _write_victims(victims, report: ImportReport, create_students, recorded_by, 
             )
         )
     if items:
-        _, created = services.observations_create_batch(items=items, recorded_by=recorded_by)
+        _, created = services.observations_create_batch(items=items, recorded_by=import_user())
         report.observations["created"] += created
         report.observations["unchanged"] += len(items) - created

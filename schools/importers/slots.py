@@ -7,6 +7,11 @@ record is stored; a record whose status or code differs, rewritten (a present ma
 exception); nothing else. A record already holding the same status and code is not touched,
 and a present mark where no record is stored writes nothing (a school day without a record
 already counts as present).
+
+An imported record names its source (csv, edfi) and no account: `recorded_by` is the teacher
+who marked a register, and is emptied when an import rewrites the record. Pointing every
+imported row at the import's system account would say nothing more than `source` does, and
+would cost a foreign-key check a row when the import commits.
 """
 
 from __future__ import annotations
@@ -25,12 +30,10 @@ COLUMNS = (
 )
 
 
-def write_slots(
-    cursor: CursorWrapper, final: str, source: str, recorded_by_id: int | None, report: ImportReport
-) -> None:
+def write_slots(cursor: CursorWrapper, final: str, source: str, report: ImportReport) -> None:
     """Write the staged slots in `final` and count what happened in `report`: created,
     updated, present marks not stored, the rest unchanged."""
-    params = (source, recorded_by_id)
+    params = (source,)
     try:
         with transaction.atomic():
             inserted, updated, present_not_stored = _insert_new(cursor, final, params)
@@ -50,7 +53,7 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
     c = cursor
     c.execute(
         "UPDATE schools_attendancerecord a SET status = f.status, "
-        "original_code = f.original_code, source = %s, recorded_by_id = %s, "
+        "original_code = f.original_code, source = %s, recorded_by_id = NULL, "
         f"updated_at = now() FROM {final} f WHERE {SLOT} "
         "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
         params,
@@ -62,7 +65,7 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
         f"SELECT 1 FROM schools_attendancerecord a WHERE {SLOT})), "
         f"i AS (INSERT INTO schools_attendancerecord {COLUMNS} "
         "SELECT student_id, date, session, status, "
-        "original_code, %s, %s, now(), now() FROM n WHERE status <> %s RETURNING 1) "
+        "original_code, %s, NULL, now(), now() FROM n WHERE status <> %s RETURNING 1) "
         "SELECT (SELECT count(*) FROM i), count(*) FILTER (WHERE status = %s) FROM n",
         [*params, PRESENT, PRESENT],
     )
@@ -74,7 +77,7 @@ def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int,
     c = cursor
     c.execute(
         f"WITH w AS (INSERT INTO schools_attendancerecord AS a {COLUMNS} "
-        f"SELECT student_id, date, session, status, original_code, %s, %s, now(), now() "
+        f"SELECT student_id, date, session, status, original_code, %s, NULL, now(), now() "
         f"FROM {final} WHERE status <> %s "
         "ON CONFLICT (student_id, date, session) DO UPDATE SET status = EXCLUDED.status, "
         "original_code = EXCLUDED.original_code, source = EXCLUDED.source, "
@@ -89,7 +92,7 @@ def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int,
     inserted, updated = c.fetchone()
     c.execute(
         "UPDATE schools_attendancerecord a SET status = f.status, "
-        "original_code = f.original_code, source = %s, recorded_by_id = %s, "
+        "original_code = f.original_code, source = %s, recorded_by_id = NULL, "
         f"updated_at = now() FROM {final} f WHERE f.status = %s AND {SLOT} "
         "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
         [*params, PRESENT],

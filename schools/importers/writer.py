@@ -48,7 +48,6 @@ class SinkOptions:
     create_students: bool
     strict_duplicates: bool  # CSV: a slot named twice is an error; Ed-Fi: the graver mark wins
     source: str
-    recorded_by_id: int | None
     key_version: int
     where: Callable[[int], str]  # record number -> "line 12" / "element X #12"
 
@@ -226,7 +225,7 @@ class PostgresSink:
                 f"EXCEPT SELECT line FROM {self.final}) x"
             )
             report.skip("superseded_same_session", superseded)
-        write_slots(c, self.final, o.source, o.recorded_by_id, report)
+        write_slots(c, self.final, o.source, report)
         c.execute(f"DROP TABLE {self.final}; DROP TABLE {t}")
         c.close()
 
@@ -310,16 +309,11 @@ class PythonSink:
                             status=status,
                             original_code=code,
                             source=o.source,
-                            recorded_by_id=o.recorded_by_id,
                         )
                     )
             elif (record.status, record.original_code) != (status, code):
                 record.status, record.original_code = status, code
-                record.source, record.recorded_by_id, record.updated_at = (
-                    o.source,
-                    o.recorded_by_id,
-                    now,
-                )
+                record.source, record.recorded_by_id, record.updated_at = o.source, None, now
                 to_update.append(record)
         AttendanceRecord.objects.bulk_create(to_create, batch_size=1000)
         AttendanceRecord.objects.bulk_update(

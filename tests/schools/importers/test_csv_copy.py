@@ -15,8 +15,9 @@ import pytest
 from django.db import connection
 
 from schools.importers import ImportRefused, csv_copy, import_file
-from schools.models import AttendanceRecord, ClosureDay, Student
+from schools.models import AttendanceRecord, AttendanceStatus, ClosureDay, RecordSource, Student
 from tests.clock import fixed_dates
+from tests.factories import UserFactory
 
 pytestmark = fixed_dates
 
@@ -189,6 +190,40 @@ def test_summary_counts_first_import_and_reimport(school_a, tmp_path):
     update, copied, update_rows = both_ways(changed, school_a)
     assert copied and summary(update) == summary(update_rows)
     assert (update.created, update.updated) == (0, 2)
+
+
+@pytest.mark.parametrize("by_copy", [True, False], ids=["by COPY", "row by row"])
+def test_imported_records_name_their_source_and_no_account(school_a, tmp_path, by_copy):
+    """An import writes its records with their source and no recorded_by, and a record it
+    rewrites loses the teacher who marked it; a teacher's mark it leaves alone keeps them."""
+    path = write(tmp_path / "marks.csv", register(students=4, days=5))
+    import_file(path, school=school_a, create_students=True, csv_by_copy=by_copy)
+    imported = AttendanceRecord.objects.all()
+    assert imported.count() > 5
+    assert set(imported.values_list("source", "recorded_by")) == {(RecordSource.IMPORT_CSV, None)}
+
+    teacher = UserFactory()
+    changed = list(imported.exclude(original_code="L").order_by("id")[:2])
+    for record in changed:
+        record.status, record.original_code = AttendanceStatus.LATE, "L"
+        record.source, record.recorded_by = RecordSource.REGISTER, teacher
+        record.save()
+    # A teacher's mark on a day the file does not name.
+    kept = AttendanceRecord.objects.create(
+        student=changed[0].student,
+        date=MONDAY,
+        session="AM",
+        status=AttendanceStatus.LATE,
+        original_code="L",
+        recorded_by=teacher,
+    )
+    report = import_file(path, school=school_a, csv_by_copy=by_copy)
+    assert report.updated == 2  # the file's marks put back on both
+    for record in changed:
+        record.refresh_from_db()
+        assert (record.source, record.recorded_by) == (RecordSource.IMPORT_CSV, None)
+    kept.refresh_from_db()
+    assert (kept.source, kept.recorded_by) == (RecordSource.REGISTER, teacher)
 
 
 def test_unknown_students_are_skipped_and_counted_by_copy(school_a, tmp_path):
