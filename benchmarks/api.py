@@ -3,12 +3,15 @@ against gunicorn with 4 workers on loopback (`make bench-api`, also part of `mak
 
 The school (benchmarks/seed.py): 1,000 students with a school year of records up to today,
 evaluated once so that its counsellor has cases. gunicorn serves the project with DEBUG off
-and its default settings (benchmarks/server_settings.py adds only a bare JSON view), and the
-load generator (benchmarks/loadgen.py, bounded in time and requests) runs in this process:
+and its default settings (benchmarks/server_settings.py adds only the two views of
+benchmarks/server_urls.py), and the load generator (benchmarks/loadgen.py, bounded in time
+and requests) runs in this process:
 
-- a bare Django JSON view (all middleware, no authentication, no query) and then the
-  observation POST (`POST /api/observations/`, token authentication, one new observation a
-  request), 50 clients each for BENCH_API_SECONDS (default 20) seconds;
+- a bare Django JSON view (all middleware, no authentication, no query), the observation
+  POST (`POST /api/observations/`, token authentication, one new observation a request),
+  and the POST's own work without DRF (benchmarks/server_urls.py: how close any Django view
+  doing that work can come to the bare view), 50 clients each for BENCH_API_SECONDS
+  (default 20) seconds;
 - the case list (`/cases/`) and a case page (`/cases/<id>/`, cycling over the open cases), 10
   clients each for BENCH_API_PAGE_SECONDS (default 15) seconds, signed in with a session.
 """
@@ -90,6 +93,11 @@ def run() -> dict:
         }
         return loadgen.request_bytes("POST", "/api/observations/", port, headers=headers, body=body)
 
+    def observation_work(i: int, n: int) -> bytes:
+        """The same request to the same work without DRF (benchmarks/server_urls.py)."""
+        work = b"/bench/observation-work/"
+        return observation(i, n).replace(b"/api/observations/", work, 1)
+
     def bare(i: int, n: int) -> bytes:
         body = json.dumps(
             {"school": CODE, "student": rng.choice(codes), "observed_on": today.isoformat()}
@@ -108,12 +116,15 @@ def run() -> dict:
 
     with _gunicorn() as port:
         # Every worker imports and connects before anything is timed.
-        for make in (bare, observation, case_list, case_page):
+        for make in (bare, observation, observation_work, case_list, case_page):
             loadgen.run(port, make, clients=WORKERS, seconds=2, max_requests=40)
         results = {
             "bare view": loadgen.run(port, bare, clients=POST_CLIENTS, seconds=SECONDS),
             "observation POST": loadgen.run(
                 port, observation, clients=POST_CLIENTS, seconds=SECONDS
+            ),
+            "the POST's work without DRF": loadgen.run(
+                port, observation_work, clients=POST_CLIENTS, seconds=SECONDS
             ),
             "case list": loadgen.run(port, case_list, clients=PAGE_CLIENTS, seconds=PAGE_SECONDS),
             "case page": loadgen.run(port, case_page, clients=PAGE_CLIENTS, seconds=PAGE_SECONDS),
@@ -127,6 +138,14 @@ def run() -> dict:
     p95_ratio = post_r.quantile(0.95) / bare_r.quantile(0.95) if bare_r.latencies else 0.0
     figures["observation POST / bare view, requests/s (%)"] = round(share, 1)
     figures["observation POST / bare view, p95"] = round(p95_ratio, 1)
+    work_r = results["the POST's work without DRF"]
+    if bare_r.per_second:
+        figures["the POST's work without DRF / bare view, requests/s (%)"] = round(
+            100 * work_r.per_second / bare_r.per_second, 1
+        )
+        figures["the POST's work without DRF / bare view, p95"] = round(
+            work_r.quantile(0.95) / bare_r.quantile(0.95), 1
+        )
     pages_p95 = {k: results[k].quantile(0.95) for k in ("case list", "case page")}
     answered = all(r.ok == r.requests and not r.errors for r in results.values())
     targets = [
@@ -219,9 +238,10 @@ def _record(figures: dict, targets: list[Target]) -> None:
 {WORKERS} sync workers on loopback, DEBUG off, the project's default settings; one school of
 {STUDENTS:,} students with a school year of records, evaluated once. A bounded load generator
 in the same machine (benchmarks/loadgen.py: asyncio, one request per connection, stops after
-its time): a bare Django JSON view and then the observation POST (token authentication), each
-{POST_CLIENTS} clients for {SECONDS:.0f} s; the case list and case pages ({PAGE_CLIENTS}
-clients, {PAGE_SECONDS:.0f} s each, a counsellor's session). Load average
+its time): a bare Django JSON view, the observation POST (token authentication), and the
+POST's own work without Django REST framework (the same three statements; benchmarks/
+server_urls.py), each {POST_CLIENTS} clients for {SECONDS:.0f} s; the case list and case
+pages ({PAGE_CLIENTS} clients, {PAGE_SECONDS:.0f} s each, a counsellor's session). Load average
 {setup.load_average()} at the end, measured {dt.date.today().isoformat()}.
 
 | target | measured | wanted | |
