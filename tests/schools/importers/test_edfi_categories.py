@@ -13,7 +13,7 @@ import pytest
 
 from schools.importers import import_file
 from schools.importers.pseudonym import Pseudonymiser
-from schools.models import AttendanceRecord
+from schools.models import AttendanceRecord, RecordSource
 
 DAY = dt.date(2021, 11, 9)  # a Tuesday inside the sample calendar's fall semester
 CATEGORY = "uri://ed-fi.org/AttendanceEventCategoryDescriptor#"
@@ -133,5 +133,8 @@ def test_in_attendance_corrects_an_earlier_absence(grand_bend, tmp_path):
     # No absence is left for that day: both sessions now count as present.
     statuses = {status for status, _ in marks(school, "800020").values()}
     assert statuses <= {"present"}
+    # Imported records name their source and no account.
+    written = AttendanceRecord.objects.filter(student__school=school)
+    assert set(written.values_list("source", "recorded_by")) == {(RecordSource.IMPORT_EDFI, None)}
     again = import_file(corrected)
     assert (again.created, again.updated) == (0, 0)
