@@ -33,20 +33,19 @@ COLUMNS = (
 def write_slots(cursor: CursorWrapper, final: str, source: str, report: ImportReport) -> None:
     """Write the staged slots in `final` and count what happened in `report`: created,
     updated, present marks not stored, the rest unchanged."""
-    params = (source,)
     try:
         with transaction.atomic():
-            inserted, updated, present_not_stored = _insert_new(cursor, final, params)
+            inserted, updated, present_not_stored = _insert_new(cursor, final, source)
     except IntegrityError:
         # Another transaction stored one of these slots after the new ones were picked (a
         # teacher's register of today, say): the upsert settles each slot whatever is there.
-        inserted, updated, present_not_stored = _upsert(cursor, final, params)
+        inserted, updated, present_not_stored = _upsert(cursor, final, source)
     cursor.execute(f"SELECT count(*) FROM {final}")
     (total,) = cursor.fetchone()
     _count(report, total, inserted, updated, present_not_stored)
 
 
-def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int, int]:
+def _insert_new(cursor: CursorWrapper, final: str, source: str) -> tuple[int, int, int]:
     """The changed records rewritten, then the new exceptions by a plain INSERT: cheaper
     than INSERT ... ON CONFLICT, which speculates row by row (an index probe and a second
     write-ahead-log record for each row it inserts)."""
@@ -56,7 +55,7 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
         "original_code = f.original_code, source = %s, recorded_by_id = NULL, "
         f"updated_at = now() FROM {final} f WHERE {SLOT} "
         "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
-        params,
+        [source],
     )
     updated = c.rowcount
     c.execute(
@@ -67,13 +66,13 @@ def _insert_new(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, 
         "SELECT student_id, date, session, status, "
         "original_code, %s, NULL, now(), now() FROM n WHERE status <> %s RETURNING 1) "
         "SELECT (SELECT count(*) FROM i), count(*) FILTER (WHERE status = %s) FROM n",
-        [*params, PRESENT, PRESENT],
+        [source, PRESENT, PRESENT],
     )
     inserted, present_not_stored = c.fetchone()
     return inserted, updated, present_not_stored
 
 
-def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int, int]:
+def _upsert(cursor: CursorWrapper, final: str, source: str) -> tuple[int, int, int]:
     c = cursor
     c.execute(
         f"WITH w AS (INSERT INTO schools_attendancerecord AS a {COLUMNS} "
@@ -87,7 +86,7 @@ def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int,
         "RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), "
         "count(*) FILTER (WHERE NOT inserted) FROM w",
-        [*params, PRESENT],
+        [source, PRESENT],
     )
     inserted, updated = c.fetchone()
     c.execute(
@@ -95,7 +94,7 @@ def _upsert(cursor: CursorWrapper, final: str, params: tuple) -> tuple[int, int,
         "original_code = f.original_code, source = %s, recorded_by_id = NULL, "
         f"updated_at = now() FROM {final} f WHERE f.status = %s AND {SLOT} "
         "AND (a.status, a.original_code) IS DISTINCT FROM (f.status, f.original_code)",
-        [*params, PRESENT],
+        [source, PRESENT],
     )
     updated += c.rowcount
     c.execute(
