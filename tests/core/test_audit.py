@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from alerts.models import WarningRule
-from core.audit import audit_record
+from core.audit import audit_reads, audit_record
 from core.models import AuditEvent
 from tests.factories import ObservationFactory, StudentFactory, rule_edit_form
 from tests.tokens import token_client
@@ -143,6 +144,52 @@ def test_rule_preview_results_are_recorded(adam, school_a, as_user):
     )
     assert page.status_code == 200, page.content
     assert _rows("rule.preview", object_id=rule.pk).count() == 2
+
+
+def _entry(event):
+    return {f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields} | {
+        "id": None,
+        "at": None,
+    }
+
+
+@pytest.mark.parametrize("who", ["carol", None])
+def test_a_read_of_many_writes_the_entries_one_at_a_time_would(who, carol, case_a, case_b):
+    """audit_reads writes the rows of a read in one hand-written INSERT on PostgreSQL: the
+    same columns audit_record (the ORM's insert) writes for each object, detail included."""
+    actor = carol if who else None
+    detail = {"page": 2, "filter": "new"}
+    cases = [case_a, case_b]
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            audit_reads(
+                actor=actor,
+                action="case.list",
+                objects=cases,
+                school_of=lambda c: c.student.school_id,
+                detail=detail,
+            )
+            == 2
+        )
+    assert len(queries) == 1
+    bulk = list(_rows("case.list").order_by("object_id"))
+    for case in cases:
+        audit_record(
+            actor=actor,
+            action="case.one",
+            obj=case,
+            school_id=case.student.school_id,
+            detail=detail,
+        )
+    single = list(_rows("case.one").order_by("object_id"))
+    assert [_entry(e) | {"action": "case.list"} for e in single] == [_entry(e) for e in bulk]
+    assert bulk[0].student_code == "S-0042" and bulk[0].detail == detail
+    assert bulk[0].at == bulk[1].at and bulk[0].at is not None
+
+
+def test_a_read_of_nothing_writes_nothing(carol):
+    assert audit_reads(actor=carol, action="case.list", objects=[], school_of=lambda c: 0) == 0
+    assert not _rows("case.list").exists()
 
 
 # --- the school admin's audit page ------------------------------------------------------------
