@@ -183,9 +183,10 @@ def _insert_reads() -> str:
     """The INSERT of _append_reads (made once: the model does not change while the process
     runs). The names formatted in are the model's own table and columns."""
     names = ("at", "actor", "actor_label", "action", "object_type", "detail")
-    names += ("object_id", "school_id", "student_code")
+    names_of_each = ("object_id", "school_id", "student_code")
+    listed = ", ".join(column(AuditEvent, n) for n in names + names_of_each)
     return (
-        f"INSERT INTO {table(AuditEvent)} ({', '.join(column(AuditEvent, n) for n in names)}) "  # noqa: S608
+        f"INSERT INTO {table(AuditEvent)} ({listed}) "  # noqa: S608
         "SELECT %s::timestamptz, %s::bigint, %s::text, %s::text, %s::text, %s::jsonb, o, s, c "
         "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS t(o, s, c)"
     )
