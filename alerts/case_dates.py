@@ -5,8 +5,8 @@ A case carries three different dates, and they are different things:
 
 - *conditions first held*: the first school day on which the rule, as it stands today,
   holds for the student over the last school year of records. This is the rule preview's
-  "would first have fired" (alerts.services.rule_preview, the same call), so the case page
-  and the preview cannot disagree;
+  "would first have fired" (alerts.firing.preview, the computation the preview is made of),
+  so the case page and the preview cannot disagree;
 - *pattern visible since*: the first school day of the earliest window in the unbroken run
   of windows that each met the rule's per-window condition, measured by the evaluation
   (`Case.persisted_since`); it is earlier than the first firing, since a rule needs
@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from schools.calendar import CalendarRead, school_days_between
 from schools.models import ABSENT_STATUSES, AttendanceStatus, School, Student
 
-from . import services
+from . import firing
 from .models import Case, WarningRule
 from .selectors import case_why_flagged
 
@@ -53,10 +53,16 @@ def rule_dates_for_student(
     """When `rule` would first have fired for `student` (and when its latest run of firing
     began), read from the rule preview itself up to `on_date` (default today at the
     school): the same answer the preview gives. Writes nothing."""
-    preview = services.rule_preview(
-        rule=rule, on_date=on_date, students=[student.pk], calendar=calendar
+    # The preview's own computation for the one student, without what only the preview's
+    # page needs (its students' codes, a read of their own: the case page knows its student).
+    _days, rows = firing.preview(
+        school=rule.school,
+        rule=rule,
+        on_date=on_date or rule.school.today(),
+        students=[student.pk],
+        calendar=calendar,
     )
-    row = next((s for s in preview.students if s.student_id == student.pk), None)
+    row = rows.get(student.pk)
     if row is None:
         return RuleDates(first_held_on=None, latest_run_from=None)
     latest = row.episodes[-1] if len(row.episodes) > 1 else None
