@@ -31,12 +31,15 @@ from psycopg.pq import Format
 _M = TypeVar("_M", bound=Model)
 
 
+@functools.cache
 def column(model: type[Model], field_name: str) -> str:
-    """The quoted column of `model`'s field `field_name` (a foreign key's: its id column)."""
+    """The quoted column of `model`'s field `field_name` (a foreign key's: its id column).
+    Made once for each: the SQL of every API write names a few, on every request."""
     name = model._meta.get_field(field_name).column  # type: ignore[union-attr]
     return connection.ops.quote_name(str(name))
 
 
+@functools.cache
 def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
