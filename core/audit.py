@@ -95,8 +95,8 @@ def audit_reads(
     school_of: Callable[[Any], int | None],
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one entry per object read (a list, a page of results): `school_of` gives each
-    object's school id. One insert for them all; returns how many."""
+    """Append one entry per object read (a list, a page of results; objects of one model):
+    `school_of` gives each object's school id. One insert for them all; returns how many."""
     objects = list(objects)
     if not objects:
         return 0
