@@ -103,8 +103,7 @@ def audit_reads(
     return _append_reads(
         actor=actor,
         action=action,
-        object_type=objects[0]._meta.label_lower,
-        reads=[(obj.pk, school_of(obj), _code_of(obj)) for obj in objects],
+        reads=[(obj, school_of(obj), _code_of(obj)) for obj in objects],
         detail=detail,
     )
 
@@ -124,8 +123,7 @@ def audit_record_codes(
     return _append_reads(
         actor=actor,
         action=action,
-        object_type=obj._meta.label_lower,
-        reads=[(obj.pk, school_id, code) for code in wanted],
+        reads=[(obj, school_id, code) for code in wanted],
         detail=detail,
     )
 
@@ -134,32 +132,29 @@ def _append_reads(
     *,
     actor: User | None,
     action: str,
-    object_type: str,
-    reads: list[tuple[int | None, int | None, str]],
+    reads: list[tuple[Any, int | None, str]],
     detail: dict[str, Any] | None,
 ) -> int:
-    """Append one entry per (object id, school id, student code) of one read, all at the same
-    time by the same actor. On PostgreSQL one INSERT of the three columns as arrays: the
-    entries of a case list are written on every view of it, and building the models and
-    compiling their bulk insert was an eighth of the list's CPU. Elsewhere (the embedded
-    SQLite of `make run`) the ORM's bulk insert of the same entries."""
-    who, label = _actor(actor)
+    """Append one entry per (object, school id, student code) of one read by `actor`, the
+    objects of one model. On PostgreSQL one INSERT of the three varying columns as arrays, all
+    at one time: the entries of a case list are written on every view of it, and building the
+    models and compiling their bulk insert was an eighth of the list's CPU. Elsewhere (the
+    embedded SQLite of `make run`) audit_entry's models in one bulk insert."""
     if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=who,
-                actor_label=label,
+        audit_record_many(
+            audit_entry(
+                actor=actor,
                 action=action,
-                object_type=object_type,
-                object_id=object_id,
+                obj=obj,
                 school_id=school_id,
+                detail=detail,
                 student_code=code,
-                detail=detail or {},
             )
-            for object_id, school_id, code in reads
+            for obj, school_id, code in reads
         )
         return len(reads)
-    object_ids, school_ids, codes = (list(values) for values in zip(*reads, strict=True))
+    who, label = _actor(actor)
+    objects, school_ids, codes = (list(values) for values in zip(*reads, strict=True))
     with prepared_cursor() as cursor:
         cursor.execute(
             _insert_reads(),
@@ -168,9 +163,9 @@ def _append_reads(
                 who.pk if who else None,
                 label,
                 action,
-                object_type,
+                objects[0]._meta.label_lower,
                 json.dumps(detail or {}),
-                object_ids,
+                [obj.pk for obj in objects],
                 school_ids,
                 codes,
             ],
